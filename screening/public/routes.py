@@ -1,0 +1,13 @@
+"""The front page."""
+
+from flask import render_template
+
+from rules import treatments
+
+from . import bp
+
+
+@bp.get("/")
+def index():
+    """What Preclear is for, and the treatments the clinic screens for."""
+    return render_template("public/index.html", treatments=treatments())
