@@ -1,0 +1,36 @@
+"""Preclear's rules core: the clinic's contraindications as data, and the engine that applies them.
+
+Pure Python (standard library only): nothing here imports Flask, SQLAlchemy or WTForms.
+
+    from rules import evaluate, AnswerError, Outcome
+    result = evaluate("pdo_smooth_threads", date(2026, 12, 10), answers, today=date(2026, 12, 1))
+"""
+
+from .engine import evaluate, validate
+from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
+from .questions import TOPICS, Kind, Option, Question, Topic
+from .ruleset import InstructionTemplate, Rule, RuleSet
+from .rulesets import CURRENT_VERSIONS, RULESETS, get_ruleset, treatments
+
+__all__ = [
+    "CURRENT_VERSIONS",
+    "RULESETS",
+    "TOPICS",
+    "AnswerError",
+    "Clearance",
+    "Finding",
+    "Instruction",
+    "InstructionTemplate",
+    "Kind",
+    "Option",
+    "Outcome",
+    "Question",
+    "Result",
+    "Rule",
+    "RuleSet",
+    "Topic",
+    "evaluate",
+    "get_ruleset",
+    "treatments",
+    "validate",
+]

@@ -1,0 +1,42 @@
+"""Calendar arithmetic and the date formats patients and integrators see."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_iso_date(text: str) -> date | None:
+    """The date written exactly as ``YYYY-MM-DD``, or ``None`` when it is not a real date."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def format_date(day: date) -> str:
+    """A date as patients read it, e.g. "Friday 11 December 2026" (independent of locale)."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years from ``birth`` to ``day``; a 29 February birthday counts from 1 March."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -1,0 +1,271 @@
+"""``evaluate()``: validate every answer, apply the rules, order the findings, date the result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from .dates import format_date, parse_iso_date
+from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
+from .questions import Kind, Question, Visit
+from .ruleset import Rule, RuleSet
+from .rulesets import RULESETS, get_ruleset
+
+_MISSING = object()
+_BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
+
+
+def evaluate(
+    treatment: str,
+    appointment_date: date | str,
+    answers: Mapping[str, Any],
+    today: date | str | None = None,
+    version: str | None = None,
+) -> Result:
+    """Screen one patient's answers for one appointment.
+
+    ``answers`` maps question ids to JSON values (``"yes"``/``"no"``/``"unsure"``, ISO date
+    strings or ``date`` objects, lists of option codes). ``today`` defaults to the local date;
+    ``version`` to the treatment's current rule set.
+
+    Raises ``AnswerError`` naming every missing or invalid answer; never returns a result for
+    incomplete answers.
+    """
+    ruleset, visit, values, json_values = validate(
+        treatment, appointment_date, answers, today, version
+    )
+    return apply_rules(ruleset, visit, values, json_values)
+
+
+def validate(
+    treatment: str,
+    appointment_date: date | str,
+    answers: Mapping[str, Any],
+    today: date | str | None = None,
+    version: str | None = None,
+) -> tuple[RuleSet, Visit, dict[str, Any], dict[str, Any]]:
+    """Check the visit and every answer; raise ``AnswerError`` listing all problems.
+
+    Returns the rule set, the visit, and the answers twice: as Python values for the rules
+    (dates, tuples) and as JSON values for findings.
+    """
+    errors: dict[str, list[str]] = {}
+
+    ruleset = None
+    if not isinstance(treatment, str) or treatment not in RULESETS:
+        errors["treatment"] = ["Choose a treatment the clinic offers"]
+    elif version is not None and (
+        not isinstance(version, str) or version not in RULESETS[treatment]
+    ):
+        errors["version"] = ["Unknown version of this treatment's rules"]
+    else:
+        ruleset = get_ruleset(treatment, version)
+
+    if today is None:
+        today = date.today()
+    else:
+        today = _as_date(today)
+        if today is None:
+            errors["today"] = ["Give today's date as YYYY-MM-DD"]
+            today = date.today()
+
+    appointment = _as_date(appointment_date)
+    if appointment is None:
+        errors["appointment_date"] = ["Enter the appointment date as a real date, YYYY-MM-DD"]
+    elif appointment < today:
+        errors["appointment_date"] = ["The appointment date cannot be in the past"]
+        appointment = None
+
+    if not isinstance(answers, Mapping):
+        errors["answers"] = ["Answers must be a mapping of question ids to answers"]
+    elif ruleset is not None:
+        # With no valid appointment, checks against it pass; its own error is already listed.
+        visit = Visit(today=today, appointment_date=appointment or date.max)
+        values, json_values = _validate_answers(ruleset, answers, visit, errors)
+
+    if errors:
+        raise AnswerError(errors)
+    return ruleset, visit, values, json_values
+
+
+def _validate_answers(
+    ruleset: RuleSet, answers: Mapping[str, Any], visit: Visit, errors: dict[str, list[str]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    questions = ruleset.questions_by_id
+    for key in answers:
+        if key not in questions:
+            errors[str(key)] = ["This question is not part of the screening"]
+
+    values: dict[str, Any] = {}
+    json_values: dict[str, Any] = {}
+    for question in ruleset.questions:
+        raw = answers.get(question.id)
+        condition = question.applies_when
+        if condition is not None:
+            if condition.question in errors:
+                continue  # whether it applies is unknown until its controlling answer is fixed
+            if not condition.holds(values):
+                if raw is not None:
+                    errors[question.id] = [
+                        "Leave this out: it applies only when "
+                        f"{_applies_when_text(ruleset, question)}"
+                    ]
+                continue
+        if raw is None:
+            if question.required:
+                errors[question.id] = [question.missing_message]
+            continue
+        value, message = _parse(question, raw, visit)
+        if message is not None:
+            errors[question.id] = [message]
+            continue
+        values[question.id] = value
+        json_values[question.id] = (
+            list(value)
+            if question.kind is Kind.MULTI
+            else (value.isoformat() if question.kind is Kind.DATE else value)
+        )
+    return values, json_values
+
+
+def _applies_when_text(ruleset: RuleSet, question: Question) -> str:
+    condition = question.applies_when
+    controller = ruleset.questions_by_id[condition.question]
+    if condition.value is None:
+        return f"an answer is selected for: {controller.label}"
+    return f"the answer is '{controller.option_label(condition.value)}' to: {controller.label}"
+
+
+def _parse(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
+    """One answer as a Python value, or a message saying what is wrong with it."""
+    kind = question.kind
+    if kind is Kind.CHOICE:
+        if not isinstance(raw, str):
+            return None, f"Answer with one of: {_codes(question)}"
+        if raw not in question.option_codes:
+            return None, f"Choose one of the answers offered: {_codes(question)}"
+        return raw, None
+    if kind is Kind.MULTI:
+        if not isinstance(raw, list | tuple):
+            return None, "Answer with a list of option codes"
+        chosen: list[str] = []
+        for code in raw:
+            if not isinstance(code, str) or code not in question.option_codes:
+                return None, f"Choose only from the options offered: {_codes(question)}"
+            if code not in chosen:
+                chosen.append(code)
+        if len(chosen) < question.min_choices:
+            return None, question.missing_message
+        return tuple(chosen), None
+    day = _as_date(raw)
+    if day is None:
+        return None, "Enter a real date in the form YYYY-MM-DD"
+    for check in question.date_checks:
+        message = check(day, visit)
+        if message is not None:
+            return None, message
+    return day, None
+
+
+def _codes(question: Question) -> str:
+    return ", ".join(option.code for option in question.options)
+
+
+def _as_date(value: Any) -> date | None:
+    """A ``date`` (not a datetime) or a strict ISO date string as a date; otherwise ``None``."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return parse_iso_date(value)
+    return None
+
+
+def apply_rules(
+    ruleset: RuleSet, visit: Visit, values: dict[str, Any], json_values: dict[str, Any]
+) -> Result:
+    """Run every rule of ``ruleset`` over validated answers and build the result."""
+    questions = ruleset.questions_by_id
+    findings = []
+    for order, rule in enumerate(ruleset.rules):
+        match = rule.when.match(values, visit, questions)
+        if match is not None:
+            finding = _finding(rule, match, visit, json_values)
+            findings.append((-finding.outcome.severity, finding.overridable, order, finding))
+    findings.sort(key=lambda item: item[:3])
+    ordered = tuple(item[3] for item in findings)
+
+    outcome = Outcome.CLEAR
+    earliest = None
+    for finding in ordered:
+        if finding.outcome in _BLOCKING:
+            outcome = finding.outcome
+            break
+    if outcome is Outcome.RESCHEDULE:
+        dates = [f.earliest_date for f in ordered if f.outcome is Outcome.RESCHEDULE]
+        if None not in dates:
+            earliest = max(dates)
+
+    return Result(
+        outcome=outcome,
+        earliest_date=earliest,
+        findings=ordered,
+        instructions=_instructions(ruleset, visit.appointment_date, visit.today),
+        ruleset=ruleset.key,
+    )
+
+
+def _finding(rule: Rule, match: Any, visit: Visit, json_values: dict[str, Any]) -> Finding:
+    params = {
+        "appointment_date": format_date(visit.appointment_date),
+        "earliest_date": format_date(match.earliest_date) if match.earliest_date else "",
+        **match.params,
+    }
+    answers = {qid: json_values[qid] for qid in rule.reads if qid in json_values}
+    if match.unsure:
+        blocking = rule.outcome in _BLOCKING
+        return Finding(
+            rule_id=rule.id,
+            outcome=Outcome.NEEDS_CLEARANCE if blocking else rule.outcome,
+            overridable=True,
+            earliest_date=None,
+            clearance=Clearance.NURSE_REVIEW if blocking else None,
+            patient_text=rule.unsure_patient_text.format(**params),
+            staff_text=rule.unsure_staff_text.format(**params),
+            source=rule.source,
+            answers=answers,
+        )
+    return Finding(
+        rule_id=rule.id,
+        outcome=rule.outcome,
+        overridable=rule.overridable,
+        earliest_date=match.earliest_date,
+        clearance=rule.clearance,
+        patient_text=rule.patient_text.format(**params),
+        staff_text=rule.staff_text.format(**params),
+        source=rule.source,
+        answers=answers,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _instructions(ruleset: RuleSet, appointment: date, today: date) -> tuple[Instruction, ...]:
+    """The rule set's instructions dated for one appointment (cached: they are immutable)."""
+    dated = []
+    for template in ruleset.instructions:
+        start, end = template.dates(appointment, today)
+        dated.append(
+            Instruction(
+                id=template.id,
+                text=template.text.format(
+                    from_date=format_date(start), until_date=format_date(end)
+                ),
+                from_date=start,
+                until_date=end,
+                source=template.source,
+            )
+        )
+    return tuple(dated)

@@ -1,0 +1,333 @@
+"""The questions a screening asks, each defined once: the web form and the engine both read them.
+
+A question has an id (stable, part of the contract), a kind, its options, its wording for the
+patient, whether it must be answered, the condition under which it applies, and the checks its
+value must pass. Nothing here knows about Flask or the database.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .dates import age_on
+
+
+class Kind(enum.StrEnum):
+    """How a question is answered."""
+
+    CHOICE = "choice"  # one option code, e.g. "yes", "no", "unsure"
+    MULTI = "multi"  # a list of option codes, possibly empty
+    DATE = "date"  # an ISO date "YYYY-MM-DD"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One answer a patient can pick: the stable code and the words shown."""
+
+    code: str
+    label: str
+
+
+YES = Option("yes", "Yes")
+NO = Option("no", "No")
+UNSURE = Option("unsure", "I'm not sure")
+YES_NO = (YES, NO)
+YES_NO_UNSURE = (YES, NO, UNSURE)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A group of questions shown together, one topic per page."""
+
+    id: str
+    title: str
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("about_you", "About you"),
+    Topic("visit", "Your visit"),
+    Topic("pregnancy", "Pregnancy and breastfeeding"),
+    Topic("health", "Health conditions"),
+    Topic("medicines", "Medicines and supplements"),
+    Topic("feeling", "How you feel"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What a check may compare an answer with: the day of evaluation and the appointment."""
+
+    today: date
+    appointment_date: date
+
+
+# A date check returns a plain message when the date is not acceptable, or None.
+DateCheck = Callable[[date, Visit], "str | None"]
+
+
+def in_the_past(value: date, visit: Visit) -> str | None:
+    """The date must be before today (a date of birth)."""
+    if value >= visit.today:
+        return "The date must be in the past"
+    return None
+
+
+def age_under_120(value: date, visit: Visit) -> str | None:
+    """A date of birth must give an age under 120 today."""
+    if age_on(value, visit.today) >= 120:
+        return "The date must be less than 120 years ago"
+    return None
+
+
+def not_after_today(value: date, visit: Visit) -> str | None:
+    """Something that already happened: today at the latest."""
+    if value > visit.today:
+        return "The date cannot be in the future"
+    return None
+
+
+def not_after_appointment(value: date, visit: Visit) -> str | None:
+    """A date that must fall on or before the appointment."""
+    if value > visit.appointment_date:
+        return "The date cannot be after the appointment"
+    return None
+
+
+class ConditionOp(enum.StrEnum):
+    """The operators a question's condition may use."""
+
+    NOT_EMPTY = "not_empty"  # a multi-choice answer with at least one code
+    EQUALS = "equals"  # a choice answer equal to the condition's value
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """When a question applies, in terms of another question's answer."""
+
+    question: str
+    op: ConditionOp
+    value: str | None = None
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the condition is true for these (already validated) answers."""
+        answer = answers.get(self.question)
+        if self.op is ConditionOp.NOT_EMPTY:
+            return bool(answer)
+        if self.op is ConditionOp.EQUALS:
+            return answer == self.value
+        raise ValueError(f"Unknown condition operator {self.op!r}")
+
+    def describe(self) -> str:
+        """A short description for staff and integrators."""
+        if self.op is ConditionOp.NOT_EMPTY:
+            return f"{self.question} is not empty"
+        return f"{self.question} = {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question of the screening.
+
+    ``required``: must be answered whenever it applies (a multi-choice answer may still be an
+    empty list unless ``min_choices`` says otherwise). ``applies_when``: the condition under which
+    the question is asked; an answer given when it does not apply is an error.
+    """
+
+    id: str
+    kind: Kind
+    topic: str
+    label: str
+    missing_message: str
+    help: str = ""
+    options: tuple[Option, ...] = ()
+    required: bool = True
+    applies_when: Condition | None = None
+    min_choices: int = 0
+    date_checks: tuple[DateCheck, ...] = ()
+    autocomplete: str | None = None
+    option_codes: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "option_codes", frozenset(o.code for o in self.options))
+        if self.kind is Kind.DATE and self.options:
+            raise ValueError(f"Date question {self.id} cannot have options")
+        if self.kind is not Kind.DATE and not self.options:
+            raise ValueError(f"Question {self.id} needs options")
+
+    @property
+    def allows_unsure(self) -> bool:
+        """Whether "unsure" is one of the answers offered."""
+        return UNSURE.code in self.option_codes
+
+    def option_label(self, code: str) -> str:
+        """The words shown for an option code."""
+        for option in self.options:
+            if option.code == code:
+                return option.label
+        raise KeyError(code)
+
+    def describe(self) -> dict[str, Any]:
+        """The question as JSON, for integrators and for the rule set's fingerprint."""
+        return {
+            "id": self.id,
+            "kind": str(self.kind),
+            "topic": self.topic,
+            "label": self.label,
+            "help": self.help,
+            "options": [{"code": o.code, "label": o.label} for o in self.options],
+            "required": self.required,
+            "applies_when": self.applies_when.describe() if self.applies_when else None,
+            "min_choices": self.min_choices,
+            "date_checks": [check.__name__ for check in self.date_checks],
+        }
+
+
+BLEEDING_RISK_SUBSTANCES = (
+    Option("aspirin", "Aspirin"),
+    Option("ibuprofen", "Ibuprofen"),
+    Option("naproxen", "Naproxen"),
+    Option("fish_oil", "Fish oil"),
+    Option("vitamin_e", "Vitamin E"),
+    Option("ginkgo_biloba", "Ginkgo biloba"),
+    Option("ginseng", "Ginseng"),
+    Option("garlic", "Garlic supplements"),
+    Option("st_johns_wort", "St John's wort"),
+    Option("kava_kava", "Kava kava"),
+)
+
+TREATMENT_AREAS = (
+    Option("forehead", "Forehead"),
+    Option("frown_lines", "Frown lines (between the eyebrows)"),
+    Option("crows_feet", "Crow's feet (beside the eyes)"),
+    Option("smile_lines", "Smile lines (nose to mouth)"),
+    Option("marionette_lines", "Marionette lines (mouth to chin)"),
+    Option("lips", "Lips"),
+    Option("lip_lines", "Lip lines"),
+    Option("cheeks", "Cheeks"),
+    Option("under_eyes", "Under the eyes"),
+    Option("under_chin", "Under the chin"),
+    Option("jawline", "Jawline"),
+    Option("neck", "Neck"),
+    Option("other", "Somewhere else"),
+)
+
+CORE_QUESTIONS: tuple[Question, ...] = (
+    Question(
+        id="date_of_birth",
+        kind=Kind.DATE,
+        topic="about_you",
+        label="What is your date of birth?",
+        help="For example, 1990-03-27.",
+        missing_message="Enter your date of birth",
+        date_checks=(in_the_past, age_under_120),
+        autocomplete="bday",
+    ),
+    Question(
+        id="treatment_areas",
+        kind=Kind.MULTI,
+        topic="visit",
+        label="Which areas would you like treated?",
+        help="Select all that apply.",
+        options=TREATMENT_AREAS,
+        min_choices=1,
+        missing_message="Select at least one area to be treated",
+    ),
+    Question(
+        id="pregnant",
+        kind=Kind.CHOICE,
+        topic="pregnancy",
+        label="Are you pregnant, or could you be?",
+        options=YES_NO_UNSURE,
+        missing_message="Select yes, no or I'm not sure for whether you are or could be pregnant",
+    ),
+    Question(
+        id="breastfeeding",
+        kind=Kind.CHOICE,
+        topic="pregnancy",
+        label="Are you breastfeeding?",
+        options=YES_NO,
+        missing_message="Select yes or no for whether you are breastfeeding",
+    ),
+    Question(
+        id="neuromuscular_disorder",
+        kind=Kind.CHOICE,
+        topic="health",
+        label="Have you ever had a neuromuscular disorder?",
+        help="For example myasthenia gravis, ALS (motor neurone disease) or Lambert-Eaton.",
+        options=YES_NO_UNSURE,
+        missing_message="Select yes, no or I'm not sure for a neuromuscular disorder",
+    ),
+    Question(
+        id="immunosuppressive_disorder",
+        kind=Kind.CHOICE,
+        topic="health",
+        label="Do you have a condition, or take a medicine, that weakens your immune system?",
+        help="For example HIV, an organ transplant, chemotherapy, or steroid tablets.",
+        options=YES_NO_UNSURE,
+        missing_message="Select yes, no or I'm not sure for a weakened immune system",
+    ),
+    Question(
+        id="bleeding_risk_substances",
+        kind=Kind.MULTI,
+        topic="medicines",
+        label="Have you taken any of these in the last 7 days?",
+        help=(
+            "Ibuprofen is in Advil and Motrin, naproxen in Aleve; fish oil includes omega-3 "
+            "capsules. Cold and flu remedies can contain aspirin or ibuprofen. "
+            "Leave them all unselected if you have taken none."
+        ),
+        options=BLEEDING_RISK_SUBSTANCES,
+        missing_message="Select the medicines and supplements you have taken, or none",
+    ),
+    Question(
+        id="bleeding_risk_last_dose",
+        kind=Kind.DATE,
+        topic="medicines",
+        label="When did you last take any of them?",
+        help="The date of the most recent dose. For example, 2026-11-20.",
+        applies_when=Condition("bleeding_risk_substances", ConditionOp.NOT_EMPTY),
+        missing_message="Enter the date you last took any of them",
+        date_checks=(not_after_today, not_after_appointment),
+    ),
+    Question(
+        id="prescribed_blood_thinner",
+        kind=Kind.CHOICE,
+        topic="medicines",
+        label="Has a doctor prescribed you a blood thinner?",
+        help=(
+            "For example warfarin, apixaban (Eliquis), rivaroxaban (Xarelto), dabigatran "
+            "(Pradaxa), clopidogrel (Plavix), or daily aspirin ordered by a doctor."
+        ),
+        options=YES_NO_UNSURE,
+        missing_message="Select yes, no or I'm not sure for a prescribed blood thinner",
+    ),
+    Question(
+        id="feeling_unwell",
+        kind=Kind.CHOICE,
+        topic="feeling",
+        label="Are you feeling unwell?",
+        help="For example a cold, flu, fever or another illness.",
+        options=YES_NO,
+        missing_message="Select yes or no for whether you are feeling unwell",
+    ),
+    Question(
+        id="cold_sore",
+        kind=Kind.CHOICE,
+        topic="feeling",
+        label="Do you have a cold sore right now?",
+        options=YES_NO,
+        missing_message="Select yes or no for whether you have a cold sore",
+    ),
+    Question(
+        id="blemish_or_rash",
+        kind=Kind.CHOICE,
+        topic="feeling",
+        label="Do you have a blemish or rash where you will be treated?",
+        options=YES_NO,
+        missing_message="Select yes or no for a blemish or rash in the area",
+    ),
+)

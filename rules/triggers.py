@@ -1,0 +1,153 @@
+"""The vocabulary rules are written in: each trigger says when a rule fires.
+
+A trigger reads named questions and returns a ``Match`` (with the earliest date the patient could
+come and the values its texts mention) or ``None``. Answers reaching a trigger are already
+validated: choices are option codes, lists are tuples of codes, dates are ``date`` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from .dates import add_years, age_on, format_date
+from .questions import UNSURE, Question, Visit
+
+Answers = Mapping[str, Any]
+Questions = Mapping[str, Question]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A trigger fired. ``unsure`` marks an "I'm not sure" answer rather than a "yes"."""
+
+    unsure: bool = False
+    earliest_date: date | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+class Trigger(Protocol):
+    """What every trigger offers the engine."""
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The question ids the trigger reads, reported with each finding."""
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        """A ``Match`` when the rule fires for these answers, else ``None``."""
+
+    def describe(self) -> dict[str, Any]:
+        """The trigger as JSON: its operator name and arguments."""
+
+
+_FIRED = Match()
+_UNSURE = Match(unsure=True)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerIs:
+    """Fires when a choice question is answered ``value``; an "unsure" answer fires as unsure."""
+
+    question: str
+    value: str = "yes"
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.question,)
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        answer = answers.get(self.question)
+        if answer == self.value:
+            return _FIRED
+        if answer == UNSURE.code:
+            return _UNSURE
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "answer_is", "question": self.question, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class TakenWithinDays:
+    """Fires when something listed was last taken fewer than ``days`` before the appointment.
+
+    A dose ``days`` or more days before the appointment is fine; the earliest date the patient
+    could come is the last dose plus ``days``.
+    """
+
+    taken: str
+    last_dose: str
+    days: int
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.taken, self.last_dose)
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        taken = answers.get(self.taken)
+        last_dose = answers.get(self.last_dose)
+        if not taken or last_dose is None:
+            return None
+        days_before = (visit.appointment_date - last_dose).days
+        if days_before >= self.days:
+            return None
+        earliest = last_dose + timedelta(days=self.days)
+        taken_question = questions[self.taken]
+        return Match(
+            earliest_date=earliest,
+            params={
+                "taken": _join([taken_question.option_label(code) for code in taken]),
+                "last_dose": format_date(last_dose),
+                "days_before": str(days_before),
+                "days": str(self.days),
+            },
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "op": "taken_within_days",
+            "taken": self.taken,
+            "last_dose": self.last_dose,
+            "days": self.days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AgeUnder:
+    """Fires when the patient is younger than ``years`` on the appointment date.
+
+    The earliest date is the birthday on which the patient turns ``years`` (1 March for a
+    29 February birthday in a common year).
+    """
+
+    birth_date: str
+    years: int
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.birth_date,)
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        born = answers.get(self.birth_date)
+        if born is None:
+            return None
+        age = age_on(born, visit.appointment_date)
+        if age >= self.years:
+            return None
+        birthday = add_years(born, self.years)
+        return Match(
+            earliest_date=birthday,
+            params={"age": str(age), "years": str(self.years)},
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "age_under", "birth_date": self.birth_date, "years": self.years}
+
+
+def _join(labels: list[str]) -> str:
+    """Labels joined as in a sentence: "a", "a and b", "a, b and c"."""
+    if len(labels) == 1:
+        return labels[0]
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
