@@ -14,6 +14,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 run: $(INSTALLED)
+	$(BIN)/flask --app screening init-db
 	$(BIN)/flask --app screening run --host 127.0.0.1 --port 5000
 
 lint: $(INSTALLED)

@@ -1,19 +1,27 @@
-"""Preclear's web app: the patient's questionnaire, and later the staff pages."""
+"""Preclear's web app: the patient's questionnaire, and the JSON API for integrators."""
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from .clock import system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
+from .database import sqlite_uri
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then ``instance/config.py``, then ``test_config``."""
+    """Build the app: defaults, then ``instance/config.py``, then ``test_config``.
+
+    ``DATABASE_URL`` (environment or config) chooses the database; SQLite in ``instance/``
+    otherwise.
+    """
     app = Flask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
@@ -21,14 +29,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.from_object(Defaults)
+    app.config["CLOCK"] = system_clock
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=Defaults.DRAFT_LIFETIME_DAYS)
     if test_config is None:
         write_instance_config(Path(app.instance_path))
         app.config.from_pyfile("config.py", silent=True)
     else:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config.from_mapping(test_config)
     _refuse_placeholder_secret(app)
+    _choose_database(app)
 
+    register_extensions(app)
     register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
     return app
 
 
@@ -38,8 +53,50 @@ def _refuse_placeholder_secret(app: Flask) -> None:
         raise RuntimeError("SECRET_KEY is missing or a placeholder: set it in instance/config.py")
 
 
+def _choose_database(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        url = sqlite_uri(os.path.join(app.instance_path, "preclear.sqlite3"))
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions created in ``extensions.py``."""
+    from . import database, models  # noqa: F401  (SQLite settings; tables for migrations)
+    from .extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per kind of user."""
+    from .api import bp as api_bp
+    from .extensions import csrf
+    from .intake import bp as intake_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(intake_bp, url_prefix="/intake")
+    csrf.exempt(api_bp)  # machine clients authenticate otherwise; nothing here uses cookies
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Plain error pages."""
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask init-db`` and friends."""
+    from .commands import register_commands as register
+
+    register(app)

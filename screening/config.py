@@ -17,6 +17,18 @@ class Defaults:
     CLINIC_ADDRESS = ""
     CLINIC_TIMEZONE = "America/Los_Angeles"
 
+    DRAFT_LIFETIME_DAYS = 7
+    API_RATE_LIMIT = "60 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # A patient may take longer than an hour over a page; the token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
 
 def write_instance_config(instance_path: Path) -> Path:
     """Create ``instance/config.py`` with a fresh random secret key, unless it exists."""

@@ -1,13 +1,111 @@
-"""Fixtures shared by the whole suite: ``app``, ``client``, ``runner``."""
+"""Fixtures shared by the whole suite: ``app``, ``client``, ``runner``, and a controllable clock.
+
+Each test gets its own database: a copy of an SQLite file migrated once per session, or, with
+``TEST_DATABASE_URL`` set, the PostgreSQL database migrated once and emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from screening import create_app
+from screening.commands import init_db
+from screening.extensions import db
+from tests.checking_client import CheckingClient
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def _config(database_url: str, clock: Clock, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "CLOCK": clock,
+        "SERVER_NAME": "clinic.test",
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database at the latest migration, made once per test session."""
+    if TEST_DATABASE_URL:
+        app = create_app(_config(TEST_DATABASE_URL, Clock(datetime.now(UTC))))
+        with app.app_context():
+            db.drop_all()
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+            init_db()
+        return TEST_DATABASE_URL
+    template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    app = create_app(_config(f"sqlite:///{template}", Clock(datetime.now(UTC))))
+    with app.app_context():
+        init_db()
+        db.engine.dispose()
+    return template
 
 
 @pytest.fixture
-def app():
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret"})
+def clock():
+    """Noon in Los Angeles on 1 December 2026 (20:00 UTC)."""
+    return Clock(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if TEST_DATABASE_URL:
+        yield TEST_DATABASE_URL
+        return
+    copy = tmp_path / "preclear.sqlite3"
+    shutil.copyfile(migrated_database, copy)
+    yield f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def make_app(database_url, clock):
+    """Build an app on this test's database; call it again to simulate a restart."""
+    apps = []
+
+    def make(**extra):
+        app = create_app(_config(database_url, clock, **extra))
+        app.test_client_class = CheckingClient
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            if TEST_DATABASE_URL and app is apps[-1]:
+                tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+                db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                db.session.commit()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

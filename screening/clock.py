@@ -1,0 +1,23 @@
+"""The current time and the clinic's today, replaceable in tests through ``CLOCK``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def system_clock() -> datetime:
+    """The real time, in UTC."""
+    return datetime.now(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time (timezone-aware UTC) from the app's ``CLOCK``."""
+    return current_app.config["CLOCK"]()
+
+
+def clinic_today() -> date:
+    """Today's date where the clinic is: every date a patient sees is the clinic's."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
