@@ -142,6 +142,7 @@ class Question:
     topic: str
     label: str
     missing_message: str
+    short_name: str = ""  # names the question in messages, e.g. "Date of birth"
     help: str = ""
     options: tuple[Option, ...] = ()
     required: bool = True
@@ -222,6 +223,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         topic="about_you",
         label="What is your date of birth?",
         help="For example, 1990-03-27.",
+        short_name="Date of birth",
         missing_message="Enter your date of birth",
         date_checks=(in_the_past, age_under_120),
         autocomplete="bday",
@@ -290,6 +292,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         label="When did you last take any of them?",
         help="The date of the most recent dose. For example, 2026-11-20.",
         applies_when=Condition("bleeding_risk_substances", ConditionOp.NOT_EMPTY),
+        short_name="Date of your last dose",
         missing_message="Enter the date you last took any of them",
         date_checks=(not_after_today, not_after_appointment),
     ),

@@ -1,0 +1,15 @@
+"""Blueprint for patients: the screening questionnaire at ``/intake/``."""
+
+from flask import Blueprint
+
+bp = Blueprint("intake", __name__)
+
+from . import routes  # noqa: E402,F401  (routes attach themselves to bp)
+
+
+@bp.app_template_test("iso_date")
+def is_iso_date(value: object) -> bool:
+    """Whether a value is a date a ``<input type=date>`` can show (``YYYY-MM-DD``)."""
+    from rules.dates import parse_iso_date
+
+    return isinstance(value, str) and parse_iso_date(value) is not None

@@ -1,0 +1,357 @@
+"""WTForms forms for the questionnaire, generated from the question definitions in ``rules``.
+
+Form field names are the question ids; a multi-choice question is a repeated field whose values
+are option codes. Each page's form class is built once per rule set and cached.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField
+from wtforms.validators import StopValidation
+
+from rules import Kind, Question, RuleSet, get_ruleset, treatments
+from rules.dates import parse_iso_date
+from rules.questions import Visit
+
+from .steps import CHECK, STEPS_BY_ID
+
+NONE_OF_THESE = "none"
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
+
+
+def strip(value: Any) -> Any:
+    """Filter: surrounding spaces are never part of an answer."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def parse_patient_date(text: str) -> date | None:
+    """A date typed as ``YYYY-MM-DD`` (what date inputs send) or ``MM/DD/YYYY``."""
+    day = parse_iso_date(text)
+    if day is not None:
+        return day
+    us = _US_DATE.fullmatch(text)
+    if us is None:
+        return None
+    month, day_of_month, year = (int(part) for part in us.groups())
+    try:
+        return date(year, month, day_of_month)
+    except ValueError:
+        return None
+
+
+class TextAnswer:
+    """A required single line of text, at most ``max_length`` characters, no control characters."""
+
+    def __init__(self, name: str, missing: str, max_length: int, pattern=None, invalid=""):
+        self.name, self.missing, self.max_length = name, missing, max_length
+        self.pattern, self.invalid = pattern, invalid
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        value = field.data or ""
+        if not value:
+            raise StopValidation(self.missing)
+        if len(value) > self.max_length:
+            raise StopValidation(f"{self.name} must be {self.max_length} characters or fewer")
+        if _CONTROL_CHARS.search(value):
+            raise StopValidation(f"{self.name} must not contain line breaks or control characters")
+        if self.pattern is not None and not self.pattern(value):
+            raise StopValidation(self.invalid)
+
+
+def _looks_like_phone(value: str) -> bool:
+    digits = _PHONE_PUNCTUATION.sub("", value)
+    return digits.isdigit() and 7 <= len(digits) <= 15
+
+
+class ChoiceAnswer:
+    """One of the options offered."""
+
+    def __init__(self, missing: str, codes: frozenset[str]):
+        self.missing, self.codes = missing, codes
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if not field.data:
+            raise StopValidation(self.missing)
+        if field.data not in self.codes:
+            raise StopValidation("Choose one of the answers listed")
+
+
+class MultiAnswer:
+    """Several of the options offered; "None of these" stands alone."""
+
+    def __init__(self, question: Question, offers_none: bool):
+        self.question, self.offers_none = question, offers_none
+        self.codes = question.option_codes | ({NONE_OF_THESE} if offers_none else set())
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        chosen = list(dict.fromkeys(field.data or ()))
+        field.data = chosen
+        if not chosen:
+            raise StopValidation(self.question.missing_message)
+        if any(code not in self.codes for code in chosen):
+            raise StopValidation("Choose only from the options listed")
+        if NONE_OF_THESE in chosen and len(chosen) > 1:
+            raise StopValidation("Select 'None of these' on its own, or only the ones that apply")
+        real = [code for code in chosen if code != NONE_OF_THESE]
+        if len(real) < self.question.min_choices:
+            raise StopValidation(self.question.missing_message)
+
+
+class DateAnswer:
+    """A real date that passes the question's checks; dropped when the question does not apply.
+
+    The form's ``visit`` gives today and the appointment; ``known_answers`` the answers from
+    other pages, for conditions that depend on them.
+    """
+
+    def __init__(self, question: Question):
+        self.question = question
+
+    def __call__(self, form: StepForm, field: Field) -> None:
+        question = self.question
+        condition = question.applies_when
+        if condition is not None and not condition.holds(form.answers_so_far()):
+            field.data = None  # an answer to a question that does not apply is dropped
+            raise StopValidation()
+        raw = field.data or ""
+        if not raw:
+            if question.required:
+                raise StopValidation(question.missing_message)
+            field.data = None
+            raise StopValidation()
+        name = question.short_name or "The date"
+        day = parse_patient_date(raw)
+        if day is None:
+            raise StopValidation(f"{name} must be a real date, for example 2026-03-27")
+        for check in question.date_checks:
+            message = check(day, form.visit)
+            if message is not None:
+                raise StopValidation(f"{name}: {message[0].lower()}{message[1:]}")
+        field.data = day.isoformat()
+
+
+class AppointmentDate:
+    """The appointment: a real date from today to a year ahead."""
+
+    def __call__(self, form: StepForm, field: Field) -> None:
+        raw = field.data or ""
+        if not raw:
+            raise StopValidation("Enter the date of your appointment")
+        day = parse_patient_date(raw)
+        if day is None:
+            raise StopValidation("Appointment date must be a real date, for example 2026-12-10")
+        if day < form.visit.today:
+            raise StopValidation("Appointment date must be today or in the future")
+        if day > form.visit.today + timedelta(days=366):
+            raise StopValidation("Appointment date must be within the next year")
+        field.data = day.isoformat()
+
+
+class StepForm(FlaskForm):
+    """A page of the questionnaire. ``return_to`` brings a change back to check your answers."""
+
+    return_to = HiddenField()
+
+    visit: Visit
+    known_answers: dict[str, Any]
+    ruleset: RuleSet
+
+    def validate_return_to(self, field: Field) -> None:
+        if field.data not in (None, "", CHECK):
+            field.data = ""
+            raise StopValidation("This page was changed before it was sent. Check it and continue")
+
+    def answers_so_far(self) -> dict[str, Any]:
+        """Answers from the other pages, overlaid with this page's, as the rules see them."""
+        answers = dict(self.known_answers)
+        for name in self.question_names():
+            field = self[name]
+            if isinstance(field, SelectMultipleField):
+                answers[name] = [c for c in field.data or () if c != NONE_OF_THESE]
+            else:
+                answers[name] = field.data
+        return answers
+
+    def question_names(self) -> list[str]:
+        """The fields of this page that are questions of the rule set."""
+        return [name for name in self._fields if name in self.ruleset.questions_by_id]
+
+    def values(self) -> dict[str, Any]:
+        """This page's validated answers as JSON values, to store in the draft."""
+        values = {}
+        for name, field in self._fields.items():
+            if name in ("return_to", "csrf_token"):
+                continue
+            if isinstance(field, SelectMultipleField):
+                values[name] = [code for code in field.data if code != NONE_OF_THESE]
+            else:
+                values[name] = field.data
+        return values
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """``(field id, message)`` for the error summary, in page order."""
+        return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
+
+
+class ConsentForm(FlaskForm):
+    """Consent and the typed signature."""
+
+    agree = BooleanField(
+        "I have read the information above and I agree to go ahead with the treatment",
+        validators=[],
+    )
+    signature = StringField(
+        "Type your full name to sign",
+        filters=[strip],
+        validators=[TextAnswer("Your signature", "Type your full name to sign", 200)],
+        render_kw={"autocomplete": "name"},
+    )
+
+    def validate_agree(self, field: Field) -> None:
+        if not field.data:
+            raise StopValidation("Confirm that you have read the information and agree")
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """``(field id, message)`` for the error summary."""
+        return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
+
+
+def _identity_fields() -> dict[str, Field]:
+    return {
+        "first_name": StringField(
+            "First name",
+            filters=[strip],
+            validators=[TextAnswer("First name", "Enter your first name", 100)],
+            render_kw={"autocomplete": "given-name"},
+        ),
+        "last_name": StringField(
+            "Last name",
+            filters=[strip],
+            validators=[TextAnswer("Last name", "Enter your last name", 100)],
+            render_kw={"autocomplete": "family-name"},
+        ),
+        "email": StringField(
+            "Email address",
+            filters=[strip],
+            description="We only use it to contact you about your appointment.",
+            validators=[
+                TextAnswer(
+                    "Email address",
+                    "Enter your email address",
+                    254,
+                    pattern=_EMAIL.fullmatch,
+                    invalid="Enter an email address like name@example.com",
+                )
+            ],
+            render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
+        ),
+        "phone": StringField(
+            "Phone number",
+            filters=[strip],
+            description="A mobile number is best, in case we need to reach you before your visit.",
+            validators=[
+                TextAnswer(
+                    "Phone number",
+                    "Enter your phone number",
+                    40,
+                    pattern=_looks_like_phone,
+                    invalid="Enter a phone number like 909 218 3993",
+                )
+            ],
+            render_kw={"autocomplete": "tel", "type": "tel"},
+        ),
+    }
+
+
+def _visit_fields() -> dict[str, Field]:
+    offered = treatments()
+    return {
+        "treatment": RadioField(
+            "Which treatment are you booked for?",
+            choices=offered,
+            validate_choice=False,
+            validators=[
+                ChoiceAnswer(
+                    "Select the treatment you are booked for", frozenset(t for t, _ in offered)
+                )
+            ],
+        ),
+        "appointment_date": StringField(
+            "What is the date of your appointment?",
+            filters=[strip],
+            description="For example, 2026-12-10.",
+            validators=[AppointmentDate()],
+            render_kw={"type": "date"},
+        ),
+    }
+
+
+def question_field(question: Question) -> Field:
+    """The form field for one question of the rule set."""
+    if question.kind is Kind.CHOICE:
+        return RadioField(
+            question.label,
+            description=question.help,
+            choices=[(o.code, o.label) for o in question.options],
+            validate_choice=False,
+            validators=[ChoiceAnswer(question.missing_message, question.option_codes)],
+        )
+    if question.kind is Kind.MULTI:
+        # With no minimum, an empty list is a real answer: ask for it explicitly, so a page
+        # sent without looking is never read as "none".
+        offers_none = question.min_choices == 0
+        choices = [(o.code, o.label) for o in question.options]
+        if offers_none:
+            choices.append((NONE_OF_THESE, "None of these"))
+        return SelectMultipleField(
+            question.label,
+            description=question.help,
+            choices=choices,
+            validate_choice=False,
+            validators=[MultiAnswer(question, offers_none)],
+        )
+    render_kw = {"type": "date"}
+    if question.autocomplete:
+        render_kw["autocomplete"] = question.autocomplete
+    return StringField(
+        question.label,
+        description=question.help,
+        filters=[strip],
+        validators=[DateAnswer(question)],
+        render_kw=render_kw,
+    )
+
+
+@cache
+def step_form_class(treatment: str, version: str, step_id: str) -> type[StepForm]:
+    """The form class of one page for one rule set (built once, then reused)."""
+    ruleset = get_ruleset(treatment, version)
+    step = STEPS_BY_ID[step_id]
+    extra = {"about_you": _identity_fields(), "visit": _visit_fields()}.get(step_id, {})
+    attrs: dict[str, Any] = dict(extra)
+    for question_id in step.question_ids(ruleset):
+        attrs[question_id] = question_field(ruleset.questions_by_id[question_id])
+    return type(f"{step_id.title().replace('_', '')}Form", (StepForm,), attrs)
+
+
+def form_data_from_draft(values: dict[str, Any], form_class: type[StepForm]) -> dict[str, Any]:
+    """Stored draft values as form data: a stored empty list shows "None of these" ticked."""
+    data = {}
+    for name, value in values.items():
+        unbound = getattr(form_class, name, None)
+        if unbound is None:
+            continue
+        if unbound.field_class is SelectMultipleField and value == []:
+            data[name] = [NONE_OF_THESE]
+        else:
+            data[name] = value
+    return data

@@ -1,0 +1,324 @@
+"""The patient's questionnaire: start, one topic per page, check, consent, outcome."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from rules import AnswerError, RuleSet
+from rules.dates import format_date
+from rules.questions import Visit
+
+from ..clock import clinic_today
+from ..models import Draft
+from . import bp, service
+from .consent import consent_for
+from .forms import (
+    NONE_OF_THESE,
+    ConsentForm,
+    StepForm,
+    form_data_from_draft,
+    step_form_class,
+)
+from .steps import (
+    CHECK,
+    CONSENT,
+    QUESTION_STEPS,
+    STEPS_BY_ID,
+    TOTAL_PAGES,
+    next_step_id,
+    page_number,
+    previous_step_id,
+    step_of_field,
+)
+
+SESSION_KEY = "intake_token"
+
+
+def _see_other(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def with_draft(view):
+    """Run ``view`` with the session's draft; send the patient to the right page otherwise."""
+
+    @wraps(view)
+    def wrapped(**kwargs):
+        token = session.get(SESSION_KEY)
+        draft = service.find_draft(token)
+        if draft is None:
+            return _see_other("intake.start")
+        if draft.screening is not None:
+            return _see_other("intake.result", token=token)
+        if service.is_expired(draft):
+            return _expired()
+        return view(draft, **kwargs)
+
+    return wrapped
+
+
+def _expired() -> tuple[str, int]:
+    session.pop(SESSION_KEY, None)
+    return render_template("intake/expired.html"), 410
+
+
+def _resume_url() -> str:
+    return url_for("intake.resume", token=session[SESSION_KEY], _external=True)
+
+
+def _visit(draft: Draft) -> Visit:
+    today = clinic_today()
+    appointment = draft.data.get("appointment_date")
+    return Visit(
+        today=today, appointment_date=date.fromisoformat(appointment) if appointment else date.max
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+def start():
+    """What the questionnaire is for; starting it creates a draft and its resume link."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        _, token = service.start_draft()
+        session[SESSION_KEY] = token
+        session.permanent = True
+        return _see_other("intake.step", step_id=QUESTION_STEPS[0].id)
+    existing = service.find_draft(session.get(SESSION_KEY))
+    in_progress = (
+        existing is not None and existing.screening is None and not service.is_expired(existing)
+    )
+    return render_template("intake/start.html", form=form, in_progress=in_progress)
+
+
+def _step_form(draft: Draft, step_id: str) -> tuple[RuleSet, StepForm]:
+    ruleset = service.ruleset_for(draft)
+    form_class = step_form_class(ruleset.treatment, ruleset.version, step_id)
+    form = form_class(data=form_data_from_draft(draft.data, form_class))
+    form.ruleset = ruleset
+    form.visit = _visit(draft)
+    form.known_answers = dict(draft.data)
+    return ruleset, form
+
+
+def render_step(step_id: str, form: StepForm, extra_errors=(), status: int = 200):
+    """A question page, with the error summary when there are errors."""
+    previous = previous_step_id(step_id)
+    return (
+        render_template(
+            "intake/step.html",
+            step=STEPS_BY_ID[step_id],
+            form=form,
+            errors=[*extra_errors, *form.error_list()],
+            page=page_number(step_id),
+            total_pages=TOTAL_PAGES,
+            back_url=url_for("intake.step", step_id=previous)
+            if previous
+            else url_for("intake.start"),
+            resume_url=_resume_url(),
+            returning=request.args.get("change") == "1" or form.return_to.data == CHECK,
+            none_code=NONE_OF_THESE,
+        ),
+        status,
+    )
+
+
+@bp.route("/<step_id>", methods=["GET", "POST"])
+@with_draft
+def step(draft: Draft, step_id: str):
+    """One topic's questions; "Continue" saves them and moves on (or back to the check page)."""
+    if step_id not in STEPS_BY_ID:
+        abort(404)
+    if step_id not in ("about_you", "visit") and "treatment" not in draft.data:
+        return _see_other("intake.step", step_id="visit")
+    _, form = _step_form(draft, step_id)
+    if request.method == "GET" and request.args.get("change") == "1":
+        form.return_to.data = CHECK
+    if form.validate_on_submit():
+        service.save_answers(draft, form.values())
+        target = CHECK if form.return_to.data == CHECK else next_step_id(step_id)
+        if target == CHECK:
+            return _see_other("intake.check")
+        return _see_other("intake.step", step_id=target)
+    return render_step(step_id, form)
+
+
+def _display(field, value: Any) -> str:
+    """An answer as the patient would read it back."""
+    if value is None or value == "":
+        return ""
+    choices = dict(getattr(field, "choices", None) or [])
+    if isinstance(value, list):
+        return ", ".join(choices.get(code, code) for code in value) if value else "None of these"
+    if value in choices:
+        return choices[value]
+    if field.render_kw and field.render_kw.get("type") == "date":
+        return format_date(date.fromisoformat(value))
+    return str(value)
+
+
+@bp.get("/check")
+@with_draft
+def check(draft: Draft):
+    """Every answer with a change link; problems left are listed with a link to fix each."""
+    checked = service.review(draft)
+    sections = []
+    for question_step in QUESTION_STEPS:
+        form_class = step_form_class(
+            checked.ruleset.treatment, checked.ruleset.version, question_step.id
+        )
+        form = form_class(data=form_data_from_draft(draft.data, form_class), meta={"csrf": False})
+        rows = []
+        for name in question_step.field_names(checked.ruleset):
+            if (
+                name in checked.ruleset.questions_by_id
+                and name not in checked.answers
+                and name not in checked.errors
+            ):
+                continue  # a question that does not apply
+            rows.append(
+                {
+                    "id": name,
+                    "label": form[name].label.text,
+                    "value": _display(form[name], draft.data.get(name)),
+                    "error": (checked.errors.get(name) or [None])[0],
+                    "change_url": url_for("intake.step", step_id=question_step.id, change="1")
+                    + f"#{name}",
+                }
+            )
+        sections.append({"title": question_step.title, "rows": rows})
+    errors = [
+        (f"row-{name}", f"{_field_label(checked.ruleset, name)}: {messages[0]}")
+        for name, messages in checked.errors.items()
+    ]
+    return render_template(
+        "intake/check.html",
+        sections=sections,
+        errors=errors,
+        page=page_number(CHECK),
+        total_pages=TOTAL_PAGES,
+        resume_url=_resume_url(),
+    )
+
+
+def _field_label(ruleset: RuleSet, name: str) -> str:
+    try:
+        question_step = step_of_field(name, ruleset)
+    except KeyError:
+        return name
+    form_class = step_form_class(ruleset.treatment, ruleset.version, question_step.id)
+    return getattr(form_class, name).args[0]
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+@with_draft
+def consent(draft: Draft):
+    """The treatment's consent text, a consent box and a typed signature; then submit once."""
+    checked = service.review(draft)
+    if checked.errors:
+        return _see_other("intake.check")
+    form = ConsentForm()
+    if form.validate_on_submit():
+        record = service.ConsentRecord(
+            signature=form.signature.data,
+            ip_address=request.remote_addr or "",
+            user_agent=request.user_agent.string,
+        )
+        try:
+            service.submit(draft, record)
+        except AnswerError:
+            return _see_other("intake.check")
+        return _see_other("intake.result", token=session[SESSION_KEY])
+    return render_consent(form, checked.ruleset)
+
+
+def render_consent(form: ConsentForm, ruleset: RuleSet, extra_errors=(), status: int = 200):
+    """The consent page."""
+    return (
+        render_template(
+            "intake/consent.html",
+            form=form,
+            document=consent_for(ruleset.treatment),
+            errors=[*extra_errors, *form.error_list()],
+            page=page_number(CONSENT),
+            total_pages=TOTAL_PAGES,
+            resume_url=_resume_url(),
+        ),
+        status,
+    )
+
+
+@bp.get("/resume/<token>")
+def resume(token: str):
+    """The patient's own link: continue the questionnaire, or see the outcome once submitted."""
+    draft = service.find_draft(token)
+    if draft is None:
+        return render_template("intake/unknown_link.html"), 404
+    if draft.screening is not None:
+        return _see_other("intake.result", token=token)
+    if service.is_expired(draft):
+        return _expired()
+    session[SESSION_KEY] = token
+    session.permanent = True
+    checked = service.review(draft)
+    for name in checked.errors:
+        try:
+            return _see_other("intake.step", step_id=step_of_field(name, checked.ruleset).id)
+        except KeyError:
+            continue
+    return _see_other("intake.check")
+
+
+@bp.get("/result/<token>")
+def result(token: str):
+    """The outcome in the patient's words; reachable only through the patient's own link."""
+    draft = service.find_draft(token)
+    if draft is None or draft.screening is None:
+        return render_template("intake/unknown_link.html"), 404
+    screening = draft.screening
+    return render_template(
+        "intake/result.html",
+        screening=screening,
+        appointment=format_date(screening.appointment_date),
+        earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
+        findings=[f for f in screening.findings if f["outcome"] != "advice"],
+        advice=[f for f in screening.findings if f["outcome"] == "advice"],
+        instructions=[
+            {
+                **instruction,
+                "from_text": format_date(date.fromisoformat(instruction["from"])),
+                "until_text": format_date(date.fromisoformat(instruction["until"])),
+            }
+            for instruction in screening.instructions
+        ],
+    )
+
+
+_TIMED_OUT = (
+    "main-submit",
+    "This page timed out before it was sent. Your answers are shown below: check them and "
+    "select the button again.",
+)
+
+
+def rerender_after_csrf_failure():
+    """On a failed CSRF check, show the page again with what the patient typed, or ``None``."""
+    draft = service.find_draft(session.get(SESSION_KEY))
+    if draft is None or draft.screening is not None or service.is_expired(draft):
+        return None
+    if request.endpoint == "intake.step" and request.view_args["step_id"] in STEPS_BY_ID:
+        step_id = request.view_args["step_id"]
+        ruleset = service.ruleset_for(draft)
+        form = step_form_class(ruleset.treatment, ruleset.version, step_id)(meta={"csrf": False})
+        form.ruleset = ruleset
+        return render_step(step_id, form, extra_errors=[_TIMED_OUT], status=400)
+    if request.endpoint == "intake.consent":
+        form = ConsentForm(meta={"csrf": False})
+        return render_consent(
+            form, service.ruleset_for(draft), extra_errors=[_TIMED_OUT], status=400
+        )
+    return None

@@ -1,0 +1,172 @@
+"""The questionnaire's storage: drafts saved at each step, and the one-time submission.
+
+The app talks to ``rules`` here and nowhere else in the intake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+import rules
+from rules import AnswerError, Outcome, RuleSet
+
+from ..clock import clinic_today, utcnow
+from ..extensions import db
+from ..models import Draft, Screening, Status, new_token, token_hash
+from .consent import consent_for
+from .steps import IDENTITY_FIELDS
+
+
+def start_draft() -> tuple[Draft, str]:
+    """A new empty draft and the token of its resume link (the only copy of the token)."""
+    token = new_token()
+    now = utcnow()
+    draft = Draft(
+        token_hash=token_hash(token),
+        data={},
+        created_at=now,
+        updated_at=now,
+        expires_at=now + timedelta(days=current_app.config["DRAFT_LIFETIME_DAYS"]),
+    )
+    db.session.add(draft)
+    db.session.commit()
+    return draft, token
+
+
+def find_draft(token: str | None) -> Draft | None:
+    """The draft a resume link or the session points to, expired or not."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Draft).where(Draft.token_hash == token_hash(token)))
+
+
+def is_expired(draft: Draft) -> bool:
+    """An unsubmitted draft past its lifetime can no longer be resumed."""
+    return draft.screening is None and utcnow() >= draft.expires_at
+
+
+def save_answers(draft: Draft, values: dict[str, Any]) -> None:
+    """Merge one page's answers into the draft and commit."""
+    draft.data = {**draft.data, **values}  # a new dict, so the JSON column sees the change
+    draft.updated_at = utcnow()
+    db.session.commit()
+
+
+def ruleset_for(draft: Draft) -> RuleSet:
+    """The current rule set of the draft's treatment, or of the first treatment before one is
+    chosen (every rule set shares the core questions asked before the treatment)."""
+    treatment = draft.data.get("treatment")
+    if treatment not in rules.RULESETS:
+        treatment = next(iter(rules.RULESETS))
+    return rules.get_ruleset(treatment)
+
+
+def answers_for(ruleset: RuleSet, data: dict[str, Any]) -> dict[str, Any]:
+    """The rule set's answers from the draft, without those to questions that do not apply."""
+    answers: dict[str, Any] = {}
+    for question in ruleset.questions:
+        condition = question.applies_when
+        if condition is not None and not condition.holds(answers):
+            continue
+        if data.get(question.id) is not None:
+            answers[question.id] = data[question.id]
+    return answers
+
+
+@dataclass(frozen=True)
+class Review:
+    """What check your answers shows: the result so far, or every problem left."""
+
+    ruleset: RuleSet
+    answers: dict[str, Any]
+    errors: dict[str, list[str]]
+    result: rules.Result | None
+
+
+def review(draft: Draft) -> Review:
+    """Evaluate the draft as it stands, without storing anything."""
+    ruleset = ruleset_for(draft)
+    answers = answers_for(ruleset, draft.data)
+    errors: dict[str, list[str]] = {
+        name: ["Not answered yet"] for name in IDENTITY_FIELDS if not draft.data.get(name)
+    }
+    result = None
+    try:
+        result = rules.evaluate(
+            treatment=ruleset.treatment,
+            appointment_date=draft.data.get("appointment_date") or "",
+            answers=answers,
+            today=clinic_today(),
+            version=ruleset.version,
+        )
+    except AnswerError as error:
+        errors.update(error.errors)
+    if "treatment" not in draft.data:
+        errors["treatment"] = ["Not answered yet"]
+    return Review(ruleset, answers, errors, None if errors else result)
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """Who signed, when, from where, and which text."""
+
+    signature: str
+    ip_address: str
+    user_agent: str
+
+
+def submit(draft: Draft, consent: ConsentRecord) -> Screening:
+    """Evaluate and store the screening once; a repeated or concurrent submit returns the first.
+
+    Raises ``AnswerError`` when the answers no longer evaluate (for example, the appointment
+    date has passed since the draft was saved).
+    """
+    if draft.screening is not None:
+        return draft.screening
+    checked = review(draft)
+    if checked.result is None:
+        raise AnswerError(checked.errors)
+    result = checked.result
+    data = draft.data
+    now = utcnow()
+    screening = Screening(
+        draft_id=draft.id,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        phone=data["phone"],
+        treatment=checked.ruleset.treatment,
+        appointment_date=date.fromisoformat(data["appointment_date"]),
+        answers=checked.answers,
+        ruleset_id=checked.ruleset.treatment,
+        ruleset_version=checked.ruleset.version,
+        findings=[finding.to_dict() for finding in result.findings],
+        instructions=[instruction.to_dict() for instruction in result.instructions],
+        outcome=str(result.outcome),
+        earliest_date=result.earliest_date,
+        status=Status.READY if result.outcome is Outcome.CLEAR else Status.NEEDS_ACTION,
+        consent_signature=consent.signature,
+        consent_text_hash=consent_for(checked.ruleset.treatment).digest(),
+        consent_signed_at=now,
+        consent_ip=consent.ip_address[:64],
+        consent_user_agent=consent.user_agent[:1000],
+        submitted_at=now,
+        updated_at=now,
+    )
+    db.session.add(screening)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request submitted the same draft first: its screening is the one.
+        db.session.rollback()
+        existing = db.session.scalar(select(Screening).where(Screening.draft_id == draft.id))
+        if existing is None:
+            raise
+        return existing
+    return screening

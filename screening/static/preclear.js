@@ -1,0 +1,32 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // Put the keyboard focus on the error summary so screen readers announce it.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+
+  // "None of these" stands alone: ticking it clears the others, and the other way round.
+  document.querySelectorAll("input[data-exclusive]").forEach(function (none) {
+    var group = document.querySelectorAll('input[type="checkbox"][name="' + none.name + '"]');
+    group.forEach(function (box) {
+      box.addEventListener("change", function () {
+        if (box.checked) {
+          group.forEach(function (other) {
+            if ((box === none) !== (other === none)) { other.checked = false; }
+          });
+        }
+        update();
+      });
+    });
+  });
+
+  // Show a follow-up question only when the answer it depends on needs it.
+  function update() {
+    document.querySelectorAll("[data-applies-when]").forEach(function (field) {
+      var name = field.getAttribute("data-applies-when");
+      var ticked = document.querySelectorAll('input[name="' + name + '"]:checked:not([data-exclusive])');
+      field.hidden = ticked.length === 0;
+    });
+  }
+  update();
+})();
