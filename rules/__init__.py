@@ -6,7 +6,7 @@ Pure Python (standard library only): nothing here imports Flask, SQLAlchemy or W
     result = evaluate("pdo_smooth_threads", date(2026, 12, 10), answers, today=date(2026, 12, 1))
 """
 
-from .engine import evaluate, validate
+from .engine import evaluate, evaluate_document, validate
 from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
 from .questions import TOPICS, Kind, Option, Question, Topic
 from .ruleset import InstructionTemplate, Rule, RuleSet
@@ -30,6 +30,7 @@ __all__ = [
     "RuleSet",
     "Topic",
     "evaluate",
+    "evaluate_document",
     "get_ruleset",
     "treatments",
     "validate",

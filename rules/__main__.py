@@ -15,33 +15,11 @@ import json
 import sys
 from typing import Any
 
-from .engine import evaluate
+from .engine import evaluate_document
 from .model import AnswerError
 from .rulesets import RULESETS, get_ruleset, treatments
 
-INPUT_FIELDS = ("treatment", "appointment_date", "today", "version", "answers")
 EXIT_BAD_INPUT = 2
-
-
-def evaluate_document(document: Any) -> dict[str, Any]:
-    """Evaluate one JSON input document; raises ``AnswerError`` for bad input."""
-    if not isinstance(document, dict):
-        raise AnswerError({"input": ["The input must be a JSON object"]})
-    unknown = {key: ["Unknown field"] for key in document if key not in INPUT_FIELDS}
-    missing = {
-        key: ["This field is required"]
-        for key in ("treatment", "appointment_date", "answers")
-        if key not in document
-    }
-    if unknown or missing:
-        raise AnswerError({**missing, **unknown})
-    return evaluate(
-        treatment=document["treatment"],
-        appointment_date=document["appointment_date"],
-        answers=document["answers"],
-        today=document.get("today"),
-        version=document.get("version"),
-    ).to_dict()
 
 
 def _read(path: str) -> Any:

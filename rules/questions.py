@@ -222,7 +222,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         kind=Kind.DATE,
         topic="about_you",
         label="What is your date of birth?",
-        help="For example, 1990-03-27.",
+        help="For example, 27 March 1990.",
         short_name="Date of birth",
         missing_message="Enter your date of birth",
         date_checks=(in_the_past, age_under_120),
@@ -280,7 +280,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         help=(
             "Ibuprofen is in Advil and Motrin, naproxen in Aleve; fish oil includes omega-3 "
             "capsules. Cold and flu remedies can contain aspirin or ibuprofen. "
-            "Leave them all unselected if you have taken none."
+            "Select all that you have taken, or None of these."
         ),
         options=BLEEDING_RISK_SUBSTANCES,
         missing_message="Select the medicines and supplements you have taken, or none",
@@ -290,7 +290,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         kind=Kind.DATE,
         topic="medicines",
         label="When did you last take any of them?",
-        help="The date of the most recent dose. For example, 2026-11-20.",
+        help="The date of the most recent dose.",
         applies_when=Condition("bleeding_risk_substances", ConditionOp.NOT_EMPTY),
         short_name="Date of your last dose",
         missing_message="Enter the date you last took any of them",

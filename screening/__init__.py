@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from .clock import system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
@@ -44,7 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    app.context_processor(_clinic_context)
     return app
+
+
+def _clinic_context() -> dict[str, str]:
+    phone = current_app.config["CLINIC_PHONE"]
+    return {"clinic_tel": "tel:" + re.sub(r"[^\d+]", "", phone)}
 
 
 def _refuse_placeholder_secret(app: Flask) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from rules import AnswerError
-from rules.__main__ import evaluate_document
+from rules import AnswerError, evaluate_document
 
 from ..clock import clinic_today
 from ..extensions import limiter

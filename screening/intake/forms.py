@@ -131,7 +131,7 @@ class DateAnswer:
         name = question.short_name or "The date"
         day = parse_patient_date(raw)
         if day is None:
-            raise StopValidation(f"{name} must be a real date, for example 2026-03-27")
+            raise StopValidation(f"{name} must be a real date, like 03/27/1990")
         for check in question.date_checks:
             message = check(day, form.visit)
             if message is not None:
@@ -148,7 +148,7 @@ class AppointmentDate:
             raise StopValidation("Enter the date of your appointment")
         day = parse_patient_date(raw)
         if day is None:
-            raise StopValidation("Appointment date must be a real date, for example 2026-12-10")
+            raise StopValidation("Appointment date must be a real date, like 12/10/2026")
         if day < form.visit.today:
             raise StopValidation("Appointment date must be today or in the future")
         if day > form.visit.today + timedelta(days=366):
@@ -288,7 +288,7 @@ def _visit_fields() -> dict[str, Field]:
         "appointment_date": StringField(
             "What is the date of your appointment?",
             filters=[strip],
-            description="For example, 2026-12-10.",
+            description="The date you booked, as in your booking confirmation.",
             validators=[AppointmentDate()],
             render_kw={"type": "date"},
         ),

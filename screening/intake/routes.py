@@ -92,13 +92,17 @@ def start():
     in_progress = (
         existing is not None and existing.screening is None and not service.is_expired(existing)
     )
-    return render_template("intake/start.html", form=form, in_progress=in_progress)
+    return render_template(
+        "intake/start.html", form=form, resume_url=_resume_url() if in_progress else None
+    )
 
 
 def _step_form(draft: Draft, step_id: str) -> tuple[RuleSet, StepForm]:
     ruleset = service.ruleset_for(draft)
     form_class = step_form_class(ruleset.treatment, ruleset.version, step_id)
-    form = form_class(data=form_data_from_draft(draft.data, form_class))
+    # Saved answers fill the page only on GET: a POST is judged on what was sent, nothing else.
+    saved = form_data_from_draft(draft.data, form_class) if request.method == "GET" else None
+    form = form_class(data=saved)
     form.ruleset = ruleset
     form.visit = _visit(draft)
     form.known_answers = dict(draft.data)
