@@ -12,7 +12,15 @@ from functools import cache
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, RadioField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import StopValidation
 
 from rules import Kind, Question, RuleSet, get_ruleset, treatments
@@ -277,7 +285,7 @@ def _visit_fields() -> dict[str, Field]:
     return {
         "treatment": RadioField(
             "Which treatment are you booked for?",
-            choices=offered,
+            choices=[SelectChoice(treatment, title) for treatment, title in offered],
             validate_choice=False,
             validators=[
                 ChoiceAnswer(
@@ -301,7 +309,7 @@ def question_field(question: Question) -> Field:
         return RadioField(
             question.label,
             description=question.help,
-            choices=[(o.code, o.label) for o in question.options],
+            choices=[SelectChoice(o.code, o.label) for o in question.options],
             validate_choice=False,
             validators=[ChoiceAnswer(question.missing_message, question.option_codes)],
         )
@@ -309,9 +317,9 @@ def question_field(question: Question) -> Field:
         # With no minimum, an empty list is a real answer: ask for it explicitly, so a page
         # sent without looking is never read as "none".
         offers_none = question.min_choices == 0
-        choices = [(o.code, o.label) for o in question.options]
+        choices = [SelectChoice(o.code, o.label) for o in question.options]
         if offers_none:
-            choices.append((NONE_OF_THESE, "None of these"))
+            choices.append(SelectChoice(NONE_OF_THESE, "None of these"))
         return SelectMultipleField(
             question.label,
             description=question.help,

@@ -155,7 +155,7 @@ def _display(field, value: Any) -> str:
     """An answer as the patient would read it back."""
     if value is None or value == "":
         return ""
-    choices = dict(getattr(field, "choices", None) or [])
+    choices = {choice.value: choice.label for choice in getattr(field, "choices", None) or ()}
     if isinstance(value, list):
         return ", ".join(choices.get(code, code) for code in value) if value else "None of these"
     if value in choices:
@@ -317,11 +317,12 @@ def rerender_after_csrf_failure():
     if request.endpoint == "intake.step" and request.view_args["step_id"] in STEPS_BY_ID:
         step_id = request.view_args["step_id"]
         ruleset = service.ruleset_for(draft)
-        form = step_form_class(ruleset.treatment, ruleset.version, step_id)(meta={"csrf": False})
+        # Built from what was sent but not validated; it renders a fresh CSRF token.
+        form = step_form_class(ruleset.treatment, ruleset.version, step_id)()
         form.ruleset = ruleset
         return render_step(step_id, form, extra_errors=[_TIMED_OUT], status=400)
     if request.endpoint == "intake.consent":
-        form = ConsentForm(meta={"csrf": False})
+        form = ConsentForm()
         return render_consent(
             form, service.ruleset_for(draft), extra_errors=[_TIMED_OUT], status=400
         )
