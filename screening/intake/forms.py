@@ -127,6 +127,9 @@ class DateAnswer:
     def __call__(self, form: StepForm, field: Field) -> None:
         question = self.question
         condition = question.applies_when
+        controller = form._fields.get(condition.question) if condition is not None else None
+        if controller is not None and controller.errors:
+            raise StopValidation()  # unknown whether it applies: keep what was typed, unjudged
         if condition is not None and not condition.holds(form.answers_so_far()):
             field.data = None  # an answer to a question that does not apply is dropped
             raise StopValidation()
@@ -206,8 +209,15 @@ class StepForm(FlaskForm):
         return values
 
     def error_list(self) -> list[tuple[str, str]]:
-        """``(field id, message)`` for the error summary, in page order."""
-        return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
+        """``(field id, message)`` for the error summary, in page order.
+
+        Hidden fields have nothing to focus, so their errors point at the submit button.
+        """
+        return [
+            ("main-submit" if name == "return_to" else self[name].id, messages[0])
+            for name, messages in self.errors.items()
+            if messages
+        ]
 
 
 class ConsentForm(FlaskForm):
