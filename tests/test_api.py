@@ -11,22 +11,11 @@ from sqlalchemy import func, select
 import rules
 from screening.extensions import db
 from screening.models import Draft, Screening
+from tests.contract import no_answers
 
 URL = "/api/v1/evaluate"
 
-NO_ANSWERS = {
-    "date_of_birth": "1990-05-17",
-    "pregnant": "no",
-    "breastfeeding": "no",
-    "neuromuscular_disorder": "no",
-    "immunosuppressive_disorder": "no",
-    "prescribed_blood_thinner": "no",
-    "bleeding_risk_substances": [],
-    "feeling_unwell": "no",
-    "cold_sore": "no",
-    "blemish_or_rash": "no",
-    "treatment_areas": ["neck"],
-}
+NO_ANSWERS = no_answers()
 # The contract's example: ibuprofen 6 days before the appointment.
 CONTRACT_INPUT = {
     "treatment": "pdo_smooth_threads",

@@ -7,20 +7,9 @@ import sys
 import pytest
 
 from rules.__main__ import main
+from tests.contract import no_answers
 
-NO_ANSWERS = {
-    "date_of_birth": "1990-05-17",
-    "pregnant": "no",
-    "breastfeeding": "no",
-    "neuromuscular_disorder": "no",
-    "immunosuppressive_disorder": "no",
-    "prescribed_blood_thinner": "no",
-    "bleeding_risk_substances": [],
-    "feeling_unwell": "no",
-    "cold_sore": "no",
-    "blemish_or_rash": "no",
-    "treatment_areas": ["neck"],
-}
+NO_ANSWERS = no_answers()
 
 
 def run_cli(tmp_path, document, capsys):

@@ -11,59 +11,12 @@ from datetime import date, timedelta
 import pytest
 
 from rules import AnswerError, Outcome, evaluate
+from tests.contract import AREAS, REQUIRED, SUBSTANCES, YES_NO_ONLY, YES_NO_UNSURE, no_answers
 
 TREATMENT = "pdo_smooth_threads"
 VERSION = "1"
 TODAY = date(2026, 12, 1)
 APPOINTMENT = date(2026, 12, 10)
-
-REQUIRED = (
-    "date_of_birth",
-    "pregnant",
-    "breastfeeding",
-    "neuromuscular_disorder",
-    "immunosuppressive_disorder",
-    "prescribed_blood_thinner",
-    "bleeding_risk_substances",
-    "feeling_unwell",
-    "cold_sore",
-    "blemish_or_rash",
-    "treatment_areas",
-)
-YES_NO_UNSURE = (
-    "pregnant",
-    "neuromuscular_disorder",
-    "immunosuppressive_disorder",
-    "prescribed_blood_thinner",
-)
-YES_NO_ONLY = ("breastfeeding", "feeling_unwell", "cold_sore", "blemish_or_rash")
-SUBSTANCES = (
-    "aspirin",
-    "ibuprofen",
-    "naproxen",
-    "fish_oil",
-    "vitamin_e",
-    "ginkgo_biloba",
-    "ginseng",
-    "garlic",
-    "st_johns_wort",
-    "kava_kava",
-)
-AREAS = (
-    "forehead",
-    "frown_lines",
-    "crows_feet",
-    "smile_lines",
-    "marionette_lines",
-    "lips",
-    "lip_lines",
-    "cheeks",
-    "under_eyes",
-    "under_chin",
-    "jawline",
-    "neck",
-    "other",
-)
 
 RESULT_KEYS = {"outcome", "earliest_date", "findings", "instructions", "ruleset"}
 FINDING_KEYS = {
@@ -85,19 +38,7 @@ DROP = object()  # marks an answer to remove
 
 def base_answers():
     """A fresh, complete, all-"no" answer set (no bleeding_risk_last_dose key)."""
-    return {
-        "date_of_birth": "1990-05-17",
-        "pregnant": "no",
-        "breastfeeding": "no",
-        "neuromuscular_disorder": "no",
-        "immunosuppressive_disorder": "no",
-        "prescribed_blood_thinner": "no",
-        "bleeding_risk_substances": [],
-        "feeling_unwell": "no",
-        "cold_sore": "no",
-        "blemish_or_rash": "no",
-        "treatment_areas": ["forehead"],
-    }
+    return no_answers()
 
 
 def answers_with(changes):

@@ -12,51 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules import AnswerError, evaluate
+from tests.contract import AREAS, REQUIRED, SUBSTANCES, YES_NO_ONLY, YES_NO_UNSURE
 
 TREATMENT = "pdo_smooth_threads"
 VERSION = "1"
 
-YES_NO_UNSURE = (
-    "pregnant",
-    "neuromuscular_disorder",
-    "immunosuppressive_disorder",
-    "prescribed_blood_thinner",
-)
-YES_NO_ONLY = ("breastfeeding", "feeling_unwell", "cold_sore", "blemish_or_rash")
-REQUIRED = (
-    "date_of_birth",
-    *YES_NO_UNSURE,
-    *YES_NO_ONLY,
-    "bleeding_risk_substances",
-    "treatment_areas",
-)
-SUBSTANCES = (
-    "aspirin",
-    "ibuprofen",
-    "naproxen",
-    "fish_oil",
-    "vitamin_e",
-    "ginkgo_biloba",
-    "ginseng",
-    "garlic",
-    "st_johns_wort",
-    "kava_kava",
-)
-AREAS = (
-    "forehead",
-    "frown_lines",
-    "crows_feet",
-    "smile_lines",
-    "marionette_lines",
-    "lips",
-    "lip_lines",
-    "cheeks",
-    "under_eyes",
-    "under_chin",
-    "jawline",
-    "neck",
-    "other",
-)
 SEVERITY = {"clear": 0, "needs_clearance": 1, "reschedule": 2}
 
 SETTINGS = settings(max_examples=200, deadline=None)
