@@ -235,6 +235,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         label="Which areas would you like treated?",
         help="Select all that apply.",
         options=TREATMENT_AREAS,
+        short_name="Areas to be treated",
         min_choices=1,
         missing_message="Select at least one area to be treated",
     ),
@@ -283,6 +284,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
             "Select all that you have taken, or None of these."
         ),
         options=BLEEDING_RISK_SUBSTANCES,
+        short_name="Medicines and supplements",
         missing_message="Select the medicines and supplements you have taken, or none",
     ),
     Question(

@@ -87,10 +87,9 @@ class ChoiceAnswer:
         self.missing, self.codes = missing, codes
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
-        if not field.data:
+        # An answer not offered (a forged or stale form) gets the same plain request.
+        if not field.data or field.data not in self.codes:
             raise StopValidation(self.missing)
-        if field.data not in self.codes:
-            raise StopValidation("Choose one of the answers listed")
 
 
 class MultiAnswer:
@@ -105,10 +104,11 @@ class MultiAnswer:
         field.data = chosen
         if not chosen:
             raise StopValidation(self.question.missing_message)
+        name = self.question.short_name or self.question.label
         if any(code not in self.codes for code in chosen):
-            raise StopValidation("Choose only from the options listed")
+            raise StopValidation(f"{name}: choose only from the options listed")
         if NONE_OF_THESE in chosen and len(chosen) > 1:
-            raise StopValidation("Select 'None of these' on its own, or only the ones that apply")
+            raise StopValidation(f"{name}: select 'None of these' on its own, or only the others")
         real = [code for code in chosen if code != NONE_OF_THESE]
         if len(real) < self.question.min_choices:
             raise StopValidation(self.question.missing_message)

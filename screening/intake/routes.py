@@ -97,16 +97,16 @@ def start():
     )
 
 
-def _step_form(draft: Draft, step_id: str) -> tuple[RuleSet, StepForm]:
+def _step_form(draft: Draft, step_id: str) -> StepForm:
+    """The page's form: on GET filled with the saved answers, on POST with what was sent only."""
     ruleset = service.ruleset_for(draft)
     form_class = step_form_class(ruleset.treatment, ruleset.version, step_id)
-    # Saved answers fill the page only on GET: a POST is judged on what was sent, nothing else.
     saved = form_data_from_draft(draft.data, form_class) if request.method == "GET" else None
     form = form_class(data=saved)
     form.ruleset = ruleset
     form.visit = _visit(draft)
     form.known_answers = dict(draft.data)
-    return ruleset, form
+    return form
 
 
 def render_step(step_id: str, form: StepForm, extra_errors=(), status: int = 200):
@@ -139,7 +139,7 @@ def step(draft: Draft, step_id: str):
         abort(404)
     if step_id not in ("about_you", "visit") and "treatment" not in draft.data:
         return _see_other("intake.step", step_id="visit")
-    _, form = _step_form(draft, step_id)
+    form = _step_form(draft, step_id)
     if request.method == "GET" and request.args.get("change") == "1":
         form.return_to.data = CHECK
     if form.validate_on_submit():
@@ -291,14 +291,7 @@ def result(token: str):
         earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
         findings=[f for f in screening.findings if f["outcome"] != "advice"],
         advice=[f for f in screening.findings if f["outcome"] == "advice"],
-        instructions=[
-            {
-                **instruction,
-                "from_text": format_date(date.fromisoformat(instruction["from"])),
-                "until_text": format_date(date.fromisoformat(instruction["until"])),
-            }
-            for instruction in screening.instructions
-        ],
+        instructions=screening.instructions,
     )
 
 
@@ -316,10 +309,8 @@ def rerender_after_csrf_failure():
         return None
     if request.endpoint == "intake.step" and request.view_args["step_id"] in STEPS_BY_ID:
         step_id = request.view_args["step_id"]
-        ruleset = service.ruleset_for(draft)
         # Built from what was sent but not validated; it renders a fresh CSRF token.
-        form = step_form_class(ruleset.treatment, ruleset.version, step_id)()
-        form.ruleset = ruleset
+        form = _step_form(draft, step_id)
         return render_step(step_id, form, extra_errors=[_TIMED_OUT], status=400)
     if request.endpoint == "intake.consent":
         form = ConsentForm()
