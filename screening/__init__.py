@@ -74,23 +74,32 @@ def _choose_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in ``extensions.py``."""
     from . import database, models  # noqa: F401  (SQLite settings; tables for migrations)
-    from .extensions import csrf, db, limiter, migrate
+    from .access import enforce_access
+    from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    app.before_request(enforce_access)
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per kind of user."""
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
     from .extensions import csrf
     from .intake import bp as intake_bp
     from .public import bp as public_bp
+    from .records import bp as records_bp
+    from .review import bp as review_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp, url_prefix="/intake")
+    app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(review_bp, url_prefix="/staff")
+    app.register_blueprint(records_bp, url_prefix="/staff/records")
     csrf.exempt(api_bp)  # machine clients authenticate otherwise; nothing here uses cookies
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

@@ -1,15 +1,84 @@
-"""Command-line tools: ``flask --app screening init-db``."""
+"""Command-line tools: ``flask --app screening init-db | staff ... | audit verify``."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from flask_migrate import upgrade
+
+from .access import STAFF_ROLES
 
 
 def init_db() -> None:
     """Bring the database up to the latest migration (safe to run again)."""
     upgrade()
+
+
+staff_cli = AppGroup("staff", help="Staff accounts. No account exists until one is created.")
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(STAFF_ROLES))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff_command(email: str, name: str, roles: tuple[str, ...], password_stdin: bool):
+    """Create a staff account; asks for its password."""
+    from .auth.service import AccountError, create_staff
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_staff(email, name, list(roles), password)
+    except AccountError as error:
+        for field, message in error.errors.items():
+            click.echo(f"{field}: {message}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Created {user.email} ({user.roles}).")
+
+
+@staff_cli.command("deactivate")
+@click.option("--email", required=True)
+def deactivate_staff_command(email: str):
+    """Switch an account off; its sessions end at once."""
+    from .auth.service import find_staff, set_active
+
+    user = find_staff(email)
+    if user is None:
+        click.echo(f"No account for {email}.", err=True)
+        raise SystemExit(1)
+    set_active(user, False)
+    click.echo(f"Deactivated {user.email}.")
+
+
+@staff_cli.command("list")
+def list_staff_command():
+    """Every account, its roles and whether it is on."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import StaffUser
+
+    for user in db.session.scalars(select(StaffUser).order_by(StaffUser.email)):
+        click.echo(f"{user.email}\t{user.roles}\t{'active' if user.active else 'deactivated'}")
+
+
+@audit_cli.command("verify")
+def verify_audit_command():
+    """Check the audit trail's hash chain; exits 1 at the first altered or removed row."""
+    from .audit import verify_database
+
+    count, problem = verify_database()
+    if problem is not None:
+        click.echo(f"Audit trail broken at row {problem.row_id}: {problem.problem}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit trail intact: {count} rows.")
 
 
 def register_commands(app: Flask) -> None:
@@ -20,3 +89,6 @@ def register_commands(app: Flask) -> None:
         """Create or upgrade the database tables."""
         init_db()
         click.echo("Database is up to date.")
+
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(audit_cli)

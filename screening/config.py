@@ -28,7 +28,16 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     # hide_parameters: a database error must never write patient answers into the logs.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Room for a 10 MB clearance note, so an 11 MB one gets a plain message, not a bare 413.
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+
+    STAFF_IDLE_MINUTES = 15
+    STAFF_SESSION_HOURS = 8
+    LOGIN_RATE_LIMIT = "30 per minute"
+    LOCKOUT_FAILURES = 10
+    LOCKOUT_MINUTES = 15
+    UPLOAD_FOLDER = None  # instance/uploads
 
 
 def write_instance_config(instance_path: Path) -> Path:

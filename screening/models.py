@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy models: drafts in progress and submitted screenings."""
+"""Typed SQLAlchemy models: drafts, screenings, staff, their sessions, decisions, notes, audit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -60,10 +72,17 @@ class Draft(db.Model):
 
 
 class Status:
-    """Where a screening stands for the clinic."""
+    """Where a screening stands for the clinic; derived from its findings (see ``review``)."""
 
-    READY = "ready"  # clear: nothing for staff to do
-    NEEDS_ACTION = "needs_action"  # a finding waits for a nurse or for the patient to rebook
+    CLEARED = "cleared"  # no blocking finding left: the appointment can go ahead
+    RESCHEDULE = "reschedule"  # a reschedule the clinic has not yet acknowledged
+    NOTE_TO_VERIFY = "note_to_verify"  # a clearance note was uploaded and waits for a nurse
+    AWAITING_NOTE = "awaiting_note"  # a provider's or prescriber's note has not arrived
+    NEEDS_REVIEW = "needs_review"  # a nurse must follow up or decide
+    NOT_ELIGIBLE = "not_eligible"  # a finding no one may override, acknowledged
+
+    ALL = (CLEARED, RESCHEDULE, NOTE_TO_VERIFY, AWAITING_NOTE, NEEDS_REVIEW, NOT_ELIGIBLE)
+    NEEDS_A_PERSON = (RESCHEDULE, NOTE_TO_VERIFY, AWAITING_NOTE, NEEDS_REVIEW)
 
 
 class Screening(db.Model):
@@ -94,6 +113,8 @@ class Screening(db.Model):
     ruleset_id: Mapped[str] = mapped_column(String(64))
     ruleset_version: Mapped[str] = mapped_column(String(16))
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # Where staff stand on each finding: rule id -> {"state": ..., "decision_id": ...}.
+    finding_states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     instructions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(32))
     earliest_date: Mapped[date | None] = mapped_column(Date)
@@ -107,5 +128,140 @@ class Screening(db.Model):
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on every change: a nurse's form carries the version it was shown, and two nurses
+    # acting at once cannot overwrite each other.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     draft: Mapped[Draft] = relationship(back_populates="screening")
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="screening", order_by="Decision.id"
+    )
+    notes: Mapped[list[Note]] = relationship(back_populates="screening", order_by="Note.id")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class StaffUser(UserMixin, db.Model):
+    """A member of staff: one account per person, with one or more roles.
+
+    For Flask-Login the id is the current session's token (``session_token``), not the row id,
+    so ending the session on the server signs the browser out.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[str] = mapped_column(String(100))  # space-separated: nurse manager admin
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # Set per request by the session loader; not columns.
+    session_token = None
+    staff_session = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        """The roles this person holds."""
+        return frozenset(self.roles.split())
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the person holds any of ``roles``."""
+        return not self.role_set.isdisjoint(roles)
+
+
+class StaffSession(db.Model):
+    """A signed-in session. The cookie holds only its token; ending the row ends the session."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class Decision(db.Model):
+    """A staff decision on a screening, kept forever: resolve, acknowledge, check in, ..."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    screening: Mapped[Screening] = relationship(back_populates="decisions")
+    staff: Mapped[StaffUser] = relationship()
+
+
+class Note(db.Model):
+    """A clearance note (provider's or prescriber's), uploaded or recorded as received on paper."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # provider_note or prescriber_note
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False)
+    stored_name: Mapped[str | None] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    screening: Mapped[Screening] = relationship(back_populates="notes")
+    uploaded_by: Mapped[StaffUser | None] = relationship(foreign_keys=[uploaded_by_id])
+    verified_by: Mapped[StaffUser | None] = relationship(foreign_keys=[verified_by_id])
+
+    @property
+    def verified(self) -> bool:
+        """Checked by a nurse (an uploaded file) or recorded as received on paper."""
+        return self.verified_at is not None
+
+
+class AuditEvent(db.Model):
+    """One row of the append-only audit trail; each row's hash covers the previous row's.
+
+    Holds no PHI: the object is a type and an id, never a name or an answer.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    result: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
