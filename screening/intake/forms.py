@@ -199,9 +199,10 @@ class StepForm(FlaskForm):
     def values(self) -> dict[str, Any]:
         """This page's validated answers as JSON values, to store in the draft."""
         values = {}
-        for name, field in self._fields.items():
-            if name in ("return_to", "csrf_token"):
+        for field in self._fields.values():
+            if isinstance(field, HiddenField):  # return_to, csrf_token, row_version
                 continue
+            name = field.name
             if isinstance(field, SelectMultipleField):
                 values[name] = [code for code in field.data if code != NONE_OF_THESE]
             else:

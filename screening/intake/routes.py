@@ -6,7 +6,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -14,8 +14,12 @@ from rules import AnswerError, RuleSet
 from rules.dates import format_date
 from rules.questions import Visit
 
+from .. import notes
+from ..access import PATIENT, PUBLIC, allow
 from ..clock import clinic_today
+from ..findings import notes_needed, save_uploaded_note
 from ..models import Draft
+from ..review.forms import NOTE_KIND_LABELS
 from . import bp, service
 from .consent import consent_for
 from .forms import (
@@ -80,6 +84,7 @@ def _visit(draft: Draft) -> Visit:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@allow(PUBLIC)
 def start():
     """What the questionnaire is for; starting it creates a draft and its resume link."""
     form = FlaskForm()
@@ -132,6 +137,7 @@ def render_step(step_id: str, form: StepForm, extra_errors=(), status: int = 200
 
 
 @bp.route("/<step_id>", methods=["GET", "POST"])
+@allow(PUBLIC)
 @with_draft
 def step(draft: Draft, step_id: str):
     """One topic's questions; "Continue" saves them and moves on (or back to the check page)."""
@@ -166,6 +172,7 @@ def _display(field, value: Any) -> str:
 
 
 @bp.get("/check")
+@allow(PUBLIC)
 @with_draft
 def check(draft: Draft):
     """Every answer with a change link; problems left are listed with a link to fix each."""
@@ -219,6 +226,7 @@ def _field_label(ruleset: RuleSet, name: str) -> str:
 
 
 @bp.route("/consent", methods=["GET", "POST"])
+@allow(PUBLIC)
 @with_draft
 def consent(draft: Draft):
     """The treatment's consent text, a consent box and a typed signature; then submit once."""
@@ -257,6 +265,7 @@ def render_consent(form: ConsentForm, ruleset: RuleSet, extra_errors=(), status:
 
 
 @bp.get("/resume/<token>")
+@allow(PATIENT)
 def resume(token: str):
     """The patient's own link: continue the questionnaire, or see the outcome once submitted."""
     draft = service.find_draft(token)
@@ -278,21 +287,58 @@ def resume(token: str):
 
 
 @bp.get("/result/<token>")
+@allow(PATIENT)
 def result(token: str):
     """The outcome in the patient's words; reachable only through the patient's own link."""
     draft = service.find_draft(token)
     if draft is None or draft.screening is None:
         return render_template("intake/unknown_link.html"), 404
-    screening = draft.screening
-    return render_template(
-        "intake/result.html",
-        screening=screening,
-        appointment=format_date(screening.appointment_date),
-        earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
-        findings=[f for f in screening.findings if f["outcome"] != "advice"],
-        advice=[f for f in screening.findings if f["outcome"] == "advice"],
-        instructions=screening.instructions,
+    return render_result(token, draft.screening)
+
+
+def render_result(token: str, screening, upload_error: str | None = None, status: int = 200):
+    """The outcome page, with the note upload while a note is needed."""
+    needed = notes_needed(screening)
+    return (
+        render_template(
+            "intake/result.html",
+            screening=screening,
+            token=token,
+            appointment=format_date(screening.appointment_date),
+            earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
+            findings=[f for f in screening.findings if f["outcome"] != "advice"],
+            advice=[f for f in screening.findings if f["outcome"] == "advice"],
+            instructions=screening.instructions,
+            notes_needed=needed,
+            note_kind_labels=NOTE_KIND_LABELS,
+            notes_received=[n for n in screening.notes if not n.on_paper],
+            upload_error=upload_error,
+            upload_form=FlaskForm(),
+        ),
+        status,
     )
+
+
+@bp.post("/result/<token>/notes")
+@allow(PATIENT)
+def upload_note(token: str):
+    """The patient uploads the note a finding needs (a provider's or a prescriber's)."""
+    draft = service.find_draft(token)
+    if draft is None or draft.screening is None:
+        return render_template("intake/unknown_link.html"), 404
+    screening = draft.screening
+    kind = request.form.get("kind", "")
+    needed = notes_needed(screening)
+    if kind not in needed:
+        kind = needed[0] if len(needed) == 1 else ""
+    try:
+        if not kind:
+            raise notes.NoteRejected("Choose which note you are sending")
+        save_uploaded_note(screening, kind, request.files.get("file"), None)
+    except notes.NoteRejected as rejected:
+        return render_result(token, screening, upload_error=str(rejected), status=400)
+    flash("Thank you: we have your note. A nurse will check it before your appointment.")
+    return _see_other("intake.result", token=token)
 
 
 _TIMED_OUT = (

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import rules
-from rules import AnswerError, Outcome, RuleSet
+from rules import AnswerError, RuleSet
 
 from ..clock import clinic_today, utcnow
 from ..extensions import db
-from ..models import Draft, Screening, Status, new_token, token_hash
+from ..findings import derive_status
+from ..models import Draft, Screening, new_token, token_hash
 from .consent import consent_for
 from .steps import IDENTITY_FIELDS
 
@@ -147,10 +148,11 @@ def submit(draft: Draft, consent: ConsentRecord) -> Screening:
         ruleset_id=checked.ruleset.treatment,
         ruleset_version=checked.ruleset.version,
         findings=[finding.to_dict() for finding in result.findings],
+        finding_states={},
         instructions=[instruction.to_dict() for instruction in result.instructions],
         outcome=str(result.outcome),
         earliest_date=result.earliest_date,
-        status=Status.READY if result.outcome is Outcome.CLEAR else Status.NEEDS_ACTION,
+        status=derive_status([finding.to_dict() for finding in result.findings], {}, []),
         consent_signature=consent.signature,
         consent_text_hash=consent_for(checked.ruleset.treatment).digest(),
         consent_signed_at=now,

@@ -1,0 +1,427 @@
+"""The nurse's pages: the queue, today's appointments, a screening, and every decision on it."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from functools import cache
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+import rules
+from rules import TOPICS, AnswerError, Kind
+from rules.dates import format_date
+from rules.questions import Visit
+
+from .. import audit, notes
+from ..access import MANAGER, NURSE, allow
+from ..clock import clinic_today
+from ..extensions import db
+from ..findings import (
+    CHECK_IN_QUESTIONS,
+    DecisionRefused,
+    StaleScreening,
+    acknowledge_reschedule,
+    check_in,
+    is_open_blocker,
+    notes_dir,
+    notes_needed,
+    record_paper_note,
+    resolve_finding,
+    save_uploaded_note,
+    state_of,
+    verify_note,
+)
+from ..intake.forms import StepForm, form_data_from_draft, parse_patient_date, question_field
+from ..models import Note, Screening, Status
+from . import bp
+from .forms import (
+    NOTE_KIND_LABELS,
+    STATUS_LABELS,
+    AcknowledgeForm,
+    NoteUploadForm,
+    NoteVerifyForm,
+    PaperNoteForm,
+    QueueFilterForm,
+    ResolveForm,
+    VersionedForm,
+)
+
+PAGE_SIZE = 25
+CONFLICT = (
+    "This screening changed while you were looking at it: someone else made a decision. "
+    "Nothing you entered was saved. The latest version is below."
+)
+
+
+@bp.get("/")
+@allow(NURSE, MANAGER)
+def queue():
+    """Screenings that need a person, soonest appointment first, with filters and counts."""
+    form = QueueFilterForm(request.args)
+    valid = form.validate()
+    conditions = []
+    if valid:
+        if form.date_from.data:
+            conditions.append(Screening.appointment_date >= parse_patient_date(form.date_from.data))
+        if form.date_to.data:
+            conditions.append(Screening.appointment_date <= parse_patient_date(form.date_to.data))
+        if form.treatment.data:
+            conditions.append(Screening.treatment == form.treatment.data)
+        if form.outcome.data:
+            conditions.append(Screening.outcome == form.outcome.data)
+    counts = dict(
+        db.session.execute(
+            select(Screening.status, func.count()).where(*conditions).group_by(Screening.status)
+        ).all()
+    )
+    status = form.status.data if valid else ""
+    if status == "":
+        conditions.append(Screening.status.in_(Status.NEEDS_A_PERSON))
+    elif status != "all":
+        conditions.append(Screening.status == status)
+    total = db.session.scalar(select(func.count()).select_from(Screening).where(*conditions))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(form.page.data or 1, 1), pages) if valid else 1
+    screenings = db.session.scalars(
+        select(Screening)
+        .where(*conditions)
+        .order_by(Screening.appointment_date, Screening.submitted_at, Screening.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "review/queue.html",
+        form=form,
+        errors=[(form[name].id, messages[0]) for name, messages in form.errors.items()],
+        screenings=screenings,
+        counts=counts,
+        status_labels=STATUS_LABELS,
+        needs_a_person=sum(counts.get(s, 0) for s in Status.NEEDS_A_PERSON),
+        total=total,
+        page=page,
+        pages=pages,
+        page_url=lambda number: url_for("review.queue", **query, page=number),
+        treatment_titles=dict(rules.treatments()),
+    )
+
+
+@bp.get("/today")
+@allow(NURSE, MANAGER)
+def today():
+    """Every screening for today's appointments, with its status and check-in."""
+    day = clinic_today()
+    screenings = db.session.scalars(
+        select(Screening)
+        .where(Screening.appointment_date == day)
+        .order_by(Screening.last_name, Screening.first_name, Screening.id)
+    ).all()
+    return render_template(
+        "review/today.html",
+        day=format_date(day),
+        screenings=screenings,
+        status_labels=STATUS_LABELS,
+        treatment_titles=dict(rules.treatments()),
+    )
+
+
+def _screening_or_404(screening_id: int) -> Screening:
+    screening = db.session.get(Screening, screening_id)
+    if screening is None:
+        abort(404)
+    return screening
+
+
+@bp.get("/screenings/<int:screening_id>")
+@allow(NURSE, MANAGER)
+def screening_page(screening_id: int):
+    """Everything about one screening; viewing it is audited."""
+    screening = _screening_or_404(screening_id)
+    audit.record(audit.Action.VIEW_SCREENING, object_type="screening", object_id=screening.id)
+    db.session.commit()
+    return render_screening(screening)
+
+
+@cache
+def _check_in_form_class(treatment: str, version: str) -> type:
+    ruleset = rules.get_ruleset(treatment, version)
+    fields = {
+        qid: question_field(ruleset.questions_by_id[qid])
+        for qid in CHECK_IN_QUESTIONS
+        if qid in ruleset.questions_by_id
+    }
+    return type("CheckInForm", (StepForm, VersionedForm), fields)
+
+
+def _check_in_form(screening: Screening, formdata: bool):
+    ruleset = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version)
+    form_class = _check_in_form_class(ruleset.treatment, ruleset.version)
+    saved = None if formdata else form_data_from_draft(screening.answers, form_class)
+    form = form_class(data=saved) if saved is not None else form_class()
+    if not formdata:
+        # Check-in asks afresh: a "no" stored weeks ago is not today's answer.
+        for qid in CHECK_IN_QUESTIONS:
+            if qid in form._fields:
+                form[qid].data = None if form[qid].type != "SelectMultipleField" else []
+    form.ruleset = ruleset
+    form.visit = Visit(today=clinic_today(), appointment_date=screening.appointment_date)
+    form.known_answers = dict(screening.answers)
+    return form
+
+
+def render_screening(screening: Screening, status: int = 200, error: str | None = None, **forms):
+    """The screening page, with any form that failed keeping what the nurse typed."""
+    ruleset = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version)
+    triggered: dict[str, list[str]] = {}
+    for finding in screening.findings:
+        for qid in finding["answers"]:
+            triggered.setdefault(qid, []).append(finding["rule_id"])
+    sections = []
+    for topic in TOPICS:
+        rows = []
+        for question in ruleset.questions_in_topic(topic.id):
+            if question.id not in screening.answers:
+                continue
+            rows.append(
+                {
+                    "id": question.id,
+                    "label": question.label,
+                    "value": display_answer(question, screening.answers[question.id]),
+                    "triggered": triggered.get(question.id, []),
+                }
+            )
+        if rows:
+            sections.append({"title": topic.title, "rows": rows})
+    version = screening.row_version
+    return (
+        render_template(
+            "review/screening.html",
+            screening=screening,
+            sections=sections,
+            findings=screening.findings,
+            state_of=state_of,
+            is_open_blocker=is_open_blocker,
+            verified_kinds={n.kind for n in screening.notes if n.verified},
+            note_kind_labels=NOTE_KIND_LABELS,
+            notes_needed=notes_needed(screening),
+            status_labels=STATUS_LABELS,
+            appointment=format_date(screening.appointment_date),
+            earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
+            treatment_title=ruleset.title,
+            is_appointment_day=clinic_today() == screening.appointment_date,
+            can_decide=current_user.has_role(NURSE),
+            error=error,
+            resolve_forms={
+                f["rule_id"]: forms.get(f"resolve_{f['rule_id']}")
+                or ResolveForm(formdata=None, row_version=version)
+                for f in screening.findings
+            },
+            acknowledge_form=forms.get("acknowledge")
+            or AcknowledgeForm(formdata=None, row_version=version),
+            check_in_form=forms.get("check_in")
+            or _with_version(_check_in_form(screening, False), version),
+            upload_form=forms.get("upload") or NoteUploadForm(formdata=None, row_version=version),
+            paper_form=forms.get("paper") or PaperNoteForm(formdata=None, row_version=version),
+            verify_form=NoteVerifyForm(formdata=None, row_version=version),
+            decisions=screening.decisions,
+        ),
+        status,
+    )
+
+
+def _with_version(form, version: int):
+    form.row_version.data = str(version)
+    return form
+
+
+def display_answer(question, value: Any) -> str:
+    """An answer as staff read it: option labels, dates in words."""
+    if value is None:
+        return ""
+    if question.kind is Kind.DATE:
+        return format_date(date.fromisoformat(value))
+    if question.kind is Kind.MULTI:
+        return ", ".join(question.option_label(code) for code in value) or "None"
+    return question.option_label(value)
+
+
+def _back(screening: Screening, message: str) -> Response:
+    flash(message)
+    return redirect(url_for("review.screening_page", screening_id=screening.id), code=303)
+
+
+def _decide(screening: Screening, form_name: str, form, action) -> Response | tuple:
+    """Run ``action`` for a valid form; conflicts and refusals come back as the page."""
+    if not form.validate_on_submit():
+        return render_screening(screening, status=400, **{form_name: form})
+    try:
+        action()
+    except StaleScreening:
+        db.session.rollback()
+        return render_screening(screening, status=409, error=CONFLICT)
+    except StaleDataError:
+        db.session.rollback()
+        screening = _screening_or_404(screening.id)
+        return render_screening(screening, status=409, error=CONFLICT)
+    except DecisionRefused as refused:
+        db.session.rollback()
+        return render_screening(screening, status=403, error=str(refused), **{form_name: form})
+    return None
+
+
+@bp.post("/screenings/<int:screening_id>/findings/<rule_id>/resolve")
+@allow(NURSE)
+def resolve(screening_id: int, rule_id: str):
+    """Resolve one finding with a reason."""
+    screening = _screening_or_404(screening_id)
+    form = ResolveForm()
+    failed = _decide(
+        screening,
+        f"resolve_{rule_id}",
+        form,
+        lambda: resolve_finding(
+            screening, rule_id, form.reason.data, current_user, form.seen_version()
+        ),
+    )
+    return failed or _back(screening, "Decision recorded.")
+
+
+@bp.post("/screenings/<int:screening_id>/acknowledge")
+@allow(NURSE)
+def acknowledge(screening_id: int):
+    """Acknowledge a reschedule, with the new appointment date when the patient rebooked."""
+    screening = _screening_or_404(screening_id)
+    form = AcknowledgeForm()
+
+    def act():
+        new_date = parse_patient_date(form.new_date.data) if form.new_date.data else None
+        try:
+            acknowledge_reschedule(
+                screening,
+                new_date,
+                form.reason.data or "",
+                current_user,
+                form.seen_version(),
+                clinic_today(),
+            )
+        except AnswerError as error:
+            messages = error.errors.get("appointment_date") or ["The new date is not acceptable"]
+            raise DecisionRefused(f"New appointment date: {messages[0]}") from None
+
+    failed = _decide(screening, "acknowledge", form, act)
+    return failed or _back(screening, "Reschedule acknowledged.")
+
+
+@bp.post("/screenings/<int:screening_id>/check-in")
+@allow(NURSE)
+def record_check_in(screening_id: int):
+    """The patient's answers on the day; a changed answer evaluates the screening again."""
+    screening = _screening_or_404(screening_id)
+    form = _check_in_form(screening, True)
+
+    def act():
+        try:
+            check_in(screening, form.values(), current_user, form.seen_version(), clinic_today())
+        except AnswerError as error:
+            raise DecisionRefused("; ".join(m[0] for m in error.errors.values())) from None
+
+    failed = _decide(screening, "check_in", form, act)
+    return failed or _back(
+        screening, f"Check-in recorded. Status: {STATUS_LABELS[screening.status]}."
+    )
+
+
+@bp.post("/screenings/<int:screening_id>/notes")
+@allow(NURSE)
+def upload_note(screening_id: int):
+    """Upload a note on the patient's behalf."""
+    screening = _screening_or_404(screening_id)
+    form = NoteUploadForm()
+    if not form.validate_on_submit():
+        return render_screening(screening, status=400, upload=form)
+    if form.seen_version() != screening.row_version:
+        return render_screening(screening, status=409, error=CONFLICT)
+    try:
+        save_uploaded_note(screening, form.kind.data, request.files.get("file"), current_user)
+    except notes.NoteRejected as rejected:
+        form.kind.errors = []
+        return render_screening(screening, status=400, error=str(rejected), upload=form)
+    return _back(screening, "Note uploaded. Verify it when you have read it.")
+
+
+@bp.post("/screenings/<int:screening_id>/notes/paper")
+@allow(NURSE)
+def paper_note(screening_id: int):
+    """Record a note received on paper (checked by the nurse recording it)."""
+    screening = _screening_or_404(screening_id)
+    form = PaperNoteForm()
+    failed = _decide(
+        screening,
+        "paper",
+        form,
+        lambda: record_paper_note(screening, form.kind.data, current_user, form.seen_version()),
+    )
+    return failed or _back(screening, "Paper note recorded as verified.")
+
+
+def _note_or_404(screening: Screening, note_id: int) -> Note:
+    note = db.session.get(Note, note_id)
+    if note is None or note.screening_id != screening.id:
+        abort(404)
+    return note
+
+
+@bp.post("/screenings/<int:screening_id>/notes/<int:note_id>/verify")
+@allow(NURSE)
+def verify(screening_id: int, note_id: int):
+    """Confirm an uploaded note is what the finding needs."""
+    screening = _screening_or_404(screening_id)
+    note = _note_or_404(screening, note_id)
+    form = NoteVerifyForm()
+    failed = _decide(
+        screening,
+        "verify",
+        form,
+        lambda: verify_note(screening, note, current_user, form.seen_version()),
+    )
+    return failed or _back(screening, "Note verified.")
+
+
+@bp.get("/screenings/<int:screening_id>/notes/<int:note_id>")
+@allow(NURSE)
+def download_note(screening_id: int, note_id: int):
+    """The note file, as an attachment that the browser will not run; each view is audited."""
+    screening = _screening_or_404(screening_id)
+    note = _note_or_404(screening, note_id)
+    if note.on_paper or note.stored_name is None:
+        abort(404)
+    try:
+        content = notes.read_note(notes_dir(), note.stored_name, note.sha256)
+    except notes.NoteIntegrityError:
+        audit.record(
+            audit.Action.VIEW_NOTE,
+            result="failed",
+            object_type="note",
+            object_id=note.id,
+            detail="integrity check failed",
+        )
+        db.session.commit()
+        current_app.logger.error("Note %s failed its integrity check", note.id)
+        abort(500)
+    audit.record(audit.Action.VIEW_NOTE, object_type="note", object_id=note.id)
+    db.session.commit()
+    extension = note.stored_name.rsplit(".", 1)[1]
+    response = current_app.response_class(content, mimetype=note.content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="screening-{screening.id}-note-{note.id}.{extension}"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
