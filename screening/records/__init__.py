@@ -1,0 +1,7 @@
+"""Blueprint for clinic managers: the audit trail (and later exports and the dashboard)."""
+
+from flask import Blueprint
+
+bp = Blueprint("records", __name__)
+
+from . import routes  # noqa: E402,F401  (routes attach themselves to bp)

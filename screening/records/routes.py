@@ -1,0 +1,108 @@
+"""Managers' pages."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, time
+
+from flask import render_template, request, url_for
+from sqlalchemy import func, select
+from wtforms import Form, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
+
+from .. import audit
+from ..access import MANAGER, allow
+from ..extensions import db
+from ..intake.forms import parse_patient_date
+from ..models import AuditEvent, StaffUser
+from . import bp
+
+PAGE_SIZE = 50
+ACTIONS = sorted(value for name, value in vars(audit.Action).items() if not name.startswith("_"))
+
+
+class AuditFilterForm(Form):
+    """Filters of the audit trail page, from the query string."""
+
+    date_from = StringField("From", render_kw={"type": "date"})
+    date_to = StringField("To", render_kw={"type": "date"})
+    action = SelectField(
+        "Action",
+        choices=[SelectChoice("", "Any")] + [SelectChoice(a, a.replace("_", " ")) for a in ACTIONS],
+        default="",
+    )
+    result = SelectField(
+        "Result",
+        choices=[
+            SelectChoice(v, label)
+            for v, label in (
+                ("", "Any"),
+                ("ok", "OK"),
+                ("failed", "Failed"),
+                ("refused", "Refused"),
+            )
+        ],
+        default="",
+    )
+    staff = StringField("Staff email")
+    page = IntegerField("Page", default=1, validators=[Optional()])
+
+    def validate_date_from(self, field):
+        _check_date(field)
+
+    def validate_date_to(self, field):
+        _check_date(field)
+
+
+def _check_date(field) -> None:
+    if field.data and parse_patient_date(field.data) is None:
+        raise ValidationError(f"{field.label.text} must be a real date, like 12/10/2026")
+
+
+@bp.get("/audit")
+@allow(MANAGER)
+def audit_trail():
+    """The audit trail, newest first, filtered by date, action, result and person."""
+    form = AuditFilterForm(request.args)
+    conditions = []
+    if form.validate():
+        if form.date_from.data:
+            start = datetime.combine(parse_patient_date(form.date_from.data), time.min, UTC)
+            conditions.append(AuditEvent.at >= start)
+        if form.date_to.data:
+            end = datetime.combine(parse_patient_date(form.date_to.data), time.max, UTC)
+            conditions.append(AuditEvent.at <= end)
+        if form.action.data:
+            conditions.append(AuditEvent.action == form.action.data)
+        if form.result.data:
+            conditions.append(AuditEvent.result == form.result.data)
+        if form.staff.data:
+            conditions.append(
+                AuditEvent.staff_id.in_(
+                    select(StaffUser.id).where(
+                        func.lower(StaffUser.email) == form.staff.data.strip().lower()
+                    )
+                )
+            )
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(form.page.data or 1, 1), pages) if not form.errors else 1
+    rows = db.session.execute(
+        select(AuditEvent, StaffUser.email)
+        .outerjoin(StaffUser, StaffUser.id == AuditEvent.staff_id)
+        .where(*conditions)
+        .order_by(AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "records/audit.html",
+        form=form,
+        errors=[(form[name].id, messages[0]) for name, messages in form.errors.items()],
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        page_url=lambda number: url_for("records.audit_trail", **query, page=number),
+    )
