@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from rules import AnswerError, evaluate_document
 
+from ..access import PUBLIC, allow
 from ..clock import clinic_today
 from ..extensions import limiter
 from . import bp
@@ -16,6 +17,7 @@ def _rate_limit() -> str:
 
 
 @bp.post("/evaluate")
+@allow(PUBLIC)
 @limiter.limit(_rate_limit)
 def evaluate():
     """Evaluate ``{"treatment", "appointment_date", "today"?, "version"?, "answers"}``.
