@@ -32,6 +32,13 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/staff"):
             return target
+    return _landing()
+
+
+def _landing() -> str:
+    """Each person's first page: the queue for nurses and managers, accounts for admins."""
+    if current_user.is_authenticated and not current_user.has_role(NURSE, MANAGER):
+        return url_for("auth.accounts")
     return url_for("review.queue")
 
 
@@ -41,7 +48,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Sign in; a new server-side session each time."""
     if current_user.is_authenticated:
-        return redirect(url_for("review.queue"))
+        return redirect(_landing())
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
@@ -95,7 +102,7 @@ def password():
                 form[field].errors = [message]
         else:
             flash("Your password has been changed. Your other sessions were signed out.")
-            return redirect(url_for("review.queue"), code=303)
+            return redirect(_landing(), code=303)
     else:
         errors = form_errors(form)
     return render_template("auth/password.html", form=form, errors=errors)
