@@ -82,11 +82,12 @@ def database_url(migrated_database, tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url, clock):
+def make_app(database_url, clock, tmp_path):
     """Build an app on this test's database; call it again to simulate a restart."""
     apps = []
 
     def make(**extra):
+        extra.setdefault("UPLOAD_FOLDER", str(tmp_path / "uploads"))
         app = create_app(_config(database_url, clock, **extra))
         app.test_client_class = CheckingClient
         apps.append(app)

@@ -1,0 +1,318 @@
+"""Who may open which page: every route, every audience, checked against one table.
+
+The table below is the specification. A route added to the app without a row here fails
+``test_the_table_covers_every_route``; a route whose declaration differs from its row, or whose
+behaviour differs from it, fails ``test_every_route_answers_every_audience_as_the_table_says``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC
+from screening.extensions import db
+from screening.models import AuditEvent, Note, Screening
+from tests.intake.patient import csrf_token
+from tests.staff.helpers import make_staff, sign_in, submit_screening
+
+STAFF = {NURSE, MANAGER, ADMIN}
+
+# endpoint -> who may open it. PUBLIC: anyone; PATIENT: anyone holding the patient's own link.
+ACCESS = {
+    "public.index": {PUBLIC},
+    "intake.start": {PUBLIC},
+    "intake.step": {PUBLIC},
+    "intake.check": {PUBLIC},
+    "intake.consent": {PUBLIC},
+    "intake.resume": {PATIENT},
+    "intake.result": {PATIENT},
+    "intake.upload_note": {PATIENT},
+    "api.evaluate": {PUBLIC},
+    "auth.login": {PUBLIC},
+    "auth.logout": STAFF,
+    "auth.password": STAFF,
+    "auth.accounts": {ADMIN},
+    "auth.set_active": {ADMIN},
+    "review.queue": {NURSE, MANAGER},
+    "review.today": {NURSE, MANAGER},
+    "review.screening_page": {NURSE, MANAGER},
+    "review.resolve": {NURSE},
+    "review.acknowledge": {NURSE},
+    "review.record_check_in": {NURSE},
+    "review.upload_note": {NURSE},
+    "review.paper_note": {NURSE},
+    "review.verify": {NURSE},
+    "review.download_note": {NURSE},
+    "records.audit_trail": {MANAGER},
+}
+
+ANONYMOUS = "anonymous"
+PATIENT_LINK = "patient link"
+AUDIENCES = (ANONYMOUS, PATIENT_LINK, NURSE, MANAGER, ADMIN)
+
+PDF = (
+    b"%PDF-1.4\n"
+    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >> endobj\n"
+    b"trailer << /Size 4 /Root 1 0 R >>\n%%EOF\n"
+)
+NEEDS_PROVIDER_NOTE = {"health": {"neuromuscular_disorder": "yes"}}
+RULE_ID = "neuromuscular_disorder"
+
+
+@dataclass
+class World:
+    """Real records to fill the URL variables with, and one client per audience."""
+
+    app: Flask
+    screening_id: int
+    token: str
+    note_id: int
+    stored_name: str
+    user_ids: dict[str, int]
+    clients: dict[str, FlaskClient]
+
+
+def token_of(result_url: str) -> str:
+    return urlsplit(result_url).path.rstrip("/").rsplit("/", 1)[1]
+
+
+def upload_as_patient(client: FlaskClient, token: str, content: bytes = PDF, name="note.pdf"):
+    page = client.get(f"/intake/result/{token}")
+    assert page.status_code == 200
+    return client.post(
+        f"/intake/result/{token}/notes",
+        data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def notes_of(app: Flask, screening_id: int) -> list[Note]:
+    with app.app_context():
+        return db.session.scalars(
+            select(Note).where(Note.screening_id == screening_id).order_by(Note.id)
+        ).all()
+
+
+def make_world(make_app, tmp_path) -> World:
+    app = make_app(UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    screening_id, result_url, patient = submit_screening(app, **NEEDS_PROVIDER_NOTE)
+    token = token_of(result_url)
+    assert upload_as_patient(patient, token).status_code == 303
+    (note,) = notes_of(app, screening_id)
+    clients = {ANONYMOUS: app.test_client(), PATIENT_LINK: patient}
+    user_ids = {}
+    for role in (NURSE, MANAGER, ADMIN):
+        email = f"{role}@clinic.example"
+        user_ids[role] = make_staff(app, email, role)
+        clients[role] = app.test_client()
+        assert sign_in(clients[role], email).status_code == 303
+    return World(app, screening_id, token, note.id, note.stored_name, user_ids, clients)
+
+
+def url_for_rule(world: World, rule, audience: str, token: str | None = None) -> str:
+    """The rule's URL with real values: this screening, its note, its token, one's own id."""
+    values = {
+        "screening_id": world.screening_id,
+        "note_id": world.note_id,
+        "token": token or world.token,
+        "step_id": "about_you",
+        "rule_id": RULE_ID,
+        # An admin posting to their own account changes nothing (one cannot switch oneself off).
+        "user_id": world.user_ids.get(audience, world.user_ids[ADMIN]),
+    }
+    arguments = {name: values[name] for name in rule.arguments}
+    return world.app.url_map.bind("clinic.test").build(rule.endpoint, arguments)
+
+
+def page_token(client: FlaskClient, audience: str) -> str:
+    """A CSRF token of this client's session, so that the access check, not CSRF, decides."""
+    page = client.get("/staff/password" if audience in STAFF else "/staff/login")
+    assert page.status_code == 200
+    return csrf_token(page.text)
+
+
+def send(client: FlaskClient, method: str, url: str, token: str):
+    if method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        return client.post(url, json={"treatment": "pdo_smooth_threads", "answers": {}})
+    return client.post(url, data={"csrf_token": token})
+
+
+def redirects_to_login(response) -> bool:
+    return response.status_code in (302, 303) and (
+        urlsplit(response.location).path == "/staff/login"
+    )
+
+
+def refusals(app: Flask) -> list[AuditEvent]:
+    with app.app_context():
+        return db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "refused_action").order_by(AuditEvent.id)
+        ).all()
+
+
+def latest_action(app: Flask) -> tuple[str, int | None]:
+    with app.app_context():
+        row = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        return row.action, row.staff_id
+
+
+def requests_in_order(app: Flask):
+    """(endpoint, rule, method) for every route but ``static``; signing out comes last."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint == "auth.logout", rule.endpoint, method, rule))
+    return [(endpoint, rule, method) for _, endpoint, method, rule in sorted(found)]
+
+
+def test_the_table_covers_every_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert set(ACCESS) - endpoints == set(), "rows for routes that no longer exist"
+    assert endpoints - set(ACCESS) == set(), "routes without a row in ACCESS"
+
+
+def test_every_view_declares_its_audience_as_the_table_says(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint == "static":
+            continue
+        assert hasattr(view, "allowed"), f"{endpoint} declares no audience"
+        assert view.allowed == ACCESS[endpoint], endpoint
+
+
+def test_a_view_without_a_declaration_is_refused_to_everyone(make_app):
+    app = make_app()
+    app.add_url_rule("/staff/undeclared", "undeclared", lambda: "open to all")
+    make_staff(app, "admin@clinic.example", NURSE, MANAGER, ADMIN)
+    staff = app.test_client()
+    assert sign_in(staff, "admin@clinic.example").status_code == 303
+    for client in (app.test_client(), staff):
+        response = client.get("/staff/undeclared")
+        assert response.status_code == 404
+        assert "open to all" not in response.text
+
+
+def test_every_route_answers_every_audience_as_the_table_says(make_app, tmp_path):
+    world = make_world(make_app, tmp_path)
+    tokens = {a: page_token(c, a) for a, c in world.clients.items()}
+    checked = 0
+    for endpoint, rule, method in requests_in_order(world.app):
+        allowed = ACCESS[endpoint]
+        for audience in AUDIENCES:
+            client = world.clients[audience]
+            where = f"{audience} {method} {endpoint}"
+            url = url_for_rule(world, rule, audience)
+            before = len(refusals(world.app))
+            response = send(client, method, url, tokens[audience])
+            checked += 1
+            if PUBLIC in allowed or PATIENT in allowed:
+                assert response.status_code not in (403, 404), where
+                assert response.status_code < 500, where
+                assert not redirects_to_login(response), where
+            elif audience not in allowed and audience in STAFF:
+                assert response.status_code == 403, (where, response.status_code)
+                rows = refusals(world.app)
+                assert len(rows) == before + 1, where
+                assert (rows[-1].result, rows[-1].object_id) == ("refused", endpoint), where
+                assert rows[-1].staff_id == world.user_ids[audience], where
+            elif audience not in allowed:
+                assert redirects_to_login(response), (where, response.status_code)
+                assert len(refusals(world.app)) == before, where
+            elif endpoint == "auth.logout":  # allowed: it signs out, and says so in the trail
+                assert response.status_code == 303, where
+                assert latest_action(world.app) == ("logout", world.user_ids[audience]), where
+            else:
+                assert response.status_code not in (403, 404), (where, response.status_code)
+                assert response.status_code < 500, where
+                assert not redirects_to_login(response), where
+                assert len(refusals(world.app)) == before, where
+            if PATIENT in allowed:
+                wrong = url_for_rule(world, rule, audience, token="x" + world.token[1:])
+                response = send(client, method, wrong, tokens[audience])
+                assert response.status_code == 404, where
+    assert checked >= len(ACCESS) * len(AUDIENCES)
+
+
+def test_a_patient_link_reaches_only_its_own_screening(make_app, tmp_path):
+    app = make_app(UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    first_id, first_url, first = submit_screening(app, **NEEDS_PROVIDER_NOTE)
+    second_id, second_url, second = submit_screening(app, **NEEDS_PROVIDER_NOTE)
+    first_token, second_token = token_of(first_url), token_of(second_url)
+
+    assert upload_as_patient(first, first_token).status_code == 303
+    assert [n.screening_id for n in notes_of(app, first_id)] == [first_id]
+    assert notes_of(app, second_id) == []
+
+    # The link in the URL decides, never the session: the first patient's session cookie with a
+    # forged token opens nothing and stores nothing.
+    page = first.get(first_url)
+    for forged in ("x" + second_token[1:], "", "..%2f" + second_token, str(second_id)):
+        response = first.post(
+            f"/intake/result/{forged}/notes",
+            data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(PDF), "note.pdf")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code in (404, 405), forged
+    assert len(notes_of(app, first_id)) == 1
+    assert notes_of(app, second_id) == []
+    assert first.get(f"/intake/result/{second_id}").status_code == 404
+
+    # A note sent with the second patient's link is the second patient's, not the sender's.
+    assert upload_as_patient(second, second_token).status_code == 303
+    assert len(notes_of(app, first_id)) == 1
+    assert [n.screening_id for n in notes_of(app, second_id)] == [second_id]
+
+    # A patient is nobody on the staff side: the note file stays behind the sign-in.
+    (note,) = notes_of(app, first_id)
+    for client in (first, second):
+        for path in (
+            f"/staff/screenings/{first_id}/notes/{note.id}",
+            f"/staff/screenings/{first_id}",
+        ):
+            response = client.get(path)
+            assert redirects_to_login(response), path
+            assert PDF not in response.data
+
+
+def test_a_nurse_cannot_fetch_a_file_by_path(make_app, tmp_path):
+    world = make_world(make_app, tmp_path)
+    other_id, other_url, other = submit_screening(world.app, **NEEDS_PROVIDER_NOTE)
+    nurse = world.clients[NURSE]
+    sid = world.screening_id
+    with world.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 2
+
+    good = nurse.get(f"/staff/screenings/{sid}/notes/{world.note_id}")
+    assert good.status_code == 200
+    assert good.data == PDF
+
+    for path in (
+        f"/staff/screenings/{sid}/notes/../../../instance/config.py",
+        f"/staff/screenings/{sid}/notes/..%2f..%2f..%2finstance%2fconfig.py",
+        f"/staff/screenings/{sid}/notes/abc",
+        f"/staff/screenings/{sid}/notes/{world.stored_name}",
+        f"/staff/screenings/{sid}/notes/-1",
+        f"/staff/screenings/{other_id}/notes/{world.note_id}",  # a note of another screening
+        f"/instance/uploads/{world.stored_name}",
+        f"/uploads/{world.stored_name}",
+        "/instance/config.py",
+        "/static/../instance/config.py",
+        "/static/%2e%2e/instance/config.py",
+        "/static/..%2finstance%2fconfig.py",
+        "/static/../screening/config.py",
+    ):
+        response = nurse.get(path)
+        assert response.status_code == 404, (path, response.status_code)
+        assert PDF not in response.data, path
+        assert b"SECRET_KEY" not in response.data, path
