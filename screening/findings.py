@@ -60,11 +60,12 @@ def is_open_blocker(states: dict[str, Any], finding: dict[str, Any]) -> bool:
 
 def derive_status(findings: list[dict[str, Any]], states: dict[str, Any], notes: list[Note]) -> str:
     """The screening's status from its findings, their states and the notes (see ``Status``)."""
+    # Once the clinic has acknowledged a finding no one may override, nothing else matters.
+    if any(state_of(states, f) == ACKNOWLEDGED for f in findings):
+        return Status.NOT_ELIGIBLE
     open_blockers = [f for f in findings if is_open_blocker(states, f)]
     if any(f["outcome"] == "reschedule" for f in open_blockers):
         return Status.RESCHEDULE
-    if any(state_of(states, f) == ACKNOWLEDGED for f in findings):
-        return Status.NOT_ELIGIBLE
     needed_notes = {f["clearance"] for f in open_blockers if f["clearance"] in NOTE_KINDS}
     if needed_notes:
         if any(n.kind in needed_notes and not n.verified for n in notes):
@@ -136,21 +137,31 @@ def _set_state(screening: Screening, rule_id: str, state: str, decision: Decisio
     }
 
 
+def find_finding(screening: Screening, rule_id: str) -> dict[str, Any] | None:
+    """The screening's finding of ``rule_id``, if it has one."""
+    return next((f for f in screening.findings if f["rule_id"] == rule_id), None)
+
+
+def refuse_override(screening: Screening) -> None:
+    """Refuse, and audit, any attempt to resolve a finding no one may override."""
+    _refuse(
+        screening,
+        "This finding can never be cleared by staff: the clinic does not treat in this case.",
+        "not overridable",
+    )
+
+
 def resolve_finding(
     screening: Screening, rule_id: str, reason: str, staff: StaffUser, seen_version: int | None
 ) -> Decision:
     """Clear one finding with a reason. Refused (and audited) for a finding no one may override,
     and for a note-gated finding without a verified note of its kind."""
+    finding = find_finding(screening, rule_id)
+    if finding is not None and not finding["overridable"]:
+        refuse_override(screening)
     _check_version(screening, seen_version)
-    finding = next((f for f in screening.findings if f["rule_id"] == rule_id), None)
     if finding is None or not is_open_blocker(screening.finding_states, finding):
         raise DecisionRefused("This finding is not open: it may have been decided already.")
-    if not finding["overridable"]:
-        _refuse(
-            screening,
-            "This finding can never be cleared by staff: the clinic does not treat in this case.",
-            "not overridable",
-        )
     if finding["clearance"] in NOTE_KINDS and not any(
         n.kind == finding["clearance"] and n.verified for n in screening.notes
     ):

@@ -17,8 +17,8 @@ from rules.questions import Visit
 from .. import notes
 from ..access import PATIENT, PUBLIC, allow
 from ..clock import clinic_today
-from ..findings import notes_needed, save_uploaded_note
-from ..models import Draft
+from ..findings import RESOLVED, notes_needed, save_uploaded_note, state_of
+from ..models import Draft, Status
 from ..review.forms import NOTE_KIND_LABELS
 from . import bp, service
 from .consent import consent_for
@@ -299,14 +299,27 @@ def result(token: str):
 def render_result(token: str, screening, upload_error: str | None = None, status: int = 200):
     """The outcome page, with the note upload while a note is needed."""
     needed = notes_needed(screening)
+    # What the patient is told follows the clinic's decisions, not only the first evaluation.
+    if screening.status == Status.CLEARED:
+        shown = "clear"
+    elif screening.status in (Status.RESCHEDULE, Status.NOT_ELIGIBLE):
+        shown = "reschedule"
+    else:
+        shown = "needs_clearance"
+    states = screening.finding_states
     return (
         render_template(
             "intake/result.html",
             screening=screening,
+            shown=shown,
             token=token,
             appointment=format_date(screening.appointment_date),
             earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
-            findings=[f for f in screening.findings if f["outcome"] != "advice"],
+            findings=[
+                f
+                for f in screening.findings
+                if f["outcome"] != "advice" and state_of(states, f) != RESOLVED
+            ],
             advice=[f for f in screening.findings if f["outcome"] == "advice"],
             instructions=screening.instructions,
             notes_needed=needed,

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, time
 
 from flask import render_template, request, url_for
 from sqlalchemy import func, select
-from wtforms import Form, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import Optional, ValidationError
+from wtforms import Form, SelectChoice, SelectField, StringField
+from wtforms.validators import ValidationError
 
 from .. import audit
 from ..access import MANAGER, allow
 from ..extensions import db
 from ..intake.forms import parse_patient_date
 from ..models import AuditEvent, StaffUser
+from ..paging import current_page
 from . import bp
 
 PAGE_SIZE = 50
@@ -45,7 +45,6 @@ class AuditFilterForm(Form):
         default="",
     )
     staff = StringField("Staff email")
-    page = IntegerField("Page", default=1, validators=[Optional()])
 
     def validate_date_from(self, field):
         _check_date(field)
@@ -85,8 +84,7 @@ def audit_trail():
                 )
             )
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(form.page.data or 1, 1), pages) if not form.errors else 1
+    page, pages = current_page(request.args.get("page"), total, PAGE_SIZE)
     rows = db.session.execute(
         select(AuditEvent, StaffUser.email)
         .outerjoin(StaffUser, StaffUser.id == AuditEvent.staff_id)

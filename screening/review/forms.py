@@ -6,14 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from rules import treatments
 
@@ -66,7 +65,6 @@ class QueueFilterForm(Form):
         choices=_choices([("", "Needs a person"), ("all", "Any"), *STATUS_LABELS.items()]),
         default="",
     )
-    page = IntegerField("Page", default=1, validators=[Optional()])
 
     def validate_date_from(self, field):
         _check_date(field)

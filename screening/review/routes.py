@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from functools import cache
 from typing import Any
@@ -28,10 +27,12 @@ from ..findings import (
     StaleScreening,
     acknowledge_reschedule,
     check_in,
+    find_finding,
     is_open_blocker,
     notes_dir,
     notes_needed,
     record_paper_note,
+    refuse_override,
     resolve_finding,
     save_uploaded_note,
     state_of,
@@ -39,6 +40,7 @@ from ..findings import (
 )
 from ..intake.forms import StepForm, form_data_from_draft, parse_patient_date, question_field
 from ..models import Note, Screening, Status
+from ..paging import current_page
 from . import bp
 from .forms import (
     NOTE_KIND_LABELS,
@@ -86,8 +88,7 @@ def queue():
     elif status != "all":
         conditions.append(Screening.status == status)
     total = db.session.scalar(select(func.count()).select_from(Screening).where(*conditions))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(form.page.data or 1, 1), pages) if valid else 1
+    page, pages = current_page(request.args.get("page"), total, PAGE_SIZE)
     screenings = db.session.scalars(
         select(Screening)
         .where(*conditions)
@@ -280,6 +281,13 @@ def _decide(screening: Screening, form_name: str, form, action) -> Response | tu
 def resolve(screening_id: int, rule_id: str):
     """Resolve one finding with a reason."""
     screening = _screening_or_404(screening_id)
+    finding = find_finding(screening, rule_id)
+    if finding is not None and not finding["overridable"]:
+        # Refused whatever was posted, before the form is even read, and audited.
+        try:
+            refuse_override(screening)
+        except DecisionRefused as refused:
+            return render_screening(screening, status=403, error=str(refused))
     form = ResolveForm()
     failed = _decide(
         screening,
