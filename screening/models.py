@@ -114,7 +114,7 @@ class Screening(db.Model):
     ruleset_version: Mapped[str] = mapped_column(String(16))
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Where staff stand on each finding: rule id -> {"state": ..., "decision_id": ...}.
-    finding_states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    finding_states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     instructions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(32))
     earliest_date: Mapped[date | None] = mapped_column(Date)

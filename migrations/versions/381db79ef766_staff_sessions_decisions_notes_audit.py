@@ -129,12 +129,16 @@ def upgrade():
 
     with op.batch_alter_table("screenings", schema=None) as batch_op:
         batch_op.add_column(
+            # The default fills existing rows only; the app always writes the column.
             sa.Column("finding_states", sa.JSON(), nullable=False, server_default="{}")
         )
         batch_op.add_column(sa.Column("checked_in_at", sa.DateTime(), nullable=True))
         batch_op.add_column(
             sa.Column("row_version", sa.Integer(), server_default="1", nullable=False)
         )
+
+    with op.batch_alter_table("screenings", schema=None) as batch_op:
+        batch_op.alter_column("finding_states", server_default=None)
 
     # ### end Alembic commands ###
     op.execute("UPDATE screenings SET status = 'cleared' WHERE status = 'ready'")
@@ -167,4 +171,7 @@ def downgrade():
 
     op.drop_table("audit_events")
     op.drop_table("staff_users")
+    with op.batch_alter_table("screenings", schema=None) as batch_op:
+        batch_op.alter_column("finding_states", server_default=None)
+
     # ### end Alembic commands ###
