@@ -7,7 +7,7 @@ are option codes. Each page's form class is built once per rule set and cached.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -24,13 +24,12 @@ from wtforms import (
 from wtforms.validators import StopValidation
 
 from rules import Kind, Question, RuleSet, get_ruleset, treatments
-from rules.dates import parse_iso_date
 from rules.questions import Visit
 
+from ..validators import parse_patient_date
 from .steps import CHECK, STEPS_BY_ID
 
 NONE_OF_THESE = "none"
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
@@ -39,21 +38,6 @@ _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
 def strip(value: Any) -> Any:
     """Filter: surrounding spaces are never part of an answer."""
     return value.strip() if isinstance(value, str) else value
-
-
-def parse_patient_date(text: str) -> date | None:
-    """A date typed as ``YYYY-MM-DD`` (what date inputs send) or ``MM/DD/YYYY``."""
-    day = parse_iso_date(text)
-    if day is not None:
-        return day
-    us = _US_DATE.fullmatch(text)
-    if us is None:
-        return None
-    month, day_of_month, year = (int(part) for part in us.groups())
-    try:
-        return date(year, month, day_of_month)
-    except ValueError:
-        return None
 
 
 class TextAnswer:

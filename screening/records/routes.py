@@ -7,14 +7,13 @@ from datetime import UTC, datetime, time
 from flask import render_template, request, url_for
 from sqlalchemy import func, select
 from wtforms import Form, SelectChoice, SelectField, StringField
-from wtforms.validators import ValidationError
 
 from .. import audit
 from ..access import MANAGER, allow
 from ..extensions import db
-from ..intake.forms import parse_patient_date
 from ..models import AuditEvent, StaffUser
 from ..paging import current_page
+from ..validators import parse_patient_date, real_date
 from . import bp
 
 PAGE_SIZE = 50
@@ -24,8 +23,8 @@ ACTIONS = sorted(value for name, value in vars(audit.Action).items() if not name
 class AuditFilterForm(Form):
     """Filters of the audit trail page, from the query string."""
 
-    date_from = StringField("From", render_kw={"type": "date"})
-    date_to = StringField("To", render_kw={"type": "date"})
+    date_from = StringField("From", validators=[real_date], render_kw={"type": "date"})
+    date_to = StringField("To", validators=[real_date], render_kw={"type": "date"})
     action = SelectField(
         "Action",
         choices=[SelectChoice("", "Any")] + [SelectChoice(a, a.replace("_", " ")) for a in ACTIONS],
@@ -45,17 +44,6 @@ class AuditFilterForm(Form):
         default="",
     )
     staff = StringField("Staff email")
-
-    def validate_date_from(self, field):
-        _check_date(field)
-
-    def validate_date_to(self, field):
-        _check_date(field)
-
-
-def _check_date(field) -> None:
-    if field.data and parse_patient_date(field.data) is None:
-        raise ValidationError(f"{field.label.text} must be a real date, like 12/10/2026")
 
 
 @bp.get("/audit")

@@ -17,8 +17,8 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from rules import treatments
 
 from ..findings import NOTE_KINDS
-from ..intake.forms import parse_patient_date
 from ..models import Status
+from ..validators import real_date
 
 NOTE_KIND_LABELS = {
     "provider_note": "Signed note from the primary care provider",
@@ -41,8 +41,8 @@ def _choices(pairs) -> list[SelectChoice]:
 class QueueFilterForm(Form):
     """The queue's filters, read from the query string (no CSRF: it changes nothing)."""
 
-    date_from = StringField("Appointments from", render_kw={"type": "date"})
-    date_to = StringField("Appointments to", render_kw={"type": "date"})
+    date_from = StringField("Appointments from", validators=[real_date], render_kw={"type": "date"})
+    date_to = StringField("Appointments to", validators=[real_date], render_kw={"type": "date"})
     treatment = SelectField(
         "Treatment",
         choices=_choices([("", "Any"), *treatments()]),
@@ -65,19 +65,6 @@ class QueueFilterForm(Form):
         choices=_choices([("", "Needs a person"), ("all", "Any"), *STATUS_LABELS.items()]),
         default="",
     )
-
-    def validate_date_from(self, field):
-        _check_date(field)
-
-    def validate_date_to(self, field):
-        _check_date(field)
-
-
-def _check_date(field) -> None:
-    if field.data and parse_patient_date(field.data) is None:
-        from wtforms.validators import ValidationError
-
-        raise ValidationError(f"{field.label.text} must be a real date, like 12/10/2026")
 
 
 class VersionedForm(FlaskForm):
@@ -111,14 +98,12 @@ class AcknowledgeForm(VersionedForm):
     new_date = StringField(
         "New appointment date",
         description="Leave it empty if the patient has not rebooked.",
+        validators=[real_date],
         render_kw={"type": "date"},
     )
     reason = TextAreaField(
         "Note", validators=[Length(max=2000, message="Note must be 2,000 characters or fewer")]
     )
-
-    def validate_new_date(self, field):
-        _check_date(field)
 
 
 class CheckInForm(VersionedForm):

@@ -38,9 +38,10 @@ from ..findings import (
     state_of,
     verify_note,
 )
-from ..intake.forms import StepForm, form_data_from_draft, parse_patient_date, question_field
+from ..intake.forms import StepForm, form_data_from_draft, question_field
 from ..models import Note, Screening, Status
 from ..paging import current_page
+from ..validators import parse_patient_date
 from . import bp
 from .forms import (
     NOTE_KIND_LABELS,
