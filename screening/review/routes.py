@@ -38,7 +38,7 @@ from ..findings import (
     state_of,
     verify_note,
 )
-from ..intake.forms import StepForm, form_data_from_draft, question_field
+from ..intake.forms import StepForm, question_field
 from ..models import Note, Screening, Status
 from ..paging import current_page
 from ..validators import parse_patient_date
@@ -161,16 +161,12 @@ def _check_in_form_class(treatment: str, version: str) -> type:
     return type("CheckInForm", (StepForm, VersionedForm), fields)
 
 
-def _check_in_form(screening: Screening, formdata: bool):
+def _check_in_form(screening: Screening, from_request: bool):
+    """The check-in form: empty on the page, since check-in asks afresh (a "no" given weeks
+    ago is not today's answer), or filled from the request."""
     ruleset = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version)
     form_class = _check_in_form_class(ruleset.treatment, ruleset.version)
-    saved = None if formdata else form_data_from_draft(screening.answers, form_class)
-    form = form_class(data=saved) if saved is not None else form_class()
-    if not formdata:
-        # Check-in asks afresh: a "no" stored weeks ago is not today's answer.
-        for qid in CHECK_IN_QUESTIONS:
-            if qid in form._fields:
-                form[qid].data = None if form[qid].type != "SelectMultipleField" else []
+    form = form_class() if from_request else form_class(formdata=None)
     form.ruleset = ruleset
     form.visit = Visit(today=clinic_today(), appointment_date=screening.appointment_date)
     form.known_answers = dict(screening.answers)
