@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from .clock import system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
 from .database import sqlite_uri
+from .logs import install_redaction
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    install_redaction()
     app.context_processor(_clinic_context)
     return app
 

@@ -39,6 +39,7 @@ class Action:
     DECISION = "decision"
     REFUSED = "refused_action"
     EXPORT = "export"
+    INVITATION = "invitation"
     ACCOUNT_CHANGE = "account_change"
     PASSWORD_CHANGE = "password_change"  # noqa: S105  (an action name, not a secret)
 

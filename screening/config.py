@@ -39,6 +39,15 @@ class Defaults:
     LOCKOUT_MINUTES = 15
     UPLOAD_FOLDER = None  # instance/uploads
 
+    PUBLIC_URL = "http://127.0.0.1:5000"  # how patients reach the app, for links in emails
+    INVITATION_LIFETIME_DAYS = 14  # or until the appointment, whichever comes first
+    MAIL_SERVER = None  # no SMTP: staff see the links and send them by hand
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "clinic@localhost"
+
 
 def write_instance_config(instance_path: Path) -> Path:
     """Create ``instance/config.py`` with a fresh random secret key, unless it exists."""

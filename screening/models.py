@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask_login import UserMixin
@@ -18,7 +18,9 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +111,7 @@ class Screening(db.Model):
 
     treatment: Mapped[str] = mapped_column(String(64))
     appointment_date: Mapped[date] = mapped_column(Date)
+    appointment_time: Mapped[time | None] = mapped_column(Time)  # known when invited
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     ruleset_id: Mapped[str] = mapped_column(String(64))
     ruleset_version: Mapped[str] = mapped_column(String(16))
@@ -265,3 +268,59 @@ class AuditEvent(db.Model):
     detail: Mapped[str] = mapped_column(String(200), default="")
     previous_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Invitation(db.Model):
+    """An invitation to screen for a booked appointment; its link works once.
+
+    Opening the link swaps the token for a session and a draft with the visit filled in and
+    locked; the token itself is stored only as a hash.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    treatment: Mapped[str] = mapped_column(String(64))
+    appointment_date: Mapped[date] = mapped_column(Date, index=True)
+    appointment_time: Mapped[time] = mapped_column(Time)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_via: Mapped[str] = mapped_column(String(16))  # staff, cli or api
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), unique=True)
+
+    draft: Mapped[Draft | None] = relationship()
+    created_by: Mapped[StaffUser | None] = relationship()
+
+
+class ApiToken(db.Model):
+    """A booking system's credential for the API; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReminderSent(db.Model):
+    """A reminder that went out: the unique key makes sending it twice impossible."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("screening_id", "kind", "appointment_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    appointment_date: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,9 +6,10 @@ from flask import current_app, jsonify, request
 
 from rules import AnswerError, evaluate_document
 
+from .. import invitations
 from ..access import PUBLIC, allow
 from ..clock import clinic_today
-from ..extensions import limiter
+from ..extensions import db, limiter
 from . import bp
 
 
@@ -31,3 +32,52 @@ def evaluate():
         return jsonify(evaluate_document(document))
     except AnswerError as error:
         return jsonify({"errors": error.errors}), 422
+
+
+@bp.post("/invitations")
+@allow(PUBLIC)
+@limiter.limit(_rate_limit)
+def create_invitation():
+    """Create an invitation for a booked appointment (booking systems, with an API token).
+
+    ``Authorization: Bearer <token>``; body ``{"first_name", "last_name", "email"?, "phone"?,
+    "treatment", "appointment_date", "appointment_time"}``. 201 with the link to send; 401
+    without a valid token; 422 with ``{"errors": ...}`` for bad input.
+    """
+    api_token = invitations.authenticate_api(request.headers.get("Authorization"))
+    if api_token is None:
+        return jsonify({"errors": {"authorization": ["A valid API token is required"]}}), 401
+    document = request.get_json(silent=True)
+    if not isinstance(document, dict):
+        db.session.commit()
+        return jsonify({"errors": {"input": ["The input must be a JSON object"]}}), 422
+    fields = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "treatment",
+        "appointment_date",
+        "appointment_time",
+    )
+    unknown = {key: ["Unknown field"] for key in document if key not in fields}
+    try:
+        if unknown:
+            raise invitations.InvitationError(unknown)
+        invitation, token = invitations.create_invitation(
+            **{field: document.get(field) for field in fields}, via="api"
+        )
+    except invitations.InvitationError as error:
+        db.session.commit()  # keep the token's last use
+        return jsonify({"errors": error.errors}), 422
+    return (
+        jsonify(
+            {
+                "id": invitation.id,
+                "url": invitations.invitation_url(token),
+                "expires_at": invitation.expires_at.isoformat(),
+                "state": invitations.state_of(invitation),
+            }
+        ),
+        201,
+    )

@@ -13,3 +13,10 @@ def is_iso_date(value: object) -> bool:
     from rules.dates import parse_iso_date
 
     return isinstance(value, str) and parse_iso_date(value) is not None
+
+
+@bp.context_processor
+def _mail_context() -> dict:
+    from ..mailer import mail_enabled
+
+    return {"mail_enabled": mail_enabled()}

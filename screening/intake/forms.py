@@ -159,6 +159,7 @@ class StepForm(FlaskForm):
     visit: Visit
     known_answers: dict[str, Any]
     ruleset: RuleSet
+    booked: str | None = None  # an invited patient's appointment, which the page cannot change
 
     def validate_return_to(self, field: Field) -> None:
         if field.data not in (None, "", CHECK):
@@ -335,11 +336,17 @@ def question_field(question: Question) -> Field:
 
 
 @cache
-def step_form_class(treatment: str, version: str, step_id: str) -> type[StepForm]:
-    """The form class of one page for one rule set (built once, then reused)."""
+def step_form_class(
+    treatment: str, version: str, step_id: str, visit_locked: bool = False
+) -> type[StepForm]:
+    """The form class of one page for one rule set (built once, then reused).
+
+    With ``visit_locked`` (an invited patient) the treatment and appointment are not fields.
+    """
     ruleset = get_ruleset(treatment, version)
     step = STEPS_BY_ID[step_id]
-    extra = {"about_you": _identity_fields(), "visit": _visit_fields()}.get(step_id, {})
+    visit = {} if visit_locked else _visit_fields()
+    extra = {"about_you": _identity_fields(), "visit": visit}.get(step_id, {})
     attrs: dict[str, Any] = dict(extra)
     for question_id in step.question_ids(ruleset):
         attrs[question_id] = question_field(ruleset.questions_by_id[question_id])

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from functools import wraps
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+import rules
 from rules import AnswerError, RuleSet
 from rules.dates import format_date
 from rules.questions import Visit
 
-from .. import notes
+from .. import invitations, mailer, notes
 from ..access import PATIENT, PUBLIC, allow
 from ..clock import clinic_today
+from ..extensions import db
 from ..findings import RESOLVED, notes_needed, save_uploaded_note, state_of
+from ..invitations import INVITATION_KEY
 from ..models import Draft, Status
 from ..review.forms import NOTE_KIND_LABELS
 from . import bp, service
@@ -35,6 +47,7 @@ from .steps import (
     QUESTION_STEPS,
     STEPS_BY_ID,
     TOTAL_PAGES,
+    VISIT_FIELDS,
     next_step_id,
     page_number,
     previous_step_id,
@@ -105,13 +118,25 @@ def start():
 def _step_form(draft: Draft, step_id: str) -> StepForm:
     """The page's form: on GET filled with the saved answers, on POST with what was sent only."""
     ruleset = service.ruleset_for(draft)
-    form_class = step_form_class(ruleset.treatment, ruleset.version, step_id)
+    locked = INVITATION_KEY in draft.data
+    form_class = step_form_class(ruleset.treatment, ruleset.version, step_id, locked)
     saved = form_data_from_draft(draft.data, form_class) if request.method == "GET" else None
     form = form_class(data=saved)
     form.ruleset = ruleset
     form.visit = _visit(draft)
     form.known_answers = dict(draft.data)
+    form.booked = _booking(draft) if locked else None
     return form
+
+
+def _booking(draft: Draft) -> str:
+    """The invited appointment, in words, for the pages where it cannot be changed."""
+    title = dict(rules.treatments()).get(draft.data["treatment"], draft.data["treatment"])
+    when = invitations.appointment_label(
+        date.fromisoformat(draft.data["appointment_date"]),
+        time.fromisoformat(draft.data["appointment_time"]),
+    )
+    return f"{title} on {when}"
 
 
 def render_step(step_id: str, form: StepForm, extra_errors=(), status: int = 200):
@@ -184,6 +209,7 @@ def check(draft: Draft):
         )
         form = form_class(data=form_data_from_draft(draft.data, form_class), meta={"csrf": False})
         rows = []
+        locked = INVITATION_KEY in draft.data
         for name in question_step.field_names(checked.ruleset):
             if (
                 name in checked.ruleset.questions_by_id
@@ -197,8 +223,9 @@ def check(draft: Draft):
                     "label": form[name].label.text,
                     "value": _display(form[name], draft.data.get(name)),
                     "error": (checked.errors.get(name) or [None])[0],
-                    "change_url": url_for("intake.step", step_id=question_step.id, change="1")
-                    + f"#{name}",
+                    "change_url": None
+                    if locked and name in VISIT_FIELDS
+                    else url_for("intake.step", step_id=question_step.id, change="1") + f"#{name}",
                 }
             )
         sections.append({"title": question_step.title, "rows": rows})
@@ -262,6 +289,52 @@ def render_consent(form: ConsentForm, ruleset: RuleSet, extra_errors=(), status:
         ),
         status,
     )
+
+
+@bp.post("/email-link")
+@allow(PUBLIC)
+@with_draft
+def email_link(draft: Draft):
+    """Email the patient their own resume link (names and the link only)."""
+    if FlaskForm().validate_on_submit():
+        address = draft.data.get("email")
+        if not (mailer.mail_enabled() and address):
+            flash("We can't email the link: copy it from this page instead.")
+        else:
+            try:
+                mailer.send_mail(
+                    address,
+                    f"Your answers for {current_app.config['CLINIC_NAME']}",
+                    f"Hello {draft.data.get('first_name', '')},\n\nTo finish your answers, open "
+                    f"this link within 7 days:\n\n{_resume_url()}\n\nKeep it private: anyone "
+                    "with the link can see your answers.\n",
+                )
+                flash(f"We emailed the link to {address}.")
+            except OSError:
+                flash("We couldn't send the email just now: copy the link from this page.")
+    return redirect(
+        request.referrer if _same_site(request.referrer) else url_for("intake.check"), code=303
+    )
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url + "intake/")
+
+
+@bp.get("/invite/<token>")
+@allow(PATIENT)
+def invitation(token: str):
+    """An invitation link: swap its one-time token for a session, then leave the token's URL."""
+    claimed = invitations.redeem(token)
+    if claimed is None:
+        # Used, expired, altered or guessed: the same answer, telling nothing.
+        return render_template("intake/invitation_refused.html"), 404
+    draft, draft_token = service.start_draft(invitations.prefilled_data(claimed))
+    claimed.draft_id = draft.id
+    db.session.commit()
+    session[SESSION_KEY] = draft_token
+    session.permanent = True
+    return _see_other("intake.step", step_id=QUESTION_STEPS[0].id)
 
 
 @bp.get("/resume/<token>")

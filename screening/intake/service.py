@@ -6,7 +6,7 @@ The app talks to ``rules`` here and nowhere else in the intake.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -24,13 +24,14 @@ from .consent import consent_for
 from .steps import IDENTITY_FIELDS
 
 
-def start_draft() -> tuple[Draft, str]:
-    """A new empty draft and the token of its resume link (the only copy of the token)."""
+def start_draft(data: dict[str, Any] | None = None) -> tuple[Draft, str]:
+    """A new draft (empty, or holding ``data``) and the token of its resume link (the only
+    copy of the token)."""
     token = new_token()
     now = utcnow()
     draft = Draft(
         token_hash=token_hash(token),
-        data={},
+        data=dict(data or {}),
         created_at=now,
         updated_at=now,
         expires_at=now + timedelta(days=current_app.config["DRAFT_LIFETIME_DAYS"]),
@@ -144,6 +145,9 @@ def submit(draft: Draft, consent: ConsentRecord) -> Screening:
         phone=data["phone"],
         treatment=checked.ruleset.treatment,
         appointment_date=date.fromisoformat(data["appointment_date"]),
+        appointment_time=time.fromisoformat(data["appointment_time"])
+        if data.get("appointment_time")
+        else None,
         answers=checked.answers,
         ruleset_id=checked.ruleset.treatment,
         ruleset_version=checked.ruleset.version,

@@ -1,0 +1,267 @@
+"""Invitations to screen before a booked appointment, and the API tokens booking systems use.
+
+An invitation's link carries a single-use token (256 bits, stored hashed). Opening it swaps the
+token for a session and a draft whose visit is filled in and locked, then redirects to a URL
+without the token.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select, update
+
+import rules
+from rules.dates import format_date
+
+from . import audit, mailer
+from .clock import clinic_today, utcnow
+from .extensions import db
+from .models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
+from .validators import parse_patient_date
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)", re.ASCII)
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+CREATED, OPENED, STARTED, SUBMITTED, EXPIRED = (
+    "created",
+    "opened",
+    "started",
+    "submitted",
+    "expired",
+)
+INVITATION_KEY = "_invitation"  # in a draft's data: the invitation that made it
+
+
+class InvitationError(ValueError):
+    """An invitation that cannot be made; ``errors`` maps field names to lists of messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(m[0] for m in errors.values()))
+
+
+def _text(errors: dict, name: str, value, label: str, required: bool, max_length: int) -> str:
+    value = (value or "").strip() if isinstance(value, str | type(None)) else None
+    if value is None:
+        errors[name] = [f"{label} must be text"]
+        return ""
+    if required and not value:
+        errors[name] = [f"Enter the patient's {label.lower()}"]
+    elif len(value) > max_length or _CONTROL_CHARS.search(value):
+        errors[name] = [f"{label} must be one line of at most {max_length} characters"]
+    return value
+
+
+def create_invitation(
+    *,
+    first_name,
+    last_name,
+    email,
+    phone,
+    treatment,
+    appointment_date,
+    appointment_time,
+    created_by: StaffUser | None = None,
+    via: str = "staff",
+) -> tuple[Invitation, str]:
+    """Validate and store an invitation; returns it with its token (the only copy).
+
+    Raises ``InvitationError`` naming every problem.
+    """
+    errors: dict[str, list[str]] = {}
+    first_name = _text(errors, "first_name", first_name, "First name", True, 100)
+    last_name = _text(errors, "last_name", last_name, "Last name", True, 100)
+    email = _text(errors, "email", email, "Email address", False, 254)
+    phone = _text(errors, "phone", phone, "Phone number", False, 40)
+    if email and "email" not in errors and not _EMAIL.fullmatch(email):
+        errors["email"] = ["Enter an email address like name@example.com"]
+    digits = _PHONE_PUNCTUATION.sub("", phone)
+    if phone and "phone" not in errors and not (digits.isdigit() and 7 <= len(digits) <= 15):
+        errors["phone"] = ["Enter a phone number like 909 218 3993"]
+    if not email and not phone and not {"email", "phone"} & errors.keys():
+        errors["email"] = ["Enter an email address or a phone number to reach the patient"]
+    if not isinstance(treatment, str) or treatment not in rules.RULESETS:
+        errors["treatment"] = ["Choose a treatment the clinic offers"]
+    day = parse_patient_date(appointment_date) if isinstance(appointment_date, str) else None
+    today = clinic_today()
+    if day is None:
+        errors["appointment_date"] = ["Enter the appointment date, like 2026-12-10"]
+    elif not today <= day <= today + timedelta(days=366):
+        errors["appointment_date"] = ["The appointment must be from today to a year ahead"]
+    at = _TIME.fullmatch(appointment_time) if isinstance(appointment_time, str) else None
+    if at is None:
+        errors["appointment_time"] = ["Enter the appointment time, like 14:30"]
+    if errors:
+        raise InvitationError(errors)
+    starts = time(int(at.group(1)), int(at.group(2)))
+    now = utcnow()
+    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    appointment_at = datetime.combine(day, starts, zone)
+    if appointment_at <= now:
+        raise InvitationError({"appointment_time": ["The appointment time has already passed"]})
+    lifetime = timedelta(days=current_app.config["INVITATION_LIFETIME_DAYS"])
+    token = new_token()
+    invitation = Invitation(
+        token_hash=token_hash(token),
+        first_name=first_name,
+        last_name=last_name,
+        email=email.lower(),
+        phone=phone,
+        treatment=treatment,
+        appointment_date=day,
+        appointment_time=starts,
+        created_by_id=created_by.id if created_by is not None else None,
+        created_via=via,
+        created_at=now,
+        expires_at=min(appointment_at, now + lifetime),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(
+        audit.Action.INVITATION,
+        staff=created_by,
+        object_type="invitation",
+        object_id=invitation.id,
+        detail=f"created via {via}",
+    )
+    db.session.commit()
+    return invitation, token
+
+
+def invitation_url(token: str) -> str:
+    """The link the patient opens; outside a request (command line) under ``PUBLIC_URL``."""
+    if has_request_context():
+        return url_for("intake.invitation", token=token, _external=True)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for("intake.invitation", token=token, _external=True)
+
+
+def redeem(token: str) -> Invitation | None:
+    """Claim a valid, unused, unexpired invitation; ``None`` for anything else.
+
+    The swap is one conditional update, so two clicks at once cannot both succeed.
+    """
+    if not token or len(token) > 100:
+        return None
+    now = utcnow()
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
+    if invitation is None or invitation.opened_at is not None or now >= invitation.expires_at:
+        return None
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.opened_at.is_(None))
+        .values(opened_at=now)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    return invitation
+
+
+def state_of(invitation: Invitation) -> str:
+    """created, opened, started (a page saved), submitted, or expired."""
+    draft = invitation.draft
+    if draft is not None and draft.screening is not None:
+        return SUBMITTED
+    if draft is not None and draft.updated_at > draft.created_at:
+        return STARTED
+    if invitation.opened_at is not None:
+        return OPENED
+    return EXPIRED if utcnow() >= invitation.expires_at else CREATED
+
+
+def locked_visit(draft: Draft) -> Invitation | None:
+    """The invitation that fixed this draft's treatment and appointment, if any."""
+    invitation_id = draft.data.get(INVITATION_KEY)
+    return db.session.get(Invitation, invitation_id) if invitation_id else None
+
+
+def prefilled_data(invitation: Invitation) -> dict:
+    """What an invitation puts in the patient's new draft."""
+    return {
+        "first_name": invitation.first_name,
+        "last_name": invitation.last_name,
+        "email": invitation.email,
+        "phone": invitation.phone,
+        "treatment": invitation.treatment,
+        "appointment_date": invitation.appointment_date.isoformat(),
+        "appointment_time": invitation.appointment_time.strftime("%H:%M"),
+        INVITATION_KEY: invitation.id,
+    }
+
+
+def send_invitation_email(invitation: Invitation, token: str) -> bool:
+    """Email the link when SMTP is set up and there is an address; returns whether it went."""
+    if not (mailer.mail_enabled() and invitation.email):
+        return False
+    clinic = current_app.config["CLINIC_NAME"]
+    when = f"{format_date(invitation.appointment_date)} at {invitation.appointment_time:%H:%M}"
+    mailer.send_mail(
+        invitation.email,
+        f"Before your appointment at {clinic}",
+        f"Hello {invitation.first_name},\n\n"
+        f"Your appointment at {clinic} is on {when}. Before you come, please answer a few "
+        f"questions about your health (about 5 minutes):\n\n{invitation_url(token)}\n\n"
+        "The link works once. If you have questions, call us on "
+        f"{current_app.config['CLINIC_PHONE']}.\n",
+    )
+    invitation.emailed_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def create_api_token(name: str) -> str:
+    """A new API token for a booking system; only its hash is stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvitationError({"name": ["Give the token a name of at most 100 characters"]})
+    if db.session.scalar(select(ApiToken).where(ApiToken.name == name)) is not None:
+        raise InvitationError({"name": ["A token with this name already exists"]})
+    token = new_token()
+    db.session.add(ApiToken(name=name, token_hash=token_hash(token), created_at=utcnow()))
+    audit.record(audit.Action.ACCOUNT_CHANGE, object_type="api_token", detail="created")
+    db.session.commit()
+    return token
+
+
+def revoke_api_token(name: str) -> bool:
+    """Revoke a token by name; returns whether one was found."""
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.name == name.strip()))
+    if api_token is None:
+        return False
+    api_token.revoked_at = utcnow()
+    audit.record(
+        audit.Action.ACCOUNT_CHANGE,
+        object_type="api_token",
+        object_id=api_token.id,
+        detail="revoked",
+    )
+    db.session.commit()
+    return True
+
+
+def authenticate_api(header: str | None) -> ApiToken | None:
+    """The token behind an ``Authorization: Bearer ...`` header, if valid and not revoked."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    token = header.removeprefix("Bearer ").strip()
+    if not token or len(token) > 100:
+        return None
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    if api_token is None or api_token.revoked_at is not None:
+        return None
+    api_token.last_used_at = utcnow()
+    return api_token
+
+
+def appointment_label(day: date, at: time | None) -> str:
+    """ "Thursday 10 December 2026 at 14:30", or without the time when unknown."""
+    return f"{format_date(day)} at {at:%H:%M}" if at else format_date(day)

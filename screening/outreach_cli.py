@@ -1,0 +1,79 @@
+"""Command-line tools for reaching patients: invitations, API tokens, reminders."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+invite_cli = AppGroup("invite", help="Invitations to screen before an appointment.")
+api_token_cli = AppGroup("api-token", help="Tokens for booking systems using the API.")
+reminders_cli = AppGroup("reminders", help="Reminders timed to the rules' windows.")
+
+
+@invite_cli.command("create")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--email", default="")
+@click.option("--phone", default="")
+@click.option("--treatment", required=True)
+@click.option("--date", "appointment_date", required=True, help="YYYY-MM-DD")
+@click.option("--time", "appointment_time", required=True, help="HH:MM")
+def create_invitation_command(**fields):
+    """Create an invitation and print its link (emailed too when SMTP is set up)."""
+    from . import invitations
+
+    try:
+        invitation, token = invitations.create_invitation(**fields, via="cli")
+    except invitations.InvitationError as error:
+        for field, messages in error.errors.items():
+            click.echo(f"{field}: {messages[0]}", err=True)
+        raise SystemExit(1) from None
+    click.echo(invitations.invitation_url(token))  # first: it is the only copy of the token
+    try:
+        if invitations.send_invitation_email(invitation, token):
+            click.echo(f"Emailed to {invitation.email}.", err=True)
+    except OSError as error:
+        click.echo(
+            f"Could not email the link ({error.__class__.__name__}): send it yourself.", err=True
+        )
+
+
+@api_token_cli.command("create")
+@click.option("--name", required=True, help="Which booking system uses it.")
+def create_api_token_command(name: str):
+    """Create a token and print it once; only its hash is kept."""
+    from . import invitations
+
+    try:
+        click.echo(invitations.create_api_token(name))
+    except invitations.InvitationError as error:
+        click.echo(error.errors["name"][0], err=True)
+        raise SystemExit(1) from None
+
+
+@api_token_cli.command("revoke")
+@click.option("--name", required=True)
+def revoke_api_token_command(name: str):
+    """Revoke a token at once."""
+    from . import invitations
+
+    if not invitations.revoke_api_token(name):
+        click.echo(f"No token named {name}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Revoked {name}.")
+
+
+@reminders_cli.command("send")
+def send_reminders_command():
+    """Send today's reminders (run daily from cron); none is ever sent twice."""
+    from . import mailer, reminders
+    from .clock import clinic_today
+
+    if not mailer.mail_enabled():
+        due = reminders.due_reminders(clinic_today())
+        click.echo(f"Email is not set up (MAIL_SERVER): {len(due)} reminders not sent.", err=True)
+        raise SystemExit(1)
+    sent, failed = reminders.send_due_reminders(clinic_today())
+    click.echo(f"Sent {sent} reminders; {failed} failed and will be tried again.")
+    if failed:
+        raise SystemExit(1)
