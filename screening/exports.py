@@ -1,0 +1,572 @@
+"""Exports of screenings for managers and scheduled jobs: CSV, XLSX and FHIR NDJSON.
+
+The core is plain functions over a database session: choose the screenings
+(``select_screenings``, ``iter_screenings``), turn them into rows (``csv_rows``) or FHIR
+resources (``fhir_lines``), and write them (``write_csv``, ``write_xlsx``). The manager's pages
+(``records.export_routes``) and the ``flask export`` command are thin wrappers over them.
+
+Every cell a spreadsheet could read as a formula is neutralised, as OWASP's CSV-injection
+guidance says: a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab, carriage return or line
+feed, and every cell quoted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from rules import CURRENT_VERSIONS, RULESETS, Kind, Outcome, Question, RuleSet, get_ruleset
+from rules.questions import ConditionOp
+
+from . import audit
+from .extensions import db
+from .models import Decision, Screening, Status
+
+FORMATS = ("csv", "xlsx", "fhir")
+DATE_FIELDS = ("submitted", "appointment")
+OUTCOMES = tuple(str(outcome) for outcome in Outcome)
+CHUNK_SIZE = 500
+# The days a filter may name: beyond them a date is a typo, and the far ends overflow.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NDJSON_TYPE = "application/fhir+ndjson"
+EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "fhir": "ndjson"}
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+LIST_SEPARATOR = ";"
+# Bytes of CSV gathered before a chunk is sent: few enough writes, little memory.
+_FLUSH_AT = 64 * 1024
+_XLSX_MAX_CELL = 32_767
+
+FIXED_COLUMNS = (
+    "id",
+    "submitted_at",
+    "appointment_date",
+    "treatment",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "outcome",
+    "status",
+    "triggering_rules",
+    "earliest_date",
+    "reviewer",
+    "reviewed_at",
+    "decision_reasons",
+    "ruleset_id",
+    "ruleset_version",
+)
+ANSWER_PREFIX = "answers."
+
+# Canonical URLs of the generated FHIR resources. There is no FHIR server behind them; they
+# name the questionnaire so that each response points at the definition it answers.
+QUESTIONNAIRE_URL = "urn:preclear:questionnaire:"
+OPTIONS_SYSTEM = "urn:preclear:options:"
+_YES_NO = frozenset({"yes", "no"})
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """Which screenings to export: a day range on the submitted or appointment date, and
+    optionally one outcome, status and treatment. Days are inclusive at both ends."""
+
+    date_field: str = "submitted"
+    date_from: date | None = None
+    date_to: date | None = None
+    outcome: str | None = None
+    status: str | None = None
+    treatment: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_field not in DATE_FIELDS:
+            raise ValueError(f"Unknown date field {self.date_field!r}")
+        if self.outcome is not None and self.outcome not in OUTCOMES:
+            raise ValueError(f"Unknown outcome {self.outcome!r}")
+        if self.status is not None and self.status not in Status.ALL:
+            raise ValueError(f"Unknown status {self.status!r}")
+        if self.treatment is not None and self.treatment not in RULESETS:
+            raise ValueError(f"Unknown treatment {self.treatment!r}")
+        for day in (self.date_from, self.date_to):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise ValueError(f"Dates must be from {EARLIEST} to {LATEST}")
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("The range ends before it starts")
+
+    def describe(self) -> str:
+        """The filters in words for the audit trail (dates and codes only, never PHI)."""
+        if self.date_from or self.date_to:
+            span = f"{self.date_from or ''}..{self.date_to or ''}"
+        else:
+            span = "any date"
+        parts = [f"{self.date_field} {span}"]
+        parts += [
+            f"{name}={value}"
+            for name in ("outcome", "status", "treatment")
+            if (value := getattr(self, name))
+        ]
+        return " ".join(parts)
+
+
+def _conditions(filters: ExportFilters, tz: tzinfo) -> list:
+    conditions = []
+    if filters.date_field == "appointment":
+        if filters.date_from:
+            conditions.append(Screening.appointment_date >= filters.date_from)
+        if filters.date_to:
+            conditions.append(Screening.appointment_date <= filters.date_to)
+    else:
+        if filters.date_from:
+            start = datetime.combine(filters.date_from, time.min, tz)
+            conditions.append(Screening.submitted_at >= start)
+        if filters.date_to:
+            end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tz)
+            conditions.append(Screening.submitted_at < end)
+    if filters.outcome:
+        conditions.append(Screening.outcome == filters.outcome)
+    if filters.status:
+        conditions.append(Screening.status == filters.status)
+    if filters.treatment:
+        conditions.append(Screening.treatment == filters.treatment)
+    return conditions
+
+
+def select_screenings(filters: ExportFilters, tz: tzinfo = UTC) -> Select:
+    """The screenings ``filters`` choose, oldest first, with their decisions and deciders.
+
+    Submitted dates are days in ``tz`` (the clinic's time zone in the app).
+    """
+    return (
+        select(Screening)
+        .where(*_conditions(filters, tz))
+        .options(selectinload(Screening.decisions).selectinload(Decision.staff))
+        .order_by(Screening.id)
+    )
+
+
+def snapshot(session: Session, filters: ExportFilters, tz: tzinfo = UTC) -> tuple[int, int]:
+    """How many screenings ``filters`` choose now, and the highest id among them (0 if none).
+
+    A streamed export audits this count before it starts, and stops at this id, so screenings
+    submitted during a long download are not added to it.
+    """
+    count, last_id = session.execute(
+        select(func.count(Screening.id), func.max(Screening.id)).where(*_conditions(filters, tz))
+    ).one()
+    return count, last_id or 0
+
+
+def iter_screenings(
+    session: Session,
+    filters: ExportFilters,
+    tz: tzinfo = UTC,
+    *,
+    up_to_id: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Screening]:
+    """Every screening ``filters`` choose, read ``chunk_size`` at a time (decisions in one
+    query per chunk), so memory stays flat however many there are.
+
+    Each chunk is read in its own short transaction, which is ended before the next chunk:
+    a screening yielded here is fully loaded but should not be kept past the next one.
+    Refuses a session with unsaved changes, which ending a chunk would throw away.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("Save or discard the session's changes before an export")
+    last_id = 0
+    while True:
+        statement = select_screenings(filters, tz).where(Screening.id > last_id)
+        if up_to_id is not None:
+            statement = statement.where(Screening.id <= up_to_id)
+        chunk = session.scalars(statement.limit(chunk_size)).all()
+        if not chunk:
+            session.rollback()
+            return
+        last_id = chunk[-1].id
+        yield from chunk
+        # On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so one long read
+        # behind a slow download would keep patients from submitting; end it between chunks.
+        session.rollback()
+        if len(chunk) < chunk_size:
+            return
+
+
+def stream(
+    engine: Engine,
+    write: Callable[[Iterator[Screening]], Iterable[bytes]],
+    filters: ExportFilters,
+    tz: tzinfo = UTC,
+    *,
+    up_to_id: int | None = None,
+) -> Iterator[bytes]:
+    """What ``write`` makes of the chosen screenings, read in a database session of its own.
+
+    A streamed response is read after its request has ended; with its own session it needs no
+    request or app context, and one that is never read opens nothing.
+    """
+    with Session(engine) as session:
+        yield from write(iter_screenings(session, filters, tz, up_to_id=up_to_id))
+
+
+def question_ids() -> list[str]:
+    """The union of the question ids of every treatment's current rule set, in the order
+    they are defined."""
+    ids: dict[str, None] = {}
+    for treatment, version in CURRENT_VERSIONS.items():
+        for question in get_ruleset(treatment, version).questions:
+            ids.setdefault(question.id, None)
+    return list(ids)
+
+
+def header(questions: list[str] | None = None) -> list[str]:
+    """The column names: the screening's own, then ``answers.<question id>`` per question."""
+    questions = question_ids() if questions is None else questions
+    return [*FIXED_COLUMNS, *(ANSWER_PREFIX + qid for qid in questions)]
+
+
+def neutralise(value: str) -> str:
+    """A cell no spreadsheet runs as a formula: a leading ``'`` before a trigger character."""
+    if value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join(_cell(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def screening_row(screening: Screening, questions: list[str]) -> list[str]:
+    """One screening as text cells in ``header`` order, as stored (not yet neutralised)."""
+    decisions = screening.decisions
+    latest = decisions[-1] if decisions else None
+    answers = screening.answers or {}
+    row = [
+        str(screening.id),
+        _utc(screening.submitted_at),
+        _cell(screening.appointment_date),
+        screening.treatment,
+        screening.first_name,
+        screening.last_name,
+        _cell(answers.get("date_of_birth")),
+        screening.phone,
+        screening.email,
+        screening.outcome,
+        screening.status,
+        LIST_SEPARATOR.join(finding["rule_id"] for finding in screening.findings or ()),
+        _cell(screening.earliest_date),
+        latest.staff.name if latest is not None else "",
+        _utc(latest.created_at) if latest is not None else "",
+        "; ".join(decision.reason for decision in decisions if decision.reason),
+        screening.ruleset_id,
+        screening.ruleset_version,
+    ]
+    row += [_cell(answers.get(qid)) for qid in questions]
+    return row
+
+
+def csv_rows(screenings: Iterable[Screening]) -> Iterator[list[str]]:
+    """The header, then one row per screening (the writers neutralise the cells)."""
+    questions = question_ids()
+    yield header(questions)
+    for screening in screenings:
+        yield screening_row(screening, questions)
+
+
+def write_csv(rows: Iterable[list[str]]) -> Iterator[bytes]:
+    """``rows`` as UTF-8 CSV with a byte-order mark (so Excel reads the accents), every cell
+    quoted, produced a chunk at a time for a streamed response or a file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    for row in rows:
+        writer.writerow(neutralise(cell) for cell in row)
+        if buffer.tell() >= _FLUSH_AT:
+            yield buffer.getvalue().encode("utf-8", errors="replace")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8", errors="replace")
+
+
+def xlsx_text(value: str) -> str:
+    """A cell's text as XLSX can hold it: no control characters, within the length limit,
+    neutralised (after cleaning, which could uncover a trigger character)."""
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))[:_XLSX_MAX_CELL]
+
+
+def write_xlsx(target: str | os.PathLike | IO[bytes], rows: Iterable[list[str]]) -> int:
+    """Write ``rows`` (header first) to an XLSX workbook at ``target``, a path or a binary
+    file; returns the number of rows after the header.
+
+    openpyxl's write-only mode keeps memory flat, and every cell is typed as a string, so
+    none is ever stored as a formula.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Screenings")
+    written = 0
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, xlsx_text(value))
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+        written += 1
+    workbook.save(target)
+    return max(written - 1, 0)
+
+
+def questionnaire_url(ruleset: RuleSet) -> str:
+    """The canonical URL of a treatment's questionnaire (each version shares it)."""
+    return QUESTIONNAIRE_URL + ruleset.treatment
+
+
+def _fhir_id(text: str) -> str:
+    return text.replace("_", "-")[:64]
+
+
+def _item_type(question: Question) -> str:
+    if question.kind is Kind.DATE:
+        return "date"
+    if question.kind is Kind.CHOICE and question.option_codes == _YES_NO:
+        return "boolean"
+    # FHIR R5's name for a choice among codes (R4 called it "choice").
+    return "coding"
+
+
+def _coding(question: Question, code: str) -> dict[str, str]:
+    coding = {"system": OPTIONS_SYSTEM + question.id, "code": code}
+    if code in question.option_codes:
+        coding["display"] = question.option_label(code)
+    return coding
+
+
+def _enable_when(ruleset: RuleSet, question: Question) -> dict[str, Any]:
+    condition = question.applies_when
+    if condition.op is ConditionOp.NOT_EMPTY:
+        return {"question": condition.question, "operator": "exists", "answerBoolean": True}
+    if condition.op is ConditionOp.EQUALS:
+        other = ruleset.questions_by_id[condition.question]
+        ((kind, value),) = _answer(other, condition.value).items()
+        # An answer holds value[x]; a condition on it names the same type answer[x].
+        return {"question": condition.question, "operator": "=", "answer" + kind[5:]: value}
+    raise ValueError(f"Unknown condition operator {condition.op!r}")
+
+
+def _answer(question: Question, value: str) -> dict[str, Any]:
+    kind = _item_type(question)
+    if kind == "date":
+        return {"valueDate": value}
+    if kind == "boolean":
+        return {"valueBoolean": value == "yes"}
+    return {"valueCoding": _coding(question, value)}
+
+
+def questionnaire(ruleset: RuleSet) -> dict[str, Any]:
+    """A FHIR (R5) ``Questionnaire`` for one version of a treatment's rule set."""
+    items = []
+    for question in ruleset.questions:
+        item: dict[str, Any] = {
+            "linkId": question.id,
+            "text": question.label,
+            "type": _item_type(question),
+            # A multi-choice question answered "none of these" has no answer at all in FHIR.
+            "required": question.required
+            and not (question.kind is Kind.MULTI and question.min_choices == 0),
+        }
+        if question.kind is Kind.MULTI:
+            item["repeats"] = True
+        if item["type"] == "coding":
+            item["answerConstraint"] = "optionsOnly"
+            item["answerOption"] = [
+                {"valueCoding": _coding(question, option.code)} for option in question.options
+            ]
+        if question.applies_when is not None:
+            item["enableWhen"] = [_enable_when(ruleset, question)]
+        items.append(item)
+    return {
+        "resourceType": "Questionnaire",
+        "id": _fhir_id(f"{ruleset.treatment}-{ruleset.version}"),
+        "url": questionnaire_url(ruleset),
+        "version": ruleset.version,
+        "title": ruleset.title,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": items,
+    }
+
+
+def questionnaire_response(screening: Screening) -> dict[str, Any]:
+    """A FHIR (R5) ``QuestionnaireResponse`` with the screening's answers and nothing that
+    names the patient; one item per answered question, one answer per chosen code."""
+    ruleset = get_ruleset(screening.ruleset_id, screening.ruleset_version)
+    answers = screening.answers or {}
+    items = []
+    for question in ruleset.questions:
+        value = answers.get(question.id)
+        values = value if isinstance(value, list) else [value] if value else []
+        if values:
+            items.append(
+                {
+                    "linkId": question.id,
+                    "text": question.label,
+                    "answer": [_answer(question, str(v)) for v in values],
+                }
+            )
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": f"screening-{screening.id}",
+        "questionnaire": f"{questionnaire_url(ruleset)}|{ruleset.version}",
+        "status": "completed",
+        "authored": _utc(screening.submitted_at),
+        "item": items,
+    }
+
+
+def rulesets_for(treatment: str | None = None) -> list[RuleSet]:
+    """Every released rule set of ``treatment`` (of every treatment when ``None``)."""
+    return [
+        ruleset
+        for name, versions in RULESETS.items()
+        if treatment in (None, name)
+        for ruleset in versions.values()
+    ]
+
+
+def fhir_lines(screenings: Iterable[Screening], treatment: str | None = None) -> Iterator[bytes]:
+    """NDJSON: the ``Questionnaire`` of each released rule set (of ``treatment``, or all),
+    then one ``QuestionnaireResponse`` per screening, one UTF-8 JSON object a line."""
+    for ruleset in rulesets_for(treatment):
+        yield _ndjson(questionnaire(ruleset))
+    for screening in screenings:
+        yield _ndjson(questionnaire_response(screening))
+
+
+def _ndjson(resource: dict[str, Any]) -> bytes:
+    text = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8", errors="replace")
+
+
+def filename(fmt: str, now: datetime) -> str:
+    """A download's file name: the product, the format and the time; never a patient's."""
+    return f"preclear-screenings-{now.astimezone(UTC):%Y%m%d-%H%M%SZ}.{EXTENSIONS[fmt]}"
+
+
+class _Counted:
+    """Passes items through and counts them."""
+
+    def __init__(self, items: Iterable):
+        self.items = items
+        self.count = 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def export_to_file(
+    session: Session, fmt: str, filters: ExportFilters, path: Path, tz: tzinfo = UTC
+) -> int:
+    """Write the export to ``path`` and return how many screenings it holds.
+
+    The file appears whole or not at all (written beside it, then renamed), readable by its
+    owner only: it holds patients' details.
+    """
+    screenings = _Counted(iter_screenings(session, filters, tz))
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            if fmt == "csv":
+                for chunk in write_csv(csv_rows(screenings)):
+                    out.write(chunk)
+            elif fmt == "xlsx":
+                write_xlsx(out, csv_rows(screenings))
+            elif fmt == "fhir":
+                out.writelines(fhir_lines(screenings, filters.treatment))
+            else:
+                raise ValueError(f"Unknown export format {fmt!r}")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return screenings.count
+
+
+def audit_export(fmt: str, rows: int, filters: ExportFilters, staff=None) -> None:
+    """Record one export in the audit trail (format, row count, filters) and commit."""
+    audit.record(
+        audit.Action.EXPORT,
+        object_type="export",
+        detail=f"{fmt} rows={rows} {filters.describe()}",
+        staff=staff,
+    )
+    db.session.commit()
+
+
+def clinic_timezone() -> ZoneInfo:
+    """The clinic's time zone: submitted dates in filters are the clinic's days."""
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--from", "date_from", type=_DAY, required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", type=_DAY, required=True, help="Last day, YYYY-MM-DD.")
+@click.option(
+    "--date-field", type=click.Choice(DATE_FIELDS), default="submitted", show_default=True
+)
+@click.option("--outcome", type=click.Choice(OUTCOMES))
+@click.option("--status", type=click.Choice(Status.ALL))
+@click.option("--treatment", type=click.Choice(list(RULESETS)))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_command(fmt, date_from, date_to, date_field, outcome, status, treatment, out):
+    """Export screenings to a file, for scheduled jobs; audited like a download."""
+    try:
+        filters = ExportFilters(
+            date_field=date_field,
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            outcome=outcome,
+            status=status,
+            treatment=treatment,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--from/--to") from None
+    rows = export_to_file(db.session, fmt, filters, out, clinic_timezone())
+    audit_export(fmt, rows, filters)
+    click.echo(f"Wrote {rows} screening{'' if rows == 1 else 's'} to {out}.")
