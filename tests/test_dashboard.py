@@ -1,0 +1,443 @@
+"""The managers' dashboard: its numbers against an independent count, its charts, who may see it,
+an empty database, and bad filter dates."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, select
+
+import rules
+from screening import dashboard
+from screening.extensions import db
+from screening.models import AuditEvent, Decision, Draft, Screening, new_token, token_hash
+from tests.staff.conftest import light_password_hashing  # noqa: F401  (used by pytestmark)
+from tests.staff.helpers import make_staff, post_decision, sign_in, signed_in, submit_screening
+
+pytestmark = pytest.mark.usefixtures("light_password_hashing")
+
+URL = "/staff/records/dashboard"
+CLINIC = ZoneInfo("America/Los_Angeles")
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+NOT_COPIED = {"id", "draft_id", "row_version"}
+# Escaped on the way into the charts and tables, read back as it was.
+AWKWARD_NAME = 'Ben "B" <Ortiz> & Co'
+
+# What the patient answers, page by page, for each kind of real screening.
+KINDS = {
+    "clear": {},
+    "unsure_pregnant": {"pregnancy": {"pregnant": "unsure"}},
+    "provider_note": {"health": {"neuromuscular_disorder": "yes"}},
+    "unwell": {"feeling": {"feeling_unwell": "yes"}},
+    "two_unsure": {
+        "health": {"immunosuppressive_disorder": "unsure"},
+        "medicines": {"prescribed_blood_thinner": "unsure"},
+    },
+}
+
+
+class Tables(HTMLParser):
+    """Every ``<table id=...>`` of a page: its rows, each a list of the cells' text."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tables: dict[str, list[list[str]]] = {}
+        self.captions: dict[str, str] = {}
+        self._table = None
+        self._cell = None
+        self._in_caption = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "table" and attributes.get("id"):
+            self._table = attributes["id"]
+            self.tables[self._table] = []
+            self.captions[self._table] = ""
+        elif self._table and tag == "caption":
+            self._in_caption = True
+        elif self._table and tag == "tr":
+            self.tables[self._table].append([])
+        elif self._table and tag in ("th", "td"):
+            assert tag == "td" or attributes.get("scope") in ("row", "col"), attributes
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._table = None
+        elif tag == "caption":
+            self._in_caption = False
+        elif self._table and tag in ("th", "td") and self._cell is not None:
+            self.tables[self._table][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._in_caption:
+            self.captions[self._table] += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+    def body(self, table_id: str) -> list[list[str]]:
+        """The rows under the header row."""
+        return self.tables[table_id][1:]
+
+
+def clone(app, source_id: int, rows: list[dict]) -> list[int]:
+    """Insert screenings straight through the ORM: copies of a real one, with ``rows`` changes."""
+    with app.app_context():
+        source = db.session.get(Screening, source_id)
+        columns = [c.key for c in Screening.__table__.columns if c.key not in NOT_COPIED]
+        made = []
+        for changes in rows:
+            at = changes.get("submitted_at", source.submitted_at)
+            draft = Draft(
+                token_hash=token_hash(new_token()),
+                data={},
+                created_at=at,
+                updated_at=at,
+                expires_at=at,
+            )
+            copy = Screening(draft=draft, **{c: getattr(source, c) for c in columns})
+            for name, value in changes.items():
+                setattr(copy, name, value)
+            db.session.add(copy)
+            made.append(copy)
+        db.session.commit()
+        return [s.id for s in made]
+
+
+def add_decisions(app, rows: list[tuple[int, int, str, str | None, datetime]]) -> None:
+    """Insert decisions (screening id, staff id, kind, rule id, when) through the ORM."""
+    with app.app_context():
+        for screening_id, staff_id, kind, rule_id, at in rows:
+            db.session.add(
+                Decision(
+                    screening_id=screening_id,
+                    staff_id=staff_id,
+                    kind=kind,
+                    rule_id=rule_id,
+                    reason="Phoned the patient",
+                    details={},
+                    created_at=at,
+                )
+            )
+        db.session.commit()
+
+
+def clinic_day(at: datetime) -> date:
+    return at.astimezone(CLINIC).date()
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def expected_numbers(app, first_day: date, last_day: date) -> dict:
+    """Everything the dashboard should show, counted here row by row without its code."""
+    with app.app_context():
+        screenings = db.session.scalars(select(Screening)).all()
+        decisions = db.session.scalars(select(Decision)).all()
+        names = {d.id: d.staff.name for d in decisions}
+        decisions = [
+            (d.screening_id, names[d.id], d.kind, d.rule_id, d.created_at) for d in decisions
+        ]
+        screenings = [(s.id, s.submitted_at, s.outcome, s.answers, s.findings) for s in screenings]
+
+    def in_period(at: datetime) -> bool:
+        return first_day <= clinic_day(at) <= last_day
+
+    chosen = [s for s in screenings if in_period(s[1])]
+    weeks = defaultdict(Counter)
+    for _, at, outcome, _, _ in chosen:
+        weeks[week_label(clinic_day(at))][outcome] += 1
+    rules_hit = Counter(f["rule_id"] for *_, findings in chosen for f in findings)
+    unsure_questions = [
+        q.id for q in rules.get_ruleset("pdo_smooth_threads").questions if q.allows_unsure
+    ]
+    unsure = {}
+    for qid in unsure_questions:
+        answered = [s[3][qid] for s in chosen if qid in s[3]]
+        unsure[qid] = (answered.count("unsure"), len(answered))
+    resolved = [d for d in decisions if d[2] == "resolve" and in_period(d[4])]
+    first_decision = {}
+    for screening_id, _, _, _, at in decisions:
+        first_decision[screening_id] = min(at, first_decision.get(screening_id, at))
+    hours = [
+        (first_decision[sid] - at).total_seconds() / 3600
+        for sid, at, *_ in chosen
+        if sid in first_decision
+    ]
+    return {
+        "total": len(chosen),
+        "weeks": weeks,
+        "rules": rules_hit,
+        "unsure": unsure,
+        "by_rule": Counter(d[3] for d in resolved),
+        "by_nurse": Counter(d[1] for d in resolved),
+        "hours": hours,
+    }
+
+
+@pytest.fixture
+def manager(app):
+    return signed_in(app, "manager@clinic.example", "manager")
+
+
+@pytest.fixture
+def populated(app, clock):
+    """Real screenings through the pages, many copies of them over 16 weeks, and decisions by two
+    nurses (one real resolution through the nurse's page, the rest through the ORM)."""
+    real = {kind: submit_screening(app, **pages)[0] for kind, pages in KINDS.items()}
+    amy = make_staff(app, "amy@clinic.example", "nurse", name="Amy Chen")
+    ben = make_staff(app, "ben@clinic.example", "nurse", name=AWKWARD_NAME)
+
+    nurse = app.test_client()
+    assert sign_in(nurse, "amy@clinic.example").status_code == 303
+    response = post_decision(
+        nurse, real["unsure_pregnant"], "/findings/pregnancy/resolve", {"reason": "Test negative"}
+    )
+    assert response.status_code == 303, response.status_code
+
+    now = clock.now
+    kinds = list(KINDS)
+    copies = defaultdict(list)
+    for index in range(60):
+        kind = kinds[index % len(kinds)]
+        # Days back, spread over 16 weeks, at hours that cross midnight in the clinic.
+        at = now - timedelta(days=(index * 37) % 112, hours=(index * 5) % 24)
+        copies[kind].append({"submitted_at": at, "updated_at": at})
+    # Sunday 23:30 in the clinic is Monday in UTC: it counts in the clinic's week.
+    sunday_night = datetime(2026, 11, 29, 23, 30, tzinfo=CLINIC).astimezone(UTC)
+    copies["unwell"].append({"submitted_at": sunday_night, "updated_at": sunday_night})
+    made = {kind: clone(app, real[kind], rows) for kind, rows in copies.items()}
+
+    decisions = []
+    for index, screening_id in enumerate(made["two_unsure"] + made["unsure_pregnant"]):
+        with app.app_context():
+            submitted = db.session.get(Screening, screening_id).submitted_at
+        staff = amy if index % 3 else ben
+        if screening_id in made["two_unsure"]:
+            rule_id = ("immunosuppressive_disorder", "prescribed_blood_thinner")[index % 2]
+        else:
+            rule_id = "pregnancy"
+        first = min(submitted + timedelta(hours=1 + index * 3), now)
+        decisions.append((screening_id, staff, "resolve", rule_id, first))
+        decisions.append((screening_id, amy, "check_in", None, first + timedelta(days=2)))
+    for screening_id in made["unwell"][:6]:
+        with app.app_context():
+            submitted = db.session.get(Screening, screening_id).submitted_at
+        decisions.append((screening_id, ben, "acknowledge", "feeling_unwell", submitted))
+    add_decisions(app, decisions)
+    return real
+
+
+def test_the_numbers_match_an_independent_count(app, manager, populated):
+    page = manager.get(URL)
+    assert page.status_code == 200
+    tables = Tables(page.text)
+    first_day, last_day = date(2026, 9, 14), date(2026, 12, 1)  # ISO weeks 38 to 49
+    expected = expected_numbers(app, first_day, last_day)
+    assert expected["total"] < 66  # some copies fall before the 12 weeks and are left out
+
+    assert re.search(r'id="total-screenings">(\d+)<', page.text).group(1) == str(expected["total"])
+    header, *rows = tables.tables["table-outcomes"]
+    assert header == ["Week", "Clear", "Needs clearance", "Reschedule", "Total"]
+    assert [row[0].split()[0] for row in rows] == [f"2026-W{w}" for w in range(38, 50)]
+    for row in rows:
+        counts = expected["weeks"][row[0].split()[0]]
+        wanted = [counts["clear"], counts["needs_clearance"], counts["reschedule"]]
+        assert [int(n) for n in row[1:]] == [*wanted, sum(wanted)], row
+    assert expected["weeks"]["2026-W48"]["reschedule"] >= 1  # the Sunday-night screening
+
+    shown = {row[0].split()[-1]: int(row[1]) for row in tables.body("table-rules")}
+    assert shown == dict(expected["rules"])
+    assert [int(row[1]) for row in tables.body("table-rules")] == sorted(
+        expected["rules"].values(), reverse=True
+    )
+
+    unsure_rows = tables.body("table-unsure")
+    assert [row[0].split()[0] for row in unsure_rows] == [
+        qid.replace("_", " ").capitalize().split()[0] for qid in expected["unsure"]
+    ]
+    for row, (unsure, answered) in zip(unsure_rows, expected["unsure"].values(), strict=True):
+        assert (int(row[1]), int(row[2])) == (unsure, answered)
+        assert row[3] == f"{100 * unsure / answered:.1f}%"
+    assert sum(u for u, _ in expected["unsure"].values()) > 0
+
+    by_rule = {row[0].split()[-1]: int(row[1]) for row in tables.body("table-by-rule")}
+    assert by_rule == dict(expected["by_rule"])
+    by_nurse = {row[0]: int(row[1]) for row in tables.body("table-by-nurse")}
+    assert by_nurse == dict(expected["by_nurse"])
+    assert set(by_nurse) == {"Amy Chen", AWKWARD_NAME}
+
+    median = statistics.median(expected["hours"])
+    assert f"{median:.1f} hours" in page.text
+    assert f"over {len(expected['hours'])} screenings with a decision" in page.text
+
+
+def test_the_charts_are_accessible_svg_with_the_same_numbers(app, manager, populated):
+    page = manager.get(URL)
+    assert "<script" not in page.text
+    charts = [ET.fromstring(markup) for markup in SVG.findall(page.text)]
+    assert len(charts) == 5
+    ns = "{http://www.w3.org/2000/svg}"
+    for chart in charts:
+        assert chart.get("role") == "img"
+        title, desc = chart.find(f"{ns}title"), chart.find(f"{ns}desc")
+        assert title.text.strip() and desc.text.strip()
+        assert chart.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    ids = [chart.get("id") for chart in charts]
+    assert ids == [
+        "chart-outcomes",
+        "chart-rules",
+        "chart-unsure",
+        "chart-by-rule",
+        "chart-by-nurse",
+    ]
+
+    tables = Tables(page.text)
+    by_id = dict(zip(ids, charts, strict=True))
+
+    def texts(chart) -> list[str]:
+        return [t.text for t in chart.iter(f"{ns}text")]
+
+    nurse_texts = texts(by_id["chart-by-nurse"])
+    for name, count in tables.body("table-by-nurse"):
+        assert name in nurse_texts and count in nurse_texts
+    outcome_texts = texts(by_id["chart-outcomes"])
+    assert {"Clear", "Needs clearance", "Reschedule"} <= set(outcome_texts)  # the legend
+    for row in tables.body("table-outcomes"):
+        assert row[0].split()[0] in outcome_texts
+    assert tables.captions["table-outcomes"] == "Screenings per outcome per week"
+    assert "Ben &#34;B&#34; &lt;Ortiz&gt; &amp; Co" in page.text
+    assert AWKWARD_NAME not in page.text
+
+
+def test_a_date_range_narrows_every_number(app, manager, populated):
+    page = manager.get(f"{URL}?date_from=2026-11-04&date_to=2026-11-24")
+    assert page.status_code == 200
+    tables = Tables(page.text)
+    expected = expected_numbers(app, date(2026, 11, 4), date(2026, 11, 24))
+    rows = tables.body("table-outcomes")
+    assert [row[0].split()[0] for row in rows] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert sum(int(row[-1]) for row in rows) == expected["total"]
+    assert {r[0].split()[-1]: int(r[1]) for r in tables.body("table-rules")} == expected["rules"]
+    assert {r[0]: int(r[1]) for r in tables.body("table-by-nurse")} == expected["by_nurse"]
+    assert 'value="2026-11-04"' in page.text
+
+
+def test_a_single_day_is_one_week(app, manager, populated):
+    page = manager.get(f"{URL}?date_from=2026-12-01&date_to=2026-12-01")
+    rows = Tables(page.text).body("table-outcomes")
+    expected = expected_numbers(app, date(2026, 12, 1), date(2026, 12, 1))
+    assert [row[0].split()[0] for row in rows] == ["2026-W49"]
+    assert int(rows[0][-1]) == expected["total"] > 0
+
+
+def test_queries_do_not_grow_with_the_rows(app, populated, clock):
+    """No query per screening or per decision: ten times the rows, the same statements."""
+
+    def statements() -> int:
+        with app.app_context():
+            seen = []
+            listener = lambda *args: seen.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                period = dashboard.default_period(date(2026, 12, 1), CLINIC)
+                stats = dashboard.compute_stats(db.session, period)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+            return len(seen), stats.total
+
+    before, total = statements()
+    source = populated["two_unsure"]
+    clone(app, source, [{"submitted_at": clock.now - timedelta(hours=h)} for h in range(300)])
+    after, more = statements()
+    assert more == total + 300
+    assert after == before
+
+
+def test_a_nurse_is_refused_and_the_refusal_audited(app):
+    nurse = signed_in(app, "nurse@clinic.example", "nurse")
+    assert nurse.get(URL).status_code == 403
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "refused_action")
+        ).all()
+        assert [(r.result, r.object_id) for r in rows] == [("refused", "records.dashboard_page")]
+
+
+def test_the_nav_links_managers_only(app, manager):
+    assert f'href="{URL}"' in manager.get("/staff/records/audit").text
+    nurse = signed_in(app, "nurse@clinic.example", "nurse")
+    assert f'href="{URL}"' not in nurse.get("/staff/").text
+
+
+def test_an_empty_database_says_there_are_no_screenings_yet(manager):
+    page = manager.get(URL)
+    assert page.status_code == 200
+    assert "There are no screenings yet" in page.text
+    assert "<svg" not in page.text
+
+
+def test_a_period_without_screenings_says_so(manager, populated):
+    page = manager.get(f"{URL}?date_from=2025-01-01&date_to=2025-03-01")
+    assert page.status_code == 200
+    assert "No screenings were submitted in this period." in page.text
+    assert "No rule triggered in this period." in page.text
+    assert "No nurse resolved a finding in this period." in page.text
+    assert "There are no screenings yet" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("date_from=2026-02-30", "date_from", "From must be a real date"),
+        ("date_to=yesterday", "date_to", "To must be a real date"),
+        ("date_from=2026-12-01&date_to=2026-11-01", "date_to", "To must be the same day as From"),
+        ("date_from=2020-01-01&date_to=2026-12-01", "date_from", "two years or less"),
+        ("date_from=0001-01-01", "date_from", "From must be a date from 2000 to 2100"),
+        ("date_to=9999-12-31", "date_to", "To must be a date from 2000 to 2100"),
+        ("date_from=" + "9" * 5000, "date_from", "From must be a real date"),
+    ],
+)
+def test_bad_filter_dates_give_a_form_error(manager, populated, query, field, message):
+    page = manager.get(f"{URL}?{query}")
+    assert page.status_code == 200
+    assert "There is a problem" in page.text
+    assert f'href="#{field}"' in page.text
+    assert message in page.text
+    assert page.text.count("<title>Error: Dashboard") == 1
+    assert "the last 12 weeks, until the dates above are corrected" in page.text
+    assert len(SVG.findall(page.text)) == 5
+
+
+def test_bar_chart_escapes_text_and_parses_as_xml():
+    chart = dashboard.bar_chart(
+        "c",
+        "Title <b>&",
+        'Desc "quoted"',
+        ["<script>", "a" * 80],
+        [
+            dashboard.Series("One & two", [1, 0]),
+            dashboard.Series("<three>", [2, 5], "#8e1a11", "crosshatch"),
+        ],
+    )
+    root = ET.fromstring(str(chart))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.find(f"{ns}title").text == "Title <b>&"
+    assert root.find(f"{ns}desc").text == 'Desc "quoted"'
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert {"One & two", "<three>", "<script>", "3", "5"} <= set(texts)
+    assert any(t.endswith("…") for t in texts)  # a long label is shortened; the table has it all
+    assert root.find(f"{ns}defs/{ns}pattern").get("id") == "c-pattern-1"
+    empty = ET.fromstring(str(dashboard.bar_chart("e", "T", "D", [], [dashboard.Series("S", [])])))
+    assert [t.text for t in empty.iter(f"{ns}text")] == ["Nothing to show"]
