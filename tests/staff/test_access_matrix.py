@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC
 from screening.extensions import db
+from screening.invitations import create_invitation
 from screening.models import AuditEvent, Note, Screening
 from tests.intake.patient import csrf_token
 from tests.staff.helpers import make_staff, sign_in, submit_screening
@@ -50,6 +51,15 @@ ACCESS = {
     "review.verify": {NURSE},
     "review.download_note": {NURSE},
     "records.audit_trail": {MANAGER},
+    "records.dashboard_page": {MANAGER},
+    "records.exports_page": {MANAGER},
+    "records.export_csv": {MANAGER},
+    "records.export_xlsx": {MANAGER},
+    "records.export_fhir": {MANAGER},
+    "review.invitation_list": {NURSE, MANAGER},
+    "intake.invitation": {PATIENT},
+    "intake.email_link": {PUBLIC},
+    "api.create_invitation": {PUBLIC},
 }
 
 ANONYMOUS = "anonymous"
@@ -78,6 +88,21 @@ class World:
     stored_name: str
     user_ids: dict[str, int]
     clients: dict[str, FlaskClient]
+
+
+def new_invitation_token(app: Flask) -> str:
+    with app.test_request_context():
+        _, token = create_invitation(
+            first_name="Ida",
+            last_name="Vance",
+            email="ida@example.com",
+            phone="",
+            treatment="pdo_smooth_threads",
+            appointment_date="2026-12-10",
+            appointment_time="10:00",
+            via="cli",
+        )
+    return token
 
 
 def token_of(result_url: str) -> str:
@@ -119,6 +144,8 @@ def make_world(make_app, tmp_path) -> World:
 
 def url_for_rule(world: World, rule, audience: str, token: str | None = None) -> str:
     """The rule's URL with real values: this screening, its note, its token, one's own id."""
+    if token is None and rule.endpoint == "intake.invitation":
+        token = new_invitation_token(world.app)  # an invitation link works once
     values = {
         "screening_id": world.screening_id,
         "note_id": world.note_id,

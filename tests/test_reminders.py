@@ -1,0 +1,301 @@
+"""Reminders timed to the rules' windows: sent once each, by ``flask reminders send``."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, date, datetime, time
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+import rules
+from screening import invitations
+from screening.extensions import db
+from screening.models import ReminderSent, Screening, Status
+from tests.intake.patient import Patient
+from tests.staff.helpers import submit_screening
+
+CLINIC = ZoneInfo("America/Los_Angeles")
+APPOINTMENT = "Thursday 10 December 2026"
+STOP_FROM = "Thursday 3 December 2026"
+BEN = {"first_name": "Ben", "last_name": "Ng", "email": "ben@example.com"}
+HEALTH_WORDS = (
+    "pregnan",
+    "breastfeed",
+    "cold sore",
+    "rash",
+    "neuromuscular",
+    "immunosuppress",
+    "anticoagul",
+    "1990",
+    "date of birth",
+    "neck",
+    "smile",
+    "needs_clearance",
+    "awaiting_note",
+    "clearance",
+)
+
+
+class MailSink:
+    """An SMTP server's handler that keeps every message it is sent."""
+
+    port: int
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self):
+        return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
+
+    def texts(self) -> list[str]:
+        return [f"{m['Subject']}\n{m.get_content()}" for m in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mail():
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, mail):
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.port)
+
+
+def on(clock, day: date) -> None:
+    """Noon at the clinic on ``day``."""
+    clock.now = datetime.combine(day, time(12), CLINIC).astimezone(UTC)
+
+
+def send(app):
+    return app.test_cli_runner().invoke(args=["reminders", "send"])
+
+
+def sent_rows(app) -> list[tuple[int, str, date]]:
+    with app.app_context():
+        return [
+            (r.screening_id, r.kind, r.appointment_date)
+            for r in db.session.scalars(select(ReminderSent).order_by(ReminderSent.id))
+        ]
+
+
+def status_of(app, screening_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Screening, screening_id).status
+
+
+def test_the_stop_reminder_goes_eight_days_before_and_the_other_the_day_before(
+    mail_app, mail, clock
+):
+    ana, _, _ = submit_screening(mail_app)  # 10 December
+    ben, _, _ = submit_screening(mail_app, about_you=BEN, visit={"appointment_date": "2026-12-20"})
+
+    result = send(mail_app)  # 1 December: nine days before
+    assert result.exit_code == 0, result.output
+    assert mail.envelopes == []
+
+    on(clock, date(2026, 12, 2))
+    result = send(mail_app)
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 reminders" in result.output
+    assert [e.rcpt_tos for e in mail.envelopes] == [["ana@example.com"]]
+    stop = mail.texts()[0]
+    assert APPOINTMENT in stop
+    assert f"From {STOP_FROM}" in stop
+    assert "Ana" in stop
+    assert "aspirin" in stop
+
+    result = send(mail_app)  # again the same day: nothing new
+    assert result.exit_code == 0, result.output
+    assert "Sent 0 reminders" in result.output
+    assert len(mail.envelopes) == 1
+
+    on(clock, date(2026, 12, 3))  # the next day: no second stop reminder
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 1
+
+    on(clock, date(2026, 12, 9))
+    assert send(mail_app).exit_code == 0
+    assert [e.rcpt_tos for e in mail.envelopes] == [["ana@example.com"]] * 2
+    day_before = mail.texts()[1]
+    assert "tomorrow" in day_before
+    assert APPOINTMENT in day_before
+    assert "alcohol" in day_before
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 2
+
+    on(clock, date(2026, 12, 10))  # the day itself: nothing
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 2
+
+    on(clock, date(2026, 12, 12))  # eight days before Ben's appointment
+    assert send(mail_app).exit_code == 0
+    assert [e.rcpt_tos for e in mail.envelopes][2:] == [["ben@example.com"]]
+    assert "Sunday 20 December 2026" in mail.texts()[2]
+    assert "From Sunday 13 December 2026" in mail.texts()[2]
+
+    assert sent_rows(mail_app) == [
+        (ana, "stop_substances", date(2026, 12, 10)),
+        (ana, "day_before", date(2026, 12, 10)),
+        (ben, "stop_substances", date(2026, 12, 20)),
+    ]
+
+
+def test_reminders_carry_no_health_information(mail_app, mail, clock):
+    screening_id, _, _ = submit_screening(
+        mail_app,
+        visit={"treatment_areas": ["smile_lines", "neck"]},
+        medicines={"prescribed_blood_thinner": "yes"},
+    )
+    assert status_of(mail_app, screening_id) == Status.AWAITING_NOTE
+    with mail_app.app_context():
+        screening = db.session.get(Screening, screening_id)
+        findings = list(screening.findings)
+    assert findings, "the screening should have a finding to keep out of the messages"
+    ruleset = rules.get_ruleset("pdo_smooth_threads")
+    rule_ids = [rule.id for rule in ruleset.rules] + [q.id for q in ruleset.questions]
+
+    on(clock, date(2026, 12, 2))
+    assert send(mail_app).exit_code == 0
+    on(clock, date(2026, 12, 9))
+    assert send(mail_app).exit_code == 0
+    texts = mail.texts()
+    assert len(texts) == 2
+    for text in texts:
+        lowered = text.lower()
+        for word in HEALTH_WORDS:
+            assert word not in lowered, word
+        for rule_id in rule_ids:
+            assert rule_id not in text, rule_id
+        for finding in findings:
+            assert finding["patient_text"][:30] not in text
+            assert finding["staff_text"][:30] not in text
+
+
+def test_visits_not_going_ahead_get_no_reminders(mail_app, mail, clock):
+    rescheduled, _, _ = submit_screening(mail_app, feeling={"cold_sore": "yes"})
+    assert status_of(mail_app, rescheduled) == Status.RESCHEDULE
+    not_eligible, _, _ = submit_screening(mail_app, about_you=BEN)
+    with mail_app.app_context():
+        db.session.get(Screening, not_eligible).status = Status.NOT_ELIGIBLE
+        db.session.commit()
+
+    for day in (date(2026, 12, 2), date(2026, 12, 9)):
+        on(clock, day)
+        result = send(mail_app)
+        assert result.exit_code == 0, result.output
+    assert mail.envelopes == []
+    assert sent_rows(mail_app) == []
+
+
+def test_a_moved_appointment_gets_reminders_for_the_new_date(mail_app, mail, clock):
+    screening_id, _, _ = submit_screening(mail_app)
+    on(clock, date(2026, 12, 2))
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 1
+
+    with mail_app.app_context():
+        db.session.get(Screening, screening_id).appointment_date = date(2026, 12, 15)
+        db.session.commit()
+
+    on(clock, date(2026, 12, 7))  # eight days before the new date
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 2
+    moved = mail.texts()[1]
+    assert "Tuesday 15 December 2026" in moved
+    assert "From Tuesday 8 December 2026" in moved
+    assert APPOINTMENT not in moved
+
+    on(clock, date(2026, 12, 9))  # the day before the old date: nothing
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 2
+
+    on(clock, date(2026, 12, 14))
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 3
+    assert "tomorrow, Tuesday 15 December 2026" in mail.texts()[2]
+    assert send(mail_app).exit_code == 0
+    assert len(mail.envelopes) == 3
+
+
+def test_an_invited_patients_reminder_gives_the_time(mail_app, mail, clock):
+    with mail_app.app_context():
+        _, token = invitations.create_invitation(
+            first_name="Maya",
+            last_name="Okafor",
+            email="maya@example.com",
+            phone="909 555 0199",
+            treatment="pdo_smooth_threads",
+            appointment_date="2026-12-10",
+            appointment_time="14:30",
+        )
+    patient = Patient(mail_app.test_client())
+    assert patient.client.get(f"/intake/invite/{token}").status_code == 303
+    patient.answer_all(
+        about_you={
+            "first_name": "Maya",
+            "last_name": "Okafor",
+            "email": "maya@example.com",
+            "phone": "909 555 0199",
+        }
+    )
+    assert patient.sign("Maya Okafor").status_code == 303
+
+    on(clock, date(2026, 12, 9))
+    assert send(mail_app).exit_code == 0
+    assert [e.rcpt_tos for e in mail.envelopes] == [["maya@example.com"]]
+    text = mail.texts()[0]
+    assert f"{APPOINTMENT} at 14:30" in text
+    assert "from 14:30 today" in text
+
+
+def test_without_a_mail_server_the_command_exits_with_a_plain_message(app, clock):
+    submit_screening(app)
+    on(clock, date(2026, 12, 2))
+    result = send(app)
+    assert result.exit_code == 1
+    assert "MAIL_SERVER" in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert sent_rows(app) == []
+
+
+def test_when_the_mail_server_is_down_a_later_run_sends_it(make_app, mail, clock):
+    down = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    screening_id, _, _ = submit_screening(down)
+    on(clock, date(2026, 12, 2))
+    result = send(down)
+    assert result.exit_code == 1
+    assert "1 failed" in result.output
+    assert "Traceback" not in result.output
+    assert sent_rows(down) == []
+    with down.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 0
+
+    up = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.port)
+    result = send(up)
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 reminders" in result.output
+    assert [e.rcpt_tos for e in mail.envelopes] == [["ana@example.com"]]
+    assert sent_rows(up) == [(screening_id, "stop_substances", date(2026, 12, 10))]
+    assert send(up).exit_code == 0
+    assert len(mail.envelopes) == 1
