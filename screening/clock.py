@@ -21,3 +21,8 @@ def utcnow() -> datetime:
 def clinic_today() -> date:
     """Today's date where the clinic is: every date a patient sees is the clinic's."""
     return utcnow().astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+
+
+def utc_text(moment: datetime | None) -> str:
+    """An instant as ISO 8601 in UTC ("2026-12-01T20:00:00Z"), or "" for none."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
