@@ -11,12 +11,16 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from screening import create_app
+from screening.auth import passwords
 from screening.commands import init_db
 from screening.extensions import db
 from tests.checking_client import CheckingClient
+from tests.mail_sink import MailSink, free_port
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -117,3 +121,30 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def light_password_hashing(monkeypatch):
+    """Where signing in is not under test, a light argon2 keeps the tests fast."""
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", light)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def mail():
+    """A local SMTP server; its ``messages`` are what the app sent."""
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, mail):
+    """An app that sends its email to the local ``mail`` server."""
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.port)

@@ -18,7 +18,6 @@ import rules
 from screening import dashboard
 from screening.extensions import db
 from screening.models import AuditEvent, Decision, Draft, Screening, new_token, token_hash
-from tests.staff.conftest import light_password_hashing  # noqa: F401  (used by pytestmark)
 from tests.staff.helpers import make_staff, post_decision, sign_in, signed_in, submit_screening
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")

@@ -22,7 +22,6 @@ from rules.questions import NO, UNSURE, YES, Condition, ConditionOp, Kind, Quest
 from screening import exports
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Screening, new_token, token_hash
-from tests.staff.conftest import light_password_hashing  # noqa: F401  (used by pytestmark)
 from tests.staff.helpers import post_decision, signed_in, submit_screening
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")

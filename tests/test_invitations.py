@@ -7,17 +7,14 @@ import hashlib
 import logging
 import re
 import secrets
-import socket
 import threading
 import time as timer
 import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime, time
-from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -25,7 +22,7 @@ from screening import invitations
 from screening.extensions import db
 from screening.models import ApiToken, Draft, Invitation, Screening
 from tests.intake.patient import ABOUT_YOU, PAGES, Patient, csrf_token
-from tests.staff.conftest import light_password_hashing  # noqa: F401  (used by pytestmark)
+from tests.mail_sink import free_port
 from tests.staff.helpers import signed_in
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
@@ -54,44 +51,6 @@ HEALTH_WORDS = ("pregnan", "breastfeed", "cold sore", "blood thinner", "rash", "
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-class MailSink:
-    """An SMTP server's handler that keeps every message it is sent."""
-
-    port: int
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    @property
-    def messages(self):
-        return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def mail():
-    sink = MailSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    sink.port = controller.port
-    yield sink
-    controller.stop()
-
-
-@pytest.fixture
-def mail_app(make_app, mail):
-    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.port)
 
 
 def nurse(app):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, date, datetime, time
-from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 import rules
@@ -16,6 +12,7 @@ from screening import invitations
 from screening.extensions import db
 from screening.models import ReminderSent, Screening, Status
 from tests.intake.patient import Patient
+from tests.mail_sink import free_port
 from tests.staff.helpers import submit_screening
 
 CLINIC = ZoneInfo("America/Los_Angeles")
@@ -38,47 +35,6 @@ HEALTH_WORDS = (
     "awaiting_note",
     "clearance",
 )
-
-
-class MailSink:
-    """An SMTP server's handler that keeps every message it is sent."""
-
-    port: int
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    @property
-    def messages(self):
-        return [message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-    def texts(self) -> list[str]:
-        return [f"{m['Subject']}\n{m.get_content()}" for m in self.messages]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def mail():
-    sink = MailSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    sink.port = controller.port
-    yield sink
-    controller.stop()
-
-
-@pytest.fixture
-def mail_app(make_app, mail):
-    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.port)
 
 
 def on(clock, day: date) -> None:
