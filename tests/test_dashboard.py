@@ -17,15 +17,21 @@ from sqlalchemy import event, select
 import rules
 from screening import dashboard
 from screening.extensions import db
-from screening.models import AuditEvent, Decision, Draft, Screening, new_token, token_hash
-from tests.staff.helpers import make_staff, post_decision, sign_in, signed_in, submit_screening
+from screening.models import AuditEvent, Decision, Screening
+from tests.staff.helpers import (
+    copy_screenings,
+    make_staff,
+    post_decision,
+    sign_in,
+    signed_in,
+    submit_screening,
+)
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
 
 URL = "/staff/records/dashboard"
 CLINIC = ZoneInfo("America/Los_Angeles")
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-NOT_COPIED = {"id", "draft_id", "row_version"}
 # Escaped on the way into the charts and tables, read back as it was.
 AWKWARD_NAME = 'Ben "B" <Ortiz> & Co'
 
@@ -86,30 +92,6 @@ class Tables(HTMLParser):
     def body(self, table_id: str) -> list[list[str]]:
         """The rows under the header row."""
         return self.tables[table_id][1:]
-
-
-def clone(app, source_id: int, rows: list[dict]) -> list[int]:
-    """Insert screenings straight through the ORM: copies of a real one, with ``rows`` changes."""
-    with app.app_context():
-        source = db.session.get(Screening, source_id)
-        columns = [c.key for c in Screening.__table__.columns if c.key not in NOT_COPIED]
-        made = []
-        for changes in rows:
-            at = changes.get("submitted_at", source.submitted_at)
-            draft = Draft(
-                token_hash=token_hash(new_token()),
-                data={},
-                created_at=at,
-                updated_at=at,
-                expires_at=at,
-            )
-            copy = Screening(draft=draft, **{c: getattr(source, c) for c in columns})
-            for name, value in changes.items():
-                setattr(copy, name, value)
-            db.session.add(copy)
-            made.append(copy)
-        db.session.commit()
-        return [s.id for s in made]
 
 
 def add_decisions(app, rows: list[tuple[int, int, str, str | None, datetime]]) -> None:
@@ -216,7 +198,7 @@ def populated(app, clock):
     # Sunday 23:30 in the clinic is Monday in UTC: it counts in the clinic's week.
     sunday_night = datetime(2026, 11, 29, 23, 30, tzinfo=CLINIC).astimezone(UTC)
     copies["unwell"].append({"submitted_at": sunday_night, "updated_at": sunday_night})
-    made = {kind: clone(app, real[kind], rows) for kind, rows in copies.items()}
+    made = {kind: copy_screenings(app, real[kind], rows) for kind, rows in copies.items()}
 
     decisions = []
     for index, screening_id in enumerate(made["two_unsure"] + made["unsure_pregnant"]):
@@ -358,7 +340,9 @@ def test_queries_do_not_grow_with_the_rows(app, populated, clock):
 
     before, total = statements()
     source = populated["two_unsure"]
-    clone(app, source, [{"submitted_at": clock.now - timedelta(hours=h)} for h in range(300)])
+    copy_screenings(
+        app, source, [{"submitted_at": clock.now - timedelta(hours=h)} for h in range(300)]
+    )
     after, more = statements()
     assert more == total + 300
     assert after == before

@@ -15,14 +15,14 @@ from fhir.resources.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from rules import RULESETS, RuleSet, get_ruleset
 from rules.questions import NO, UNSURE, YES, Condition, ConditionOp, Kind, Question
 from screening import exports
 from screening.extensions import db
-from screening.models import AuditEvent, Draft, Screening, new_token, token_hash
-from tests.staff.helpers import post_decision, signed_in, submit_screening
+from screening.models import AuditEvent, Draft, Screening
+from tests.staff.helpers import copy_screenings, post_decision, signed_in, submit_screening
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
 
@@ -66,40 +66,6 @@ R5_ITEM_TYPES = {
 
 def manager(app):
     return signed_in(app, "manager@clinic.example", "manager")
-
-
-def clone_screenings(app, template_id: int, changes: list[dict]) -> list[int]:
-    """Insert screenings straight through the ORM: copies of a real one, each with changes."""
-    with app.app_context():
-        template = db.session.get(Screening, template_id)
-        fields = {
-            attribute.key: getattr(template, attribute.key)
-            for attribute in Screening.__mapper__.column_attrs
-            if attribute.key not in ("id", "draft_id")
-        }
-        now = template.submitted_at
-        drafts = [
-            {
-                "token_hash": token_hash(new_token()),
-                "data": {},
-                "created_at": now,
-                "updated_at": now,
-                "expires_at": now,
-            }
-            for _ in changes
-        ]
-        draft_ids = db.session.scalars(
-            insert(Draft).returning(Draft.id, sort_by_parameter_order=True), drafts
-        ).all()
-        ids = db.session.scalars(
-            insert(Screening).returning(Screening.id, sort_by_parameter_order=True),
-            [
-                {**fields, **change, "draft_id": d}
-                for change, d in zip(changes, draft_ids, strict=True)
-            ],
-        ).all()
-        db.session.commit()
-        return list(ids)
 
 
 def remove_screenings(app, ids: list[int]) -> None:
@@ -177,7 +143,7 @@ def template_id(app):
 )
 def test_csv_round_trip_keeps_every_cell_and_runs_no_formula(app, template_id, people):
     changes = [{**identity, "answers": answers} for identity, answers in people]
-    ids = clone_screenings(app, template_id, changes)
+    ids = copy_screenings(app, template_id, changes)
     try:
         rows = exported_csv(app)
     finally:
@@ -199,7 +165,7 @@ def test_csv_round_trip_keeps_every_cell_and_runs_no_formula(app, template_id, p
 
 
 def test_ten_thousand_screenings_stream_in_flat_memory(app, template_id):
-    clone_screenings(app, template_id, [{}] * 9_999)
+    copy_screenings(app, template_id, [{}] * 9_999)
     client = manager(app)
 
     response = client.get("/staff/records/exports.csv")
@@ -266,7 +232,7 @@ def test_xlsx_has_the_same_rows_as_text_never_formulas(app, template_id):
         for i, payload in enumerate(PAYLOADS)
     ]
     changes.append({"first_name": "\x01=1+1", "last_name": "Bell\x07"})  # not XML characters
-    clone_screenings(app, template_id, changes)
+    copy_screenings(app, template_id, changes)
     client = manager(app)
 
     response = client.get("/staff/records/exports.xlsx")

@@ -13,10 +13,17 @@ from sqlalchemy import select
 
 from rules import TOPICS
 from screening.extensions import db
-from screening.models import AuditEvent, Draft, Screening, new_token, token_hash
+from screening.models import AuditEvent, Screening
 from tests.checking_client import page_problems
 from tests.intake.patient import csrf_token
-from tests.staff.helpers import make_staff, post_decision, sign_in, signed_in, submit_screening
+from tests.staff.helpers import (
+    copy_screenings,
+    make_staff,
+    post_decision,
+    sign_in,
+    signed_in,
+    submit_screening,
+)
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
 
@@ -28,36 +35,11 @@ PDF = (
 )
 QUEUE_DATE = re.compile(r"<td>(\w{3} \d{2} \w{3} \d{4})</td>")
 ROW_LINK = re.compile(r'href="/staff/screenings/(\d+)">([^<]+)</a>')
-NOT_COPIED = {"id", "draft_id", "row_version"}
 
 
 @pytest.fixture
 def nurse(app):
     return signed_in(app, "nurse@example.com", "nurse")
-
-
-def clone(app, source_id: int, rows: list[dict]) -> list[int]:
-    """Insert screenings straight through the ORM: copies of a real one, with ``rows`` changes."""
-    with app.app_context():
-        source = db.session.get(Screening, source_id)
-        columns = [c.key for c in Screening.__table__.columns if c.key not in NOT_COPIED]
-        made = []
-        for changes in rows:
-            at = source.submitted_at
-            draft = Draft(
-                token_hash=token_hash(new_token()),
-                data={},
-                created_at=at,
-                updated_at=at,
-                expires_at=at,
-            )
-            copy = Screening(draft=draft, **{c: getattr(source, c) for c in columns})
-            for name, value in changes.items():
-                setattr(copy, name, value)
-            db.session.add(copy)
-            made.append(copy)
-        db.session.commit()
-        return [s.id for s in made]
 
 
 def listed(html: str) -> list[tuple[int, str]]:
@@ -203,7 +185,7 @@ def many(app):
         }
         for i in range(30)
     ]
-    return [source, *clone(app, source, rows)]
+    return [source, *copy_screenings(app, source, rows)]
 
 
 def test_the_queue_is_paged_and_every_screening_appears_once(app, nurse, many):
@@ -234,7 +216,7 @@ def test_the_queue_pages_keep_the_filters(app, nurse, many):
 
 
 def test_a_screening_of_another_treatment_is_filtered_out(app, nurse, many):
-    [other] = clone(
+    [other] = copy_screenings(
         app,
         many[0],
         [{"treatment": "retired", "last_name": "Retired", "appointment_date": date(2026, 12, 1)}],
@@ -292,7 +274,9 @@ def test_today_lists_the_days_appointments_with_their_status(app, clock):
         pregnancy={"pregnant": "unsure"},
     )
     later, _, _ = submit_screening(app, **person("Later"))
-    clone(app, later, [{"last_name": "Yesterday", "appointment_date": date(2026, 11, 30)}])
+    copy_screenings(
+        app, later, [{"last_name": "Yesterday", "appointment_date": date(2026, 11, 30)}]
+    )
     # 05:00 UTC on 2 December is still 1 December in Los Angeles.
     clock.now = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
     nurse = signed_in(app, "nurse@example.com", "nurse")
