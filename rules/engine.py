@@ -13,7 +13,6 @@ from .questions import Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .rulesets import RULESETS, get_ruleset
 
-_MISSING = object()
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
 
 

@@ -203,6 +203,7 @@ def check(draft: Draft):
     """Every answer with a change link; problems left are listed with a link to fix each."""
     checked = service.review(draft)
     sections = []
+    labels: dict[str, str] = {}
     for question_step in QUESTION_STEPS:
         form_class = step_form_class(
             checked.ruleset.treatment, checked.ruleset.version, question_step.id
@@ -217,6 +218,7 @@ def check(draft: Draft):
                 and name not in checked.errors
             ):
                 continue  # a question that does not apply
+            labels[name] = form[name].label.text
             rows.append(
                 {
                     "id": name,
@@ -230,7 +232,7 @@ def check(draft: Draft):
             )
         sections.append({"title": question_step.title, "rows": rows})
     errors = [
-        (f"row-{name}", f"{_field_label(checked.ruleset, name)}: {messages[0]}")
+        (f"row-{name}", f"{labels.get(name, name)}: {messages[0]}")
         for name, messages in checked.errors.items()
     ]
     return render_template(
@@ -241,15 +243,6 @@ def check(draft: Draft):
         total_pages=TOTAL_PAGES,
         resume_url=_resume_url(),
     )
-
-
-def _field_label(ruleset: RuleSet, name: str) -> str:
-    try:
-        question_step = step_of_field(name, ruleset)
-    except KeyError:
-        return name
-    form_class = step_form_class(ruleset.treatment, ruleset.version, question_step.id)
-    return getattr(form_class, name).args[0]
 
 
 @bp.route("/consent", methods=["GET", "POST"])
