@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -22,6 +22,8 @@ def evaluate(
     answers: Mapping[str, Any],
     today: date | str | None = None,
     version: str | None = None,
+    *,
+    not_asked: Iterable[str] = (),
 ) -> Result:
     """Screen one patient's answers for one appointment.
 
@@ -29,13 +31,19 @@ def evaluate(
     strings or ``date`` objects, lists of option codes). ``today`` defaults to the local date;
     ``version`` to the treatment's current rule set.
 
+    ``not_asked`` names questions the patient was never asked (a screening answered under an
+    earlier version, evaluated under a later one). Their answers may be missing, and every
+    blocking rule that reads a missing one gives ``needs_clearance`` for a nurse to ask: an
+    unanswered question is never read as "no".
+
     Raises ``AnswerError`` naming every missing or invalid answer; never returns a result for
     incomplete answers.
     """
+    unasked = frozenset(not_asked)
     ruleset, visit, values, json_values = validate(
-        treatment, appointment_date, answers, today, version
+        treatment, appointment_date, answers, today, version, not_asked=unasked
     )
-    return apply_rules(ruleset, visit, values, json_values)
+    return apply_rules(ruleset, visit, values, json_values, unasked)
 
 
 def validate(
@@ -44,8 +52,12 @@ def validate(
     answers: Mapping[str, Any],
     today: date | str | None = None,
     version: str | None = None,
+    *,
+    not_asked: frozenset[str] = frozenset(),
 ) -> tuple[RuleSet, Visit, dict[str, Any], dict[str, Any]]:
     """Check the visit and every answer; raise ``AnswerError`` listing all problems.
+
+    A missing answer to a question in ``not_asked`` is not an error.
 
     Returns the rule set, the visit, and the answers twice: as Python values for the rules
     (dates, tuples) and as JSON values for findings.
@@ -82,7 +94,7 @@ def validate(
     elif ruleset is not None:
         # With no valid appointment, checks against it pass; its own error is already listed.
         visit = Visit(today=today, appointment_date=appointment or date.max)
-        values, json_values = _validate_answers(ruleset, answers, visit, errors)
+        values, json_values = _validate_answers(ruleset, answers, visit, errors, not_asked)
 
     if errors:
         raise AnswerError(errors)
@@ -90,7 +102,11 @@ def validate(
 
 
 def _validate_answers(
-    ruleset: RuleSet, answers: Mapping[str, Any], visit: Visit, errors: dict[str, list[str]]
+    ruleset: RuleSet,
+    answers: Mapping[str, Any],
+    visit: Visit,
+    errors: dict[str, list[str]],
+    not_asked: frozenset[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     questions = ruleset.questions_by_id
     for key in answers:
@@ -113,7 +129,7 @@ def _validate_answers(
                     ]
                 continue
         if raw is None:
-            if question.required:
+            if question.required and question.id not in not_asked:
                 errors[question.id] = [question.missing_message]
             continue
         value, message = _parse(question, raw, visit)
@@ -184,16 +200,27 @@ def _as_date(value: Any) -> date | None:
 
 
 def apply_rules(
-    ruleset: RuleSet, visit: Visit, values: dict[str, Any], json_values: dict[str, Any]
+    ruleset: RuleSet,
+    visit: Visit,
+    values: dict[str, Any],
+    json_values: dict[str, Any],
+    not_asked: frozenset[str] = frozenset(),
 ) -> Result:
     """Run every rule of ``ruleset`` over validated answers and build the result."""
     questions = ruleset.questions_by_id
     findings = []
     for order, rule in enumerate(ruleset.rules):
-        match = rule.when.match(values, visit, questions)
-        if match is not None:
+        unanswered = [qid for qid in rule.reads if qid in not_asked and qid not in values]
+        if unanswered:
+            if rule.outcome not in _BLOCKING:
+                continue  # advice waits for an answer; it would not change the outcome anyway
+            finding = _not_asked_finding(rule, unanswered, ruleset, visit, json_values)
+        else:
+            match = rule.when.match(values, visit, questions)
+            if match is None:
+                continue
             finding = _finding(rule, match, visit, json_values)
-            findings.append((-finding.outcome.severity, finding.overridable, order, finding))
+        findings.append((-finding.outcome.severity, finding.overridable, order, finding))
     findings.sort(key=lambda item: item[:3])
     ordered = tuple(item[3] for item in findings)
 
@@ -247,6 +274,30 @@ def _finding(rule: Rule, match: Any, visit: Visit, json_values: dict[str, Any]) 
         staff_text=rule.staff_text.format(**params),
         source=rule.source,
         answers=answers,
+    )
+
+
+def _not_asked_finding(
+    rule: Rule, unanswered: list[str], ruleset: RuleSet, visit: Visit, json_values: dict[str, Any]
+) -> Finding:
+    questions = ruleset.questions_by_id
+    asked = " ".join(f'"{questions[qid].label}"' for qid in unanswered)
+    return Finding(
+        rule_id=rule.id,
+        outcome=Outcome.NEEDS_CLEARANCE,
+        overridable=True,
+        earliest_date=None,
+        clearance=Clearance.NURSE_REVIEW,
+        patient_text=(
+            f"We need to ask you something we did not ask before: {asked} A nurse will contact "
+            f"you before your appointment on {format_date(visit.appointment_date)}."
+        ),
+        staff_text=(
+            f"Not asked when the patient answered (an earlier version of the rules): {asked} "
+            f"Ask before treatment; a yes would give: {rule.outcome.replace('_', ' ')}."
+        ),
+        source=rule.source,
+        answers={qid: json_values.get(qid) for qid in rule.reads},
     )
 
 

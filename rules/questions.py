@@ -52,7 +52,10 @@ TOPICS: tuple[Topic, ...] = (
     Topic("visit", "Your visit"),
     Topic("pregnancy", "Pregnancy and breastfeeding"),
     Topic("health", "Health conditions"),
+    Topic("allergies", "Allergies"),
     Topic("medicines", "Medicines and supplements"),
+    Topic("skin", "Your skin"),
+    Topic("past_treatments", "Recent treatments and vaccines"),
     Topic("feeling", "How you feel"),
 )
 
@@ -336,3 +339,218 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         missing_message="Select yes or no for a blemish or rash in the area",
     ),
 )
+
+
+def _yes_no(id: str, topic: str, label: str, about: str, help: str = "") -> Question:
+    return Question(
+        id=id,
+        kind=Kind.CHOICE,
+        topic=topic,
+        label=label,
+        help=help,
+        options=YES_NO,
+        missing_message=f"Select yes or no for {about}",
+    )
+
+
+def _yes_no_unsure(id: str, topic: str, label: str, about: str, help: str = "") -> Question:
+    return Question(
+        id=id,
+        kind=Kind.CHOICE,
+        topic=topic,
+        label=label,
+        help=help,
+        options=YES_NO_UNSURE,
+        missing_message=f"Select yes, no or I'm not sure for {about}",
+    )
+
+
+def _optional_date(
+    id: str, topic: str, label: str, short_name: str, help: str, checks: tuple[DateCheck, ...]
+) -> Question:
+    return Question(
+        id=id,
+        kind=Kind.DATE,
+        topic=topic,
+        label=label,
+        help=help,
+        short_name=short_name,
+        required=False,
+        missing_message="",
+        date_checks=checks,
+    )
+
+
+_LEAVE_EMPTY = "Leave this empty if you never have."
+
+# Questions that the rule sets of the catalog (catalog.md) add to the core ones. A rule set asks
+# only those its rules read.
+ADDED_QUESTIONS: tuple[Question, ...] = (
+    _yes_no_unsure(
+        "bleeding_disorder",
+        "health",
+        "Do you have a bleeding or clotting disorder?",
+        "a bleeding or clotting disorder",
+        "For example haemophilia or von Willebrand disease.",
+    ),
+    _yes_no_unsure(
+        "autoimmune_disorder",
+        "health",
+        "Do you have an autoimmune condition?",
+        "an autoimmune condition",
+        "For example lupus, rheumatoid arthritis, scleroderma or autoimmune thyroid disease "
+        "(Hashimoto's or Graves').",
+    ),
+    _yes_no_unsure(
+        "swallowing_or_breathing_problems",
+        "health",
+        "Do you have trouble swallowing or breathing?",
+        "trouble swallowing or breathing",
+        "Including asthma or emphysema.",
+    ),
+    _yes_no_unsure(
+        "uncontrolled_diabetes",
+        "health",
+        "Do you have diabetes that is not under control?",
+        "diabetes that is not under control",
+        "For example, your doctor has told you your blood sugar is often too high.",
+    ),
+    _yes_no(
+        "active_cancer_treatment",
+        "health",
+        "Are you having chemotherapy now, or have you had radiation therapy in the last 3 months?",
+        "cancer treatment",
+    ),
+    _yes_no(
+        "severe_allergies",
+        "allergies",
+        "Have you ever had anaphylaxis, or do you have several severe allergies?",
+        "severe allergies",
+        "Anaphylaxis is a sudden, severe allergic reaction, for example swelling of the throat "
+        "or trouble breathing.",
+    ),
+    _yes_no_unsure(
+        "lidocaine_allergy",
+        "allergies",
+        "Are you allergic to lidocaine or any other numbing medicine?",
+        "an allergy to numbing medicine",
+        "Numbing medicine is used by dentists and in numbing creams.",
+    ),
+    _yes_no(
+        "filler_allergy",
+        "allergies",
+        "Are you allergic to hyaluronic acid, poly-L-lactic acid, or a filler you had before?",
+        "an allergy to filler",
+    ),
+    _yes_no(
+        "toxin_allergy",
+        "allergies",
+        "Are you allergic to any botulinum toxin product?",
+        "an allergy to botulinum toxin",
+        "For example Botox, Dysport, Xeomin, Jeuveau or Daxxify.",
+    ),
+    _yes_no(
+        "milk_protein_allergy",
+        "allergies",
+        "Are you allergic to cow's milk protein?",
+        "an allergy to cow's milk protein",
+        "One brand of toxin contains a small amount of it.",
+    ),
+    _yes_no(
+        "metal_allergy",
+        "allergies",
+        "Are you allergic to stainless steel or any other metal?",
+        "an allergy to metal",
+        "For example, cheap jewellery makes your skin itch or go red.",
+    ),
+    _yes_no_unsure(
+        "interacting_medicines",
+        "medicines",
+        "Are you taking injected antibiotics, muscle relaxants or sleeping medicines?",
+        "antibiotics, muscle relaxants or sleeping medicines",
+        "Injected antibiotics such as gentamicin, tobramycin or amikacin, during a current course.",
+    ),
+    _optional_date(
+        "isotretinoin_last_dose",
+        "medicines",
+        "If you have ever taken isotretinoin (Accutane), when did you last take it?",
+        "Date of your last isotretinoin dose",
+        f"Isotretinoin is an acne medicine, also sold as Roaccutane or Absorica. {_LEAVE_EMPTY}",
+        (not_after_today,),
+    ),
+    _yes_no(
+        "keloid_history",
+        "skin",
+        "Do you get raised or thick scars (keloids)?",
+        "raised or thick scars",
+        "Scars that grow bigger than the wound that caused them.",
+    ),
+    _yes_no(
+        "cold_sore_history",
+        "skin",
+        "Have you ever had a cold sore?",
+        "ever having had a cold sore",
+    ),
+    _yes_no(
+        "active_skin_condition",
+        "skin",
+        "Do you have acne, eczema, psoriasis or rosacea flaring up where you will be treated?",
+        "a skin condition flaring up in the area",
+    ),
+    _yes_no(
+        "skin_lesions_in_area",
+        "skin",
+        "Do you have warts, raised moles or skin cancer where you will be treated?",
+        "warts, raised moles or skin cancer in the area",
+    ),
+    _yes_no(
+        "recent_sunburn",
+        "skin",
+        "In the last 14 days, have you had sunburn, a tan, or used self-tanner?",
+        "sunburn, tanning or self-tanner",
+    ),
+    _yes_no_unsure(
+        "permanent_filler_in_area",
+        "skin",
+        "Do you have permanent filler or an implant where you will be treated?",
+        "permanent filler or an implant in the area",
+        "Permanent fillers include silicone and PMMA (Bellafill).",
+    ),
+    _optional_date(
+        "toxin_last_date",
+        "past_treatments",
+        "If you have had a botulinum toxin treatment before, when was the last one?",
+        "Date of your last toxin treatment",
+        f"For example Botox, Dysport or Xeomin, for any reason. {_LEAVE_EMPTY}",
+        (not_after_today,),
+    ),
+    _optional_date(
+        "vaccine_last_date",
+        "past_treatments",
+        "When did you last have a vaccine?",
+        "Date of your most recent vaccine",
+        "Any vaccine, for example flu or COVID-19. Leave this empty if you don't remember having "
+        "one in the last year.",
+        (not_after_today,),
+    ),
+    _optional_date(
+        "dental_work_date",
+        "past_treatments",
+        "When is your next dental work, or when was your last?",
+        "Date of dental work",
+        "Including a cleaning. Give the date closest to your appointment, past or planned. "
+        "Leave this empty if you don't know.",
+        (),
+    ),
+)
+
+ADDED_QUESTIONS_BY_ID: dict[str, Question] = {q.id: q for q in ADDED_QUESTIONS}
+
+
+def with_added_questions(*question_ids: str) -> tuple[Question, ...]:
+    """The core questions followed by the named added ones, in the order they are asked."""
+    wanted = set(question_ids)
+    unknown = wanted - ADDED_QUESTIONS_BY_ID.keys()
+    if unknown:
+        raise KeyError(f"Unknown added questions {sorted(unknown)}")
+    return CORE_QUESTIONS + tuple(q for q in ADDED_QUESTIONS if q.id in wanted)

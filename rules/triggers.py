@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from .dates import add_years, age_on, format_date
+from .dates import add_months, add_years, age_on, format_date
 from .questions import UNSURE, Question, Visit
 
 Answers = Mapping[str, Any]
@@ -112,6 +112,122 @@ class TakenWithinDays:
             "last_dose": self.last_dose,
             "days": self.days,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerIsWithAny:
+    """Fires when a choice question is answered ``value`` and a list question includes any of
+    ``codes`` (a cold-sore history and a treatment area around the mouth)."""
+
+    question: str
+    list_question: str
+    codes: tuple[str, ...]
+    value: str = "yes"
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.question, self.list_question)
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        if answers.get(self.question) != self.value:
+            return None
+        chosen = [code for code in answers.get(self.list_question) or () if code in self.codes]
+        if not chosen:
+            return None
+        listed = questions[self.list_question]
+        return Match(params={"items": _join([listed.option_label(code) for code in chosen])})
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "op": "answer_is_with_any",
+            "question": self.question,
+            "value": self.value,
+            "list_question": self.list_question,
+            "codes": list(self.codes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecentDate:
+    """Fires when an optional date (a last dose, a last treatment) is less than a window before
+    the appointment: ``days``, or ``months`` calendar months clamped to the month's end.
+
+    A date the full window or more before the appointment is fine; the earliest date the patient
+    could come is the date plus the window. No date answered means nothing to wait for.
+    """
+
+    question: str
+    days: int = 0
+    months: int = 0
+
+    def __post_init__(self) -> None:
+        if (self.days > 0) == (self.months > 0):
+            raise ValueError("RecentDate needs a window of days or of months, not both")
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.question,)
+
+    @property
+    def window(self) -> str:
+        """The window in words, for texts: "90 days", "6 months"."""
+        return f"{self.days} days" if self.days else f"{self.months} months"
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        last = answers.get(self.question)
+        if last is None:
+            return None
+        earliest = add_months(last, self.months) if self.months else last + timedelta(self.days)
+        if visit.appointment_date >= earliest:
+            return None
+        return Match(
+            earliest_date=earliest,
+            params={
+                "date": format_date(last),
+                "days_before": str((visit.appointment_date - last).days),
+                "window": self.window,
+            },
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "op": "recent_date",
+            "question": self.question,
+            "days": self.days,
+            "months": self.months,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DateNear:
+    """Fires when an optional date is less than ``days`` before or after the appointment."""
+
+    question: str
+    days: int
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.question,)
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        day = answers.get(self.question)
+        if day is None:
+            return None
+        apart = (visit.appointment_date - day).days
+        if abs(apart) >= self.days:
+            return None
+        if apart > 0:
+            relation = f"{apart} day(s) before the appointment"
+        elif apart < 0:
+            relation = f"{-apart} day(s) after the appointment"
+        else:
+            relation = "on the day of the appointment"
+        return Match(
+            params={"date": format_date(day), "relation": relation, "days": str(self.days)}
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "date_near", "question": self.question, "days": self.days}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,9 @@ released version's fingerprint). The last version listed for a treatment is its 
 from __future__ import annotations
 
 from ..ruleset import RuleSet
-from . import pdo_smooth_threads
+from . import catalog_treatments, pdo_smooth_threads
 
-_RELEASED: tuple[RuleSet, ...] = (*pdo_smooth_threads.RELEASED,)
+_RELEASED: tuple[RuleSet, ...] = (*pdo_smooth_threads.RELEASED, *catalog_treatments.RELEASED)
 
 RULESETS: dict[str, dict[str, RuleSet]] = {}
 for _ruleset in _RELEASED:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from rules.__main__ import main
-from tests.contract import no_answers
+from tests.contract import TREATMENTS, no_answers, seed_answers
 
 NO_ANSWERS = no_answers()
 
@@ -35,7 +35,7 @@ def test_evaluate_prints_the_contract_json(tmp_path, capsys):
     assert printed["outcome"] == "reschedule"
     assert printed["earliest_date"] == "2026-12-11"
     assert [f["rule_id"] for f in printed["findings"]] == ["bleeding_risk_7_days"]
-    assert printed["ruleset"] == {"id": "pdo_smooth_threads", "version": "1"}
+    assert printed["ruleset"] == {"id": "pdo_smooth_threads", "version": "2"}
 
 
 def test_evaluate_with_an_explicit_version(tmp_path, capsys):
@@ -44,10 +44,11 @@ def test_evaluate_with_an_explicit_version(tmp_path, capsys):
         "appointment_date": "2026-12-10",
         "today": "2026-12-01",
         "version": "1",
-        "answers": NO_ANSWERS,
+        "answers": seed_answers(),
     }
     status, printed = run_cli(tmp_path, document, capsys)
     assert (status, printed["outcome"]) == (0, "clear")
+    assert printed["ruleset"] == {"id": "pdo_smooth_threads", "version": "1"}
 
 
 @pytest.mark.parametrize(
@@ -119,7 +120,8 @@ def test_module_runs_as_a_script_from_stdin():
 def test_questions_and_treatments_describe_the_rule_set(capsys):
     assert main(["treatments"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert {"id": "pdo_smooth_threads", "title": "PDO smooth threads", "version": "1"} in listed
+    assert {"id": "pdo_smooth_threads", "title": "PDO smooth threads", "version": "2"} in listed
+    assert [item["id"] for item in listed] == list(TREATMENTS)
     assert main(["questions", "pdo_smooth_threads", "--version", "1"]) == 0
     described = json.loads(capsys.readouterr().out)
     assert [q["id"] for q in described["questions"]][:1] == ["date_of_birth"]

@@ -11,7 +11,15 @@ from datetime import date, timedelta
 import pytest
 
 from rules import AnswerError, Outcome, evaluate
-from tests.contract import AREAS, REQUIRED, SUBSTANCES, YES_NO_ONLY, YES_NO_UNSURE, no_answers
+from tests.contract import (
+    AREAS,
+    REQUIRED,
+    SUBSTANCES,
+    YES_NO_ONLY,
+    YES_NO_UNSURE,
+    no_answers,
+    seed_answers,
+)
 
 TREATMENT = "pdo_smooth_threads"
 VERSION = "1"
@@ -37,8 +45,8 @@ DROP = object()  # marks an answer to remove
 
 
 def base_answers():
-    """A fresh, complete, all-"no" answer set (no bleeding_risk_last_dose key)."""
-    return no_answers()
+    """A fresh, complete, all-"no" answer set of version 1 (no bleeding_risk_last_dose key)."""
+    return seed_answers()
 
 
 def answers_with(changes):
@@ -622,7 +630,7 @@ def test_today_defaults_to_the_real_date():
 
 def test_version_defaults_to_a_current_release_of_the_treatment():
     result = evaluate(
-        treatment=TREATMENT, appointment_date=APPOINTMENT, answers=base_answers(), today=TODAY
+        treatment=TREATMENT, appointment_date=APPOINTMENT, answers=no_answers(), today=TODAY
     )
     assert result.ruleset[0] == TREATMENT
     assert isinstance(result.ruleset[1], str)

@@ -1,11 +1,13 @@
 """Rule sets are data: defined once, consistent, and frozen once released."""
 
+from datetime import date
+
 import pytest
 
-from rules import RULESETS, TOPICS, Kind, get_ruleset
+from rules import CURRENT_VERSIONS, RULESETS, TOPICS, AnswerError, Kind, evaluate, get_ruleset
 from rules.questions import CORE_QUESTIONS, Condition, ConditionOp, Question
 from rules.ruleset import RuleSet
-from tests.contract import CORE_QUESTION_IDS
+from tests.contract import CORE_QUESTION_IDS, VERSION_2_ADDED, no_answers, seed_answers
 
 # A released version never changes. When a rule, an option or a window must change, release a
 # new version and add its fingerprint here; never edit a line below.
@@ -13,6 +15,12 @@ RELEASED_FINGERPRINTS = {
     ("pdo_smooth_threads", "1"): (
         "49624413476fbf8d9772aafe36b6225bc51d8be4ea6842d12eea05357bea130e"
     ),
+    ("pdo_smooth_threads", "2"): "c341d2765eb4e4f32cc3403406c031961bacbec6072b64f27ff7ae17f888ff2e",
+    ("pdo_barbed_threads", "1"): "cf89210e7b3658318997cae3f820b95372252436958538069102617c18f5fd59",
+    ("dermal_filler", "1"): "1e1afcb0ccdea425877ae7a7171916b967959f6de6ae6f2ad5083954636a2e2f",
+    ("neurotoxin", "1"): "0380276bed84b10b8491ba1ca0d4bcd35a18d13f29ba93529c7f0916a73105cc",
+    ("sculptra", "1"): "50d2c85ac8433f2bdee3e1198b09cc0ed8f61ef156939bfc2fe554e77dc98b83",
+    ("microneedling", "1"): "27795c75177d305ec334dcd4ecab4d4a4bdebd71c2b2926261416938531e0eb4",
 }
 
 
@@ -87,7 +95,11 @@ def test_every_rule_names_its_source_and_reads_real_questions(ruleset):
 def test_every_question_is_complete(ruleset):
     topics = [t.id for t in TOPICS]
     for question in ruleset.questions:
-        assert question.label.strip() and question.missing_message.strip()
+        assert question.label.strip()
+        if question.required:
+            assert question.missing_message.strip()
+        else:
+            assert question.short_name.strip(), "messages about an optional answer name it"
         assert question.topic in topics
         if question.kind is Kind.DATE:
             assert question.options == ()
@@ -125,3 +137,29 @@ def test_unknown_treatment_or_version_raises_key_error():
         get_ruleset("botox")
     with pytest.raises(KeyError):
         get_ruleset("pdo_smooth_threads", "0")
+
+
+def test_smooth_threads_current_version_is_2():
+    assert CURRENT_VERSIONS["pdo_smooth_threads"] == "2"
+    assert get_ruleset("pdo_smooth_threads").version == "2"
+
+
+def test_version_1_still_gives_its_own_result_for_seed_answers():
+    visit = {
+        "treatment": "pdo_smooth_threads",
+        "appointment_date": date(2026, 12, 10),
+        "today": date(2026, 12, 1),
+    }
+    answers = seed_answers(cold_sore="yes", neuromuscular_disorder="unsure")
+    result = evaluate(**visit, answers=answers, version="1")
+    assert result.ruleset == ("pdo_smooth_threads", "1")
+    assert result.outcome == "reschedule"
+    assert [f.rule_id for f in result.findings] == ["cold_sore", "neuromuscular_disorder"]
+
+    with pytest.raises(AnswerError) as excinfo:
+        evaluate(**visit, answers=answers)
+    assert set(excinfo.value.errors) == set(VERSION_2_ADDED)
+
+    current = evaluate(**visit, answers=no_answers(**answers))
+    assert current.ruleset == ("pdo_smooth_threads", "2")
+    assert current.to_dict()["findings"] == result.to_dict()["findings"]

@@ -1,0 +1,398 @@
+"""The rules of ``catalog.md``, beyond the seed: each treatment's rule set picks the ones it needs.
+
+Policy (catalog.md): strong evidence or several clinics agreeing gives a blocking finding; a single
+clinic's convention gives ``advice``; "never while the condition holds" gives a reschedule no one
+may override, with no date. A rule may appear in several treatments with different outcomes (a
+keloid history rules out Sculptra but needs only a nurse's review for microneedling); each such
+variant is its own ``Rule`` with the same id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..model import Clearance, Outcome
+from ..questions import ADDED_QUESTIONS_BY_ID, with_added_questions
+from ..ruleset import Rule, RuleSet
+from ..triggers import AnswerIs, AnswerIsWithAny, DateNear, RecentDate
+from .core import CORE_INSTRUCTIONS, CORE_RULES
+
+PERIORAL_AREAS = ("lips", "lip_lines", "smile_lines", "marionette_lines")
+
+
+def catalog_source(strength: str, *numbers: int, note: str = "") -> str:
+    """A rule's source: the catalog's reference numbers and its strength of evidence
+    (S strong, M several clinics agreeing, L a single clinic's convention)."""
+    cited = ", ".join(str(number) for number in numbers)
+    return f"catalog.md {cited} (strength {strength}{'; ' + note if note else ''})"
+
+
+def _note_rule(
+    rule_id: str,
+    source: str,
+    clearance: Clearance,
+    reason: str,
+    staff_reason: str,
+    unsure_about: str,
+    note_from: str = "your doctor",
+) -> Rule:
+    """A yes (or not sure) answer that needs a signed note before treatment."""
+    return Rule(
+        id=rule_id,
+        source=source,
+        when=AnswerIs(rule_id),
+        outcome=Outcome.NEEDS_CLEARANCE,
+        clearance=clearance,
+        patient_text=(
+            f"Because {reason}, we need a signed note from {note_from} saying this treatment is "
+            "safe for you. Please send or bring it before your appointment on "
+            "{appointment_date}; a nurse will check it."
+        ),
+        staff_text=(
+            f"{staff_reason}. A signed note from the treating provider authorizing treatment is "
+            "required; verify it before treatment."
+        ),
+        unsure_patient_text=(
+            f"You weren't sure whether {unsure_about}. A nurse will contact you before your "
+            "appointment on {appointment_date} to talk it through."
+        ),
+        unsure_staff_text=(
+            f"Patient not sure about: {staff_reason}. Follow up; if confirmed, a signed note from "
+            "the treating provider is required."
+        ),
+    )
+
+
+def _nurse_rule(
+    rule_id: str,
+    source: str,
+    told: str,
+    staff_text: str,
+    unsure_about: str = "",
+    question: str | None = None,
+) -> Rule:
+    """A yes (or not sure) answer a nurse follows up with the patient before treatment."""
+    rule = Rule(
+        id=rule_id,
+        source=source,
+        when=AnswerIs(question or rule_id),
+        outcome=Outcome.NEEDS_CLEARANCE,
+        clearance=Clearance.NURSE_REVIEW,
+        patient_text=(
+            f"You told us {told}. A nurse will contact you before your appointment on "
+            "{appointment_date} to talk it through and decide whether it can go ahead."
+        ),
+        staff_text=staff_text,
+    )
+    if not unsure_about:
+        return rule  # a yes/no question: "not sure" is not offered
+    return replace(
+        rule,
+        unsure_patient_text=(
+            f"You weren't sure whether {unsure_about}. A nurse will contact you before your "
+            "appointment on {appointment_date} to talk it through."
+        ),
+        unsure_staff_text=f"Patient not sure. {staff_text}",
+    )
+
+
+def _not_eligible(rule_id: str, source: str, told: str, staff_reason: str, question=None) -> Rule:
+    """A condition under which the treatment is never given: no date, no override."""
+    return Rule(
+        id=rule_id,
+        source=source,
+        when=AnswerIs(question or rule_id),
+        outcome=Outcome.RESCHEDULE,
+        overridable=False,
+        patient_text=(
+            f"You told us {told}. This means this treatment is not suitable for you, so it "
+            "cannot go ahead. Please call us to talk about other treatments."
+        ),
+        staff_text=(
+            f"{staff_reason}: not eligible for this treatment. Cannot be overridden; discuss "
+            "alternatives."
+        ),
+    )
+
+
+def _reschedule_until_gone(rule_id: str, source: str, told: str, staff_text: str) -> Rule:
+    """Something that passes (a sunburn, a flare-up): rebook once it has, no date known."""
+    return Rule(
+        id=rule_id,
+        source=source,
+        when=AnswerIs(rule_id),
+        outcome=Outcome.RESCHEDULE,
+        patient_text=(
+            f"You told us {told}. Treatment can't go ahead until it has fully settled: please "
+            "call us to rebook."
+        ),
+        staff_text=staff_text,
+    )
+
+
+BLEEDING_DISORDER = _note_rule(
+    "bleeding_disorder",
+    catalog_source("M", 40, 46, 1, 2, 3),
+    Clearance.PROVIDER_NOTE,
+    reason="you have a bleeding or clotting disorder",
+    staff_reason="Bleeding or clotting disorder",
+    unsure_about="you have a bleeding or clotting disorder",
+)
+
+AUTOIMMUNE_DISORDER = _note_rule(
+    "autoimmune_disorder",
+    catalog_source("M", 1, 2, 9, 28, 24),
+    Clearance.PROVIDER_NOTE,
+    reason="you have an autoimmune condition",
+    staff_reason="Autoimmune disorder (lupus, rheumatoid arthritis, scleroderma, thyroid)",
+    unsure_about="you have an autoimmune condition",
+)
+
+SWALLOWING_OR_BREATHING = _note_rule(
+    "swallowing_or_breathing",
+    catalog_source("S", 21, 12, 13),
+    Clearance.PROVIDER_NOTE,
+    reason="you have trouble swallowing or breathing",
+    staff_reason=(
+        "Swallowing or breathing problems (including asthma, emphysema): toxin spread can "
+        "worsen them"
+    ),
+    unsure_about="you have trouble swallowing or breathing",
+)
+SWALLOWING_OR_BREATHING = replace(
+    SWALLOWING_OR_BREATHING, when=AnswerIs("swallowing_or_breathing_problems")
+)
+
+ACTIVE_CANCER_TREATMENT = _note_rule(
+    "active_cancer_treatment",
+    catalog_source("M", 1, 2, 3, 46),
+    Clearance.PROVIDER_NOTE,
+    reason="you are having chemotherapy, or had radiation therapy in the last 3 months",
+    staff_reason="Chemotherapy now or radiation in the last 3 months",
+    unsure_about="you are having cancer treatment",
+    note_from="your oncologist or doctor",
+)
+
+UNCONTROLLED_DIABETES = _note_rule(
+    "uncontrolled_diabetes",
+    catalog_source("M", 46, 51, 53),
+    Clearance.PROVIDER_NOTE,
+    reason="your diabetes is not under control, which slows healing",
+    staff_reason="Uncontrolled diabetes (impaired wound healing, infection risk)",
+    unsure_about="your diabetes is under control",
+)
+
+KELOID_REVIEW = _nurse_rule(
+    "keloid_history",
+    catalog_source("M", 1, 2, 3, 46, 51, 29),
+    told="you get raised or thick scars (keloids)",
+    staff_text=(
+        "History of keloid or raised scarring. Discuss the scarring risk with the patient and "
+        "decide before treatment."
+    ),
+)
+
+KELOID_NOT_ELIGIBLE = _not_eligible(
+    "keloid_history",
+    catalog_source("S", 38, 39, note="US labelling"),
+    told="you get raised or thick scars (keloids)",
+    staff_reason="History of keloid formation or hypertrophic scarring (Sculptra labelling)",
+)
+
+SEVERE_ALLERGIES_NOT_ELIGIBLE = _not_eligible(
+    "severe_allergies",
+    catalog_source("S", 27, 30),
+    told="you have had anaphylaxis or have several severe allergies",
+    staff_reason="History of anaphylaxis or multiple severe allergies (filler labelling)",
+)
+
+SEVERE_ALLERGIES_REVIEW = _nurse_rule(
+    "severe_allergies",
+    catalog_source("S", 62),
+    told="you have had anaphylaxis or have several severe allergies",
+    staff_text=(
+        "History of anaphylaxis or multiple severe allergies. Review the allergy history with "
+        "the patient before treatment."
+    ),
+)
+
+LIDOCAINE_ALLERGY = _nurse_rule(
+    "lidocaine_allergy",
+    catalog_source("S", 27, 30, 44),
+    told="you are allergic to lidocaine or another numbing medicine",
+    staff_text=(
+        "Allergy to lidocaine or another local anaesthetic. Use a product without lidocaine and "
+        "confirm the plan with the patient."
+    ),
+    unsure_about="you are allergic to numbing medicine",
+)
+
+FILLER_ALLERGY = _not_eligible(
+    "filler_allergy",
+    catalog_source("S", 28, 38),
+    told="you are allergic to hyaluronic acid, poly-L-lactic acid or a filler you had before",
+    staff_reason="Allergy to hyaluronic acid, poly-L-lactic acid or a previous filler",
+)
+
+TOXIN_ALLERGY = _not_eligible(
+    "toxin_allergy",
+    catalog_source("S", 10, 11, 12),
+    told="you are allergic to a botulinum toxin product",
+    staff_reason="Allergy to a botulinum toxin product",
+)
+
+MILK_PROTEIN_ALLERGY = _nurse_rule(
+    "milk_protein_allergy",
+    catalog_source("M", 19, 20),
+    told="you are allergic to cow's milk protein",
+    staff_text=(
+        "Cow's milk protein allergy. Choose a toxin brand that does not contain it (not "
+        "Dysport) and record the brand used."
+    ),
+)
+
+INTERACTING_MEDICINES = _nurse_rule(
+    "interacting_medicines",
+    catalog_source("S", 12, 63),
+    told="you are taking injected antibiotics, muscle relaxants or sleeping medicines",
+    staff_text=(
+        "Current aminoglycoside antibiotics, muscle relaxants or sleep medicines, which can "
+        "strengthen the toxin's effect. Review the medicines before treatment."
+    ),
+    unsure_about="you are taking any of those medicines",
+)
+
+PERMANENT_FILLER_IN_AREA = _nurse_rule(
+    "permanent_filler_in_area",
+    catalog_source("M", 1, 2, 31, 40),
+    told="you have permanent filler or an implant where you will be treated",
+    staff_text=(
+        "Permanent filler (silicone, PMMA) or an implant in the treatment area. Assess the area "
+        "and decide before treatment."
+    ),
+    unsure_about="you have permanent filler or an implant in the area",
+)
+
+SKIN_LESIONS_IN_AREA = _nurse_rule(
+    "skin_lesions_in_area",
+    catalog_source("M", 44, 46),
+    told="you have warts, raised moles or skin cancer where you will be treated",
+    staff_text=(
+        "Warts, raised moles or skin cancer in the treatment area. Assess; treat around them or "
+        "refer before treatment."
+    ),
+)
+
+COLD_SORE_HISTORY_PERIORAL = Rule(
+    id="cold_sore_history_perioral",
+    source=catalog_source("S", 35, 36),
+    when=AnswerIsWithAny("cold_sore_history", "treatment_areas", PERIORAL_AREAS),
+    outcome=Outcome.NEEDS_CLEARANCE,
+    clearance=Clearance.PRESCRIBER_NOTE,
+    patient_text=(
+        "You have had cold sores, and you will be treated around the mouth ({items}). Treatment "
+        "there can bring a cold sore back, so you need an antiviral medicine beforehand. Please "
+        "ask your doctor to prescribe it and send us their note; a nurse will check it before "
+        "your appointment on {appointment_date}."
+    ),
+    staff_text=(
+        "History of cold sores (HSV) with treatment around the mouth ({items}). Antiviral "
+        "prophylaxis beforehand: a prescriber's note is required."
+    ),
+)
+
+TOXIN_90_DAYS = Rule(
+    id="toxin_90_days",
+    source=catalog_source("S", 14, 15, 12),
+    when=RecentDate("toxin_last_date", days=90),
+    outcome=Outcome.RESCHEDULE,
+    patient_text=(
+        "Your last toxin treatment was on {date}, less than {window} before your appointment. "
+        "Toxin treatments need at least {window} between them. The earliest date you could come "
+        "is {earliest_date}."
+    ),
+    staff_text=(
+        "Last neurotoxin treatment {date}, {days_before} day(s) before the appointment; the "
+        "{window} interval is not met. Earliest date {earliest_date}."
+    ),
+)
+
+ISOTRETINOIN_6_MONTHS = Rule(
+    id="isotretinoin_6_months",
+    source=catalog_source("S", 42, 43, note="labelling; contested by the ASDS 2017 consensus"),
+    when=RecentDate("isotretinoin_last_dose", months=6),
+    outcome=Outcome.RESCHEDULE,
+    patient_text=(
+        "You last took isotretinoin on {date}. Your skin needs {window} after the last dose to "
+        "heal normally after microneedling. The earliest date you could come is {earliest_date}."
+    ),
+    staff_text=(
+        "Isotretinoin last dose {date}, less than {window} (calendar) before the appointment. "
+        "Earliest date {earliest_date}."
+    ),
+)
+
+METAL_ALLERGY = _not_eligible(
+    "metal_allergy",
+    catalog_source("M", 44, 46, 51),
+    told="you are allergic to stainless steel or another metal",
+    staff_reason="Allergy to stainless steel or other metals (microneedles)",
+)
+
+RECENT_SUNBURN = _reschedule_until_gone(
+    "recent_sunburn",
+    catalog_source("M", 47, 48, 52),
+    told="you have had sunburn, a tan or self-tanner in the last 14 days",
+    staff_text="Sunburn, tanning or self-tanner in the last 14 days.",
+)
+
+ACTIVE_SKIN_CONDITION = _reschedule_until_gone(
+    "active_skin_condition",
+    catalog_source("M", 46, 51, 3),
+    told="you have acne, eczema, psoriasis or rosacea flaring up where you will be treated",
+    staff_text="Active acne, eczema, psoriasis or rosacea flare in the treatment area.",
+)
+
+VACCINE_14_DAYS = Rule(
+    id="vaccine_14_days",
+    source=catalog_source("L", 23, 52, 34),
+    when=DateNear("vaccine_last_date", days=14),
+    outcome=Outcome.ADVICE,
+    patient_text=(
+        "You had a vaccine on {date}, {relation}. Some clinics prefer {days} days between a "
+        "vaccine and filler, so we may talk to you about it. Your appointment can still go ahead."
+    ),
+    staff_text=(
+        "Vaccine on {date}, {relation} (within {days} days). Advice only: mention it to the "
+        "patient; the outcome is not changed."
+    ),
+)
+
+DENTAL_WORK_14_DAYS = Rule(
+    id="dental_work_14_days",
+    source=catalog_source("L", 23, 24, 7, 64),
+    when=DateNear("dental_work_date", days=14),
+    outcome=Outcome.ADVICE,
+    patient_text=(
+        "Your dental work on {date} is {relation}. Some clinics prefer {days} days between "
+        "dental work and this treatment, to lower the risk of infection, so we may talk to you "
+        "about it. Your appointment can still go ahead."
+    ),
+    staff_text=(
+        "Dental work {date}, {relation} (within {days} days). Advice only: mention it to the "
+        "patient; the outcome is not changed."
+    ),
+)
+
+
+def catalog_ruleset(treatment: str, version: str, title: str, added: tuple[Rule, ...]) -> RuleSet:
+    """A rule set of the core rules plus ``added``, asking the questions those rules read."""
+    questions = [qid for rule in added for qid in rule.reads if qid in ADDED_QUESTIONS_BY_ID]
+    return RuleSet(
+        treatment=treatment,
+        version=version,
+        title=title,
+        questions=with_added_questions(*questions),
+        rules=CORE_RULES + added,
+        instructions=CORE_INSTRUCTIONS,
+    )
