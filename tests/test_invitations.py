@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+import rules
 from screening import invitations
 from screening.extensions import db
 from screening.models import ApiToken, Draft, Invitation, Screening
@@ -244,7 +245,7 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
     }
     responses.append(patient.answer("visit", forged))
     assert responses[-1].status_code == 303
-    for step in ("pregnancy", "health", "medicines", "feeling"):
+    for step in ("pregnancy", "health", "medicines", "skin", "feeling"):
         responses.append(patient.answer(step, PAGES[step]))
         assert responses[-1].status_code == 303, step
 
@@ -275,6 +276,35 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
     for response in responses[1:]:
         assert token not in (response.location or "")
         assert token not in response.get_data(as_text=True)
+
+
+def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app):
+    _, token = make_invitation(app, treatment="sculptra")
+    patient = Patient(app.test_client())
+    assert patient.client.get(invite_path(token)).location == "/intake/about_you"
+    first = patient.client.get("/intake/about_you")
+    assert "Page 1 of 10" in first.text  # sculptra's eight pages, check, consent
+
+    visit = patient.client.get("/intake/visit")
+    assert "Sculptra on Thursday 10 December 2026 at 14:30" in visit.text
+    assert 'name="treatment"' not in visit.text
+    assert patient.client.get("/intake/past_treatments").location == "/intake/feeling"
+    allergies = patient.client.get("/intake/allergies")
+    assert 'name="filler_allergy"' in allergies.text
+    assert 'name="toxin_allergy"' not in allergies.text
+
+    patient.answer_all(about_you=INVITED_ABOUT_YOU, skin={"keloid_history": "yes"})
+    assert "Consent for Sculptra" in patient.client.get("/intake/consent").text
+    assert patient.sign("Maya Okafor").status_code == 303
+
+    with app.app_context():
+        screening = db.session.scalar(select(Screening))
+        assert (screening.treatment, screening.ruleset_id) == ("sculptra", "sculptra")
+        asked = set(rules.get_ruleset("sculptra").questions_by_id) - {"bleeding_risk_last_dose"}
+        assert set(screening.answers) == asked  # no last dose: no substance taken
+        assert screening.outcome == "reschedule"  # keloids rule Sculptra out
+        assert screening.findings[0]["rule_id"] == "keloid_history"
+        assert screening.findings[0]["overridable"] is False
 
 
 def complete_invited(app, token: str) -> Patient:

@@ -326,8 +326,10 @@ def question_field(question: Question) -> Field:
     render_kw = {"type": "date"}
     if question.autocomplete:
         render_kw["autocomplete"] = question.autocomplete
+    # The hint says when to leave it empty; the label says up front that it may be.
+    label = question.label if question.required else f"{question.label} (optional)"
     return StringField(
-        question.label,
+        label,
         description=question.help,
         filters=[strip],
         validators=[DateAnswer(question)],

@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 import rules
-from rules import AnswerError, RuleSet
+from rules import AnswerError
 from rules.dates import format_date
 from rules.questions import Visit
 
@@ -44,14 +44,14 @@ from .forms import (
 from .steps import (
     CHECK,
     CONSENT,
-    QUESTION_STEPS,
+    FIRST_STEPS,
     STEPS_BY_ID,
-    TOTAL_PAGES,
     VISIT_FIELDS,
     next_step_id,
     page_number,
     previous_step_id,
-    step_of_field,
+    steps_for,
+    total_pages,
 )
 
 SESSION_KEY = "intake_token"
@@ -105,7 +105,7 @@ def start():
         _, token = service.start_draft()
         session[SESSION_KEY] = token
         session.permanent = True
-        return _see_other("intake.step", step_id=QUESTION_STEPS[0].id)
+        return _see_other("intake.step", step_id=FIRST_STEPS[0].id)
     existing = service.find_draft(session.get(SESSION_KEY))
     in_progress = (
         existing is not None and existing.screening is None and not service.is_expired(existing)
@@ -139,20 +139,32 @@ def _booking(draft: Draft) -> str:
     return f"{title} on {when}"
 
 
-def render_step(step_id: str, form: StepForm, extra_errors=(), status: int = 200):
+def _progress(draft: Draft, page_id: str) -> dict[str, int | None]:
+    """The numbers of "Page N of M" among the draft's treatment's pages; M is ``None`` until a
+    treatment is chosen."""
+    chosen = service.chosen_ruleset(draft)
+    return {"page": page_number(page_id, chosen), "total_pages": total_pages(chosen)}
+
+
+def _step_url(step_id: str, **values: Any) -> str:
+    return (
+        url_for("intake.check")
+        if step_id == CHECK
+        else url_for("intake.step", step_id=step_id, **values)
+    )
+
+
+def render_step(draft: Draft, step_id: str, form: StepForm, extra_errors=(), status: int = 200):
     """A question page, with the error summary when there are errors."""
-    previous = previous_step_id(step_id)
+    previous = previous_step_id(step_id, service.chosen_ruleset(draft))
     return (
         render_template(
             "intake/step.html",
             step=STEPS_BY_ID[step_id],
             form=form,
             errors=[*extra_errors, *form.error_list()],
-            page=page_number(step_id),
-            total_pages=TOTAL_PAGES,
-            back_url=url_for("intake.step", step_id=previous)
-            if previous
-            else url_for("intake.start"),
+            **_progress(draft, step_id),
+            back_url=_step_url(previous) if previous else url_for("intake.start"),
             resume_url=_resume_url(),
             returning=request.args.get("change") == "1" or form.return_to.data == CHECK,
             none_code=NONE_OF_THESE,
@@ -165,27 +177,38 @@ def render_step(step_id: str, form: StepForm, extra_errors=(), status: int = 200
 @allow(PUBLIC)
 @with_draft
 def step(draft: Draft, step_id: str):
-    """One topic's questions; "Continue" saves them and moves on (or back to the check page)."""
+    """One topic's questions; "Continue" saves them and moves on (or back to the check page).
+
+    A topic the treatment does not ask about has no page: its address leads on to the
+    treatment's next page.
+    """
     if step_id not in STEPS_BY_ID:
         abort(404)
-    if step_id not in ("about_you", "visit") and "treatment" not in draft.data:
-        return _see_other("intake.step", step_id="visit")
+    chosen = service.chosen_ruleset(draft)
+    if STEPS_BY_ID[step_id] not in steps_for(chosen):
+        if chosen is None:
+            return _see_other("intake.step", step_id="visit")
+        return redirect(_step_url(next_step_id(step_id, chosen)), code=303)
     form = _step_form(draft, step_id)
     if request.method == "GET" and request.args.get("change") == "1":
         form.return_to.data = CHECK
     if form.validate_on_submit():
         service.save_answers(draft, form.values())
-        target = CHECK if form.return_to.data == CHECK else next_step_id(step_id)
-        if target == CHECK:
-            return _see_other("intake.check")
-        return _see_other("intake.step", step_id=target)
-    return render_step(step_id, form)
+        if form.return_to.data == CHECK:
+            # A change can bring new questions (a new treatment asks its own): ask those
+            # first, each page returning here until none is left, then check your answers.
+            unasked = service.first_step_to_answer(draft, skip=step_id)
+            if unasked is None:
+                return _see_other("intake.check")
+            return _see_other("intake.step", step_id=unasked.id, change="1")
+        return redirect(_step_url(next_step_id(step_id, service.chosen_ruleset(draft))), code=303)
+    return render_step(draft, step_id, form)
 
 
-def _display(field, value: Any) -> str:
+def _display(field, value: Any, optional: bool = False) -> str:
     """An answer as the patient would read it back."""
     if value is None or value == "":
-        return ""
+        return "Not given" if optional else ""
     choices = {choice.value: choice.label for choice in getattr(field, "choices", None) or ()}
     if isinstance(value, list):
         return ", ".join(choices.get(code, code) for code in value) if value else "None of these"
@@ -200,30 +223,34 @@ def _display(field, value: Any) -> str:
 @allow(PUBLIC)
 @with_draft
 def check(draft: Draft):
-    """Every answer with a change link; problems left are listed with a link to fix each."""
+    """Every answer of the treatment's questions with a change link; problems left are listed
+    with a link to fix each."""
     checked = service.review(draft)
+    ruleset = checked.ruleset
+    applicable = {q.id for q in service.applicable_questions(ruleset, draft.data)}
+    locked = INVITATION_KEY in draft.data
+    steps = service.steps_of(draft)
     sections = []
     labels: dict[str, str] = {}
-    for question_step in QUESTION_STEPS:
-        form_class = step_form_class(
-            checked.ruleset.treatment, checked.ruleset.version, question_step.id
-        )
+    for question_step in steps:
+        form_class = step_form_class(ruleset.treatment, ruleset.version, question_step.id)
         form = form_class(data=form_data_from_draft(draft.data, form_class), meta={"csrf": False})
         rows = []
-        locked = INVITATION_KEY in draft.data
-        for name in question_step.field_names(checked.ruleset):
-            if (
-                name in checked.ruleset.questions_by_id
-                and name not in checked.answers
-                and name not in checked.errors
-            ):
+        for name in question_step.field_names(ruleset):
+            question = ruleset.questions_by_id.get(name)
+            if question is not None and name not in applicable:
                 continue  # a question that does not apply
-            labels[name] = form[name].label.text
+            label = question.label if question is not None else form[name].label.text
+            labels[name] = label
             rows.append(
                 {
                     "id": name,
-                    "label": form[name].label.text,
-                    "value": _display(form[name], draft.data.get(name)),
+                    "label": label,
+                    "value": _display(
+                        form[name],
+                        draft.data.get(name),
+                        optional=question is not None and not question.required,
+                    ),
                     "error": (checked.errors.get(name) or [None])[0],
                     "change_url": None
                     if locked and name in VISIT_FIELDS
@@ -231,16 +258,20 @@ def check(draft: Draft):
                 }
             )
         sections.append({"title": question_step.title, "rows": rows})
+    # Before a treatment is chosen, only its pages' problems are listed: the other questions
+    # are asked once the treatment is known.
     errors = [
-        (f"row-{name}", f"{labels.get(name, name)}: {messages[0]}")
+        (f"row-{name}", f"{labels[name]}: {messages[0]}")
         for name, messages in checked.errors.items()
+        if name in labels
     ]
     return render_template(
         "intake/check.html",
         sections=sections,
         errors=errors,
-        page=page_number(CHECK),
-        total_pages=TOTAL_PAGES,
+        ready=not checked.errors,
+        **_progress(draft, CHECK),
+        back_url=url_for("intake.step", step_id=steps[-1].id),
         resume_url=_resume_url(),
     )
 
@@ -265,19 +296,18 @@ def consent(draft: Draft):
         except AnswerError:
             return _see_other("intake.check")
         return _see_other("intake.result", token=session[SESSION_KEY])
-    return render_consent(form, checked.ruleset)
+    return render_consent(draft, form)
 
 
-def render_consent(form: ConsentForm, ruleset: RuleSet, extra_errors=(), status: int = 200):
-    """The consent page."""
+def render_consent(draft: Draft, form: ConsentForm, extra_errors=(), status: int = 200):
+    """The consent page of the draft's treatment."""
     return (
         render_template(
             "intake/consent.html",
             form=form,
-            document=consent_for(ruleset.treatment),
+            document=consent_for(service.ruleset_for(draft).treatment),
             errors=[*extra_errors, *form.error_list()],
-            page=page_number(CONSENT),
-            total_pages=TOTAL_PAGES,
+            **_progress(draft, CONSENT),
             resume_url=_resume_url(),
         ),
         status,
@@ -327,7 +357,7 @@ def invitation(token: str):
     db.session.commit()
     session[SESSION_KEY] = draft_token
     session.permanent = True
-    return _see_other("intake.step", step_id=QUESTION_STEPS[0].id)
+    return _see_other("intake.step", step_id=FIRST_STEPS[0].id)
 
 
 @bp.get("/resume/<token>")
@@ -343,12 +373,9 @@ def resume(token: str):
         return _expired()
     session[SESSION_KEY] = token
     session.permanent = True
-    checked = service.review(draft)
-    for name in checked.errors:
-        try:
-            return _see_other("intake.step", step_id=step_of_field(name, checked.ruleset).id)
-        except KeyError:
-            continue
+    unfinished = service.first_step_to_answer(draft, errors=service.review(draft).errors)
+    if unfinished is not None:
+        return _see_other("intake.step", step_id=unfinished.id)
     return _see_other("intake.check")
 
 
@@ -432,14 +459,11 @@ def rerender_after_csrf_failure():
     draft = service.find_draft(session.get(SESSION_KEY))
     if draft is None or draft.screening is not None or service.is_expired(draft):
         return None
-    if request.endpoint == "intake.step" and request.view_args["step_id"] in STEPS_BY_ID:
-        step_id = request.view_args["step_id"]
+    step_id = (request.view_args or {}).get("step_id")
+    if request.endpoint == "intake.step" and STEPS_BY_ID.get(step_id) in service.steps_of(draft):
         # Built from what was sent but not validated; it renders a fresh CSRF token.
         form = _step_form(draft, step_id)
-        return render_step(step_id, form, extra_errors=[_TIMED_OUT], status=400)
+        return render_step(draft, step_id, form, extra_errors=[_TIMED_OUT], status=400)
     if request.endpoint == "intake.consent":
-        form = ConsentForm()
-        return render_consent(
-            form, service.ruleset_for(draft), extra_errors=[_TIMED_OUT], status=400
-        )
+        return render_consent(draft, ConsentForm(), extra_errors=[_TIMED_OUT], status=400)
     return None

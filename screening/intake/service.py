@@ -5,6 +5,7 @@ The app talks to ``rules`` here and nowhere else in the intake.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
@@ -14,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import rules
-from rules import AnswerError, RuleSet
+from rules import AnswerError, Question, RuleSet
 
 from ..clock import clinic_today, utcnow
 from ..extensions import db
 from ..findings import derive_status
 from ..models import Draft, Screening, new_token, token_hash
 from .consent import consent_for
-from .steps import IDENTITY_FIELDS
+from .steps import IDENTITY_FIELDS, Step, steps_for
 
 
 def start_draft(data: dict[str, Any] | None = None) -> tuple[Draft, str]:
@@ -60,25 +61,49 @@ def save_answers(draft: Draft, values: dict[str, Any]) -> None:
     db.session.commit()
 
 
+def chosen_ruleset(draft: Draft) -> RuleSet | None:
+    """The current rule set of the treatment the draft names, or ``None`` before one is chosen."""
+    treatment = draft.data.get("treatment")
+    return rules.get_ruleset(treatment) if treatment in rules.RULESETS else None
+
+
 def ruleset_for(draft: Draft) -> RuleSet:
     """The current rule set of the draft's treatment, or of the first treatment before one is
     chosen (every rule set shares the core questions asked before the treatment)."""
-    treatment = draft.data.get("treatment")
-    if treatment not in rules.RULESETS:
-        treatment = next(iter(rules.RULESETS))
-    return rules.get_ruleset(treatment)
+    return chosen_ruleset(draft) or rules.get_ruleset(next(iter(rules.RULESETS)))
 
 
-def answers_for(ruleset: RuleSet, data: dict[str, Any]) -> dict[str, Any]:
-    """The rule set's answers from the draft, without those to questions that do not apply."""
+def steps_of(draft: Draft) -> tuple[Step, ...]:
+    """The pages of the draft's questionnaire: those of its treatment's rule set."""
+    return steps_for(chosen_ruleset(draft))
+
+
+def applicable_questions(ruleset: RuleSet, data: dict[str, Any]) -> list[Question]:
+    """The rule set's questions that apply to these answers (a last-dose date only when a
+    substance was taken), in the order they are asked."""
+    applicable = []
     answers: dict[str, Any] = {}
     for question in ruleset.questions:
         condition = question.applies_when
         if condition is not None and not condition.holds(answers):
             continue
+        applicable.append(question)
         if data.get(question.id) is not None:
             answers[question.id] = data[question.id]
-    return answers
+    return applicable
+
+
+def answers_for(ruleset: RuleSet, data: dict[str, Any]) -> dict[str, Any]:
+    """The rule set's answers from the draft, without those to questions that do not apply.
+
+    The draft keeps the answers of every treatment the patient chose, so that switching back
+    restores them; only the rule set's own questions are evaluated and stored.
+    """
+    return {
+        question.id: data[question.id]
+        for question in applicable_questions(ruleset, data)
+        if data.get(question.id) is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -176,3 +201,26 @@ def submit(draft: Draft, consent: ConsentRecord) -> Screening:
             raise
         return existing
     return screening
+
+
+def first_step_to_answer(
+    draft: Draft, errors: Collection[str] = (), skip: str | None = None
+) -> Step | None:
+    """The first of the draft's pages (other than ``skip``) with a question the patient was
+    never asked, or a field named in ``errors``; ``None`` when there is none.
+
+    A question is never asked when the draft holds no answer for it at all: after a change of
+    treatment, its new questions. An optional question left empty counts as asked.
+    """
+    ruleset = ruleset_for(draft)
+    never_asked = {
+        question.id
+        for question in applicable_questions(ruleset, draft.data)
+        if question.id not in draft.data
+    }
+    for step in steps_of(draft):
+        if step.id == skip:
+            continue
+        if any(name in errors or name in never_asked for name in step.field_names(ruleset)):
+            return step
+    return None

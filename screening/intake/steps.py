@@ -1,4 +1,10 @@
-"""The questionnaire's pages, in order, and which draft fields each one collects."""
+"""The questionnaire's pages, in order, and which draft fields each one collects.
+
+Every topic of the rules can be a page, but a treatment's questionnaire has only the topics its
+rule set asks about: about you and the visit always come first (the treatment is chosen on the
+visit page), then each topic with at least one of the rule set's questions. Before a treatment
+is chosen only those first two pages exist.
+"""
 
 from __future__ import annotations
 
@@ -33,33 +39,49 @@ QUESTION_STEPS: tuple[Step, ...] = tuple(
     Step(topic.id, topic.title, _LEADING.get(topic.id, ())) for topic in TOPICS
 )
 STEPS_BY_ID = {step.id: step for step in QUESTION_STEPS}
+FIRST_STEPS = QUESTION_STEPS[:2]  # about you, then the visit, where the treatment is chosen
 CHECK = "check"
 CONSENT = "consent"
-TOTAL_PAGES = len(QUESTION_STEPS) + 2  # the questions, check your answers, consent
 
 
-def next_step_id(step_id: str) -> str:
-    """The page after ``step_id``: the next topic, then check your answers."""
-    ids = [step.id for step in QUESTION_STEPS]
-    position = ids.index(step_id)
-    return ids[position + 1] if position + 1 < len(ids) else CHECK
+def steps_for(ruleset: RuleSet | None) -> tuple[Step, ...]:
+    """The question pages of a treatment's rule set, in order; ``None`` before one is chosen."""
+    if ruleset is None:
+        return FIRST_STEPS
+    return FIRST_STEPS + tuple(
+        step for step in QUESTION_STEPS[len(FIRST_STEPS) :] if step.question_ids(ruleset)
+    )
 
 
-def previous_step_id(step_id: str) -> str | None:
-    """The page before ``step_id``, or ``None`` on the first."""
-    ids = [step.id for step in QUESTION_STEPS] + [CHECK, CONSENT]
+def _page_ids(ruleset: RuleSet | None) -> list[str]:
+    return [step.id for step in steps_for(ruleset)] + [CHECK, CONSENT]
+
+
+def next_step_id(step_id: str, ruleset: RuleSet | None) -> str:
+    """The first of the treatment's pages after ``step_id``, or check your answers.
+
+    ``step_id`` may be a topic the treatment does not ask about: the page after it is the next
+    one the treatment does have.
+    """
+    position = list(STEPS_BY_ID).index(step_id)
+    for step in steps_for(ruleset):
+        if list(STEPS_BY_ID).index(step.id) > position:
+            return step.id
+    return CHECK
+
+
+def previous_step_id(step_id: str, ruleset: RuleSet | None) -> str | None:
+    """The treatment's page before ``step_id`` (one of its pages), or ``None`` on the first."""
+    ids = _page_ids(ruleset)
     position = ids.index(step_id)
     return ids[position - 1] if position > 0 else None
 
 
-def page_number(step_id: str) -> int:
-    """1-based position of a page, for "Page 2 of 8"."""
-    return ([step.id for step in QUESTION_STEPS] + [CHECK, CONSENT]).index(step_id) + 1
+def page_number(step_id: str, ruleset: RuleSet | None) -> int:
+    """1-based position of one of the treatment's pages, for "Page 2 of 8"."""
+    return _page_ids(ruleset).index(step_id) + 1
 
 
-def step_of_field(field_name: str, ruleset: RuleSet) -> Step:
-    """The page that asks ``field_name``."""
-    for step in QUESTION_STEPS:
-        if field_name in step.field_names(ruleset):
-            return step
-    raise KeyError(field_name)
+def total_pages(ruleset: RuleSet | None) -> int | None:
+    """How many pages the treatment's questionnaire has, or ``None`` until one is chosen."""
+    return None if ruleset is None else len(_page_ids(ruleset))

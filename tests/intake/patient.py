@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
+from rules import Kind
+from rules.questions import ADDED_QUESTIONS
+
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="(\w+)"')
 
 ABOUT_YOU = {
     "first_name": "Ana",
@@ -22,8 +27,14 @@ VISIT = {
     "treatment_areas": ["smile_lines", "neck"],
 }
 PREGNANCY = {"pregnant": "no", "breastfeeding": "no"}
-HEALTH = {"neuromuscular_disorder": "no", "immunosuppressive_disorder": "no"}
+HEALTH = {
+    "neuromuscular_disorder": "no",
+    "immunosuppressive_disorder": "no",
+    "bleeding_disorder": "no",
+    "autoimmune_disorder": "no",
+}
 MEDICINES = {"bleeding_risk_substances": ["none"], "prescribed_blood_thinner": "no"}
+SKIN = {"keloid_history": "no"}
 FEELING = {"feeling_unwell": "no", "cold_sore": "no", "blemish_or_rash": "no"}
 
 PAGES = {
@@ -32,7 +43,23 @@ PAGES = {
     "pregnancy": PREGNANCY,
     "health": HEALTH,
     "medicines": MEDICINES,
+    "skin": SKIN,
     "feeling": FEELING,
+}
+
+
+def _no_or_empty(question) -> Any:
+    """The answer of a patient with nothing to report: "no", "None of these", or left empty."""
+    if question.kind is Kind.DATE:
+        return ""
+    return ["none"] if question.kind is Kind.MULTI else "no"
+
+
+# The smooth threads pages above, plus a nothing-to-report answer to every question another
+# treatment adds, so a patient can answer any treatment's pages.
+ANSWERS: dict[str, Any] = {
+    **{question.id: _no_or_empty(question) for question in ADDED_QUESTIONS},
+    **{name: value for answers in PAGES.values() for name, value in answers.items()},
 }
 
 
@@ -41,6 +68,12 @@ def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def field_names(html: str) -> list[str]:
+    """The names of a page's answer fields, in page order (no CSRF token, no hidden fields)."""
+    names = _FIELD_NAME.findall(html)
+    return list(dict.fromkeys(n for n in names if n not in ("csrf_token", "return_to")))
 
 
 class Patient:
@@ -63,10 +96,23 @@ class Patient:
         return self.client.post(f"/intake/{step}", data=data)
 
     def answer_all(self, **overrides: dict[str, Any]):
-        """Answer every page: the all-"no" answers, with pages replaced or updated by keyword."""
-        for step, answers in PAGES.items():
-            response = self.answer(step, {**answers, **overrides.get(step, {})})
+        """Answer every page of the questionnaire, as the pages lead from one to the next: the
+        all-"no" ``ANSWERS`` to the fields each page shows, with pages updated by keyword.
+
+        The pages are those of the chosen treatment (smooth threads unless ``visit`` says
+        otherwise, or an invitation fixed another). Returns the last page's response.
+        """
+        pending = dict(overrides)
+        step, response = "about_you", None
+        while step != "check":
+            page = self.client.get(f"/intake/{step}")
+            assert page.status_code == 200, (step, page.status_code)
+            shown = {name: ANSWERS[name] for name in field_names(page.text) if name in ANSWERS}
+            data = {**shown, **pending.pop(step, {}), "csrf_token": csrf_token(page.text)}
+            response = self.client.post(f"/intake/{step}", data=data)
             assert response.status_code == 303, (step, response.status_code, response.text[:2000])
+            step = urlsplit(response.location).path.rsplit("/", 1)[1]
+        assert not pending, f"pages this questionnaire does not have: {sorted(pending)}"
         return response
 
     def sign(self, signature: str = "Ana Lopez", agree: bool = True):

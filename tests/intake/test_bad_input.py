@@ -33,12 +33,18 @@ TYPED = {
         "treatment_areas": ["forehead", "lips"],
     },
     "pregnancy": {"pregnant": "unsure", "breastfeeding": "yes"},
-    "health": {"neuromuscular_disorder": "unsure", "immunosuppressive_disorder": "yes"},
+    "health": {
+        "neuromuscular_disorder": "unsure",
+        "immunosuppressive_disorder": "yes",
+        "bleeding_disorder": "unsure",
+        "autoimmune_disorder": "yes",
+    },
     "medicines": {
         "bleeding_risk_substances": ["fish_oil", "garlic"],
         "bleeding_risk_last_dose": "2026-11-20",
         "prescribed_blood_thinner": "unsure",
     },
+    "skin": {"keloid_history": "yes"},
     "feeling": {"feeling_unwell": "yes", "cold_sore": "yes", "blemish_or_rash": "yes"},
 }
 CONSENT_TYPED = {"agree": "y", "signature": "Bea Stone"}
@@ -214,6 +220,8 @@ BAD_ANSWERS = [
     case("health", "neuromuscular_disorder", OMIT),
     case("health", "neuromuscular_disorder", "maybe"),
     case("health", "immunosuppressive_disorder", f"yes{NUL}"),
+    case("health", "bleeding_disorder", OMIT),
+    case("health", "autoimmune_disorder", "maybe"),
     # Medicines and supplements
     case("medicines", "bleeding_risk_substances", OMIT),
     case("medicines", "bleeding_risk_substances", ["cocaine"]),
@@ -230,6 +238,9 @@ BAD_ANSWERS = [
     case("medicines", "bleeding_risk_last_dose", "2026-12-02"),
     case("medicines", "bleeding_risk_last_dose", LONG),
     case("medicines", "prescribed_blood_thinner", "maybe"),
+    # Your skin
+    case("skin", "keloid_history", OMIT),
+    case("skin", "keloid_history", "unsure"),
     # How you feel
     case("feeling", "feeling_unwell", OMIT),
     case("feeling", "feeling_unwell", "maybe"),

@@ -166,7 +166,7 @@ def test_resume_link_continues_on_a_new_device(app, client):
         page = new_device.get(f"/intake/{step}")
         assert form_values(page.text) == shown_when_saved(step)
     on_new_device = Patient(new_device)
-    for step in ("health", "medicines", "feeling"):
+    for step in ("health", "medicines", "skin", "feeling"):
         assert on_new_device.answer(step, PAGES[step]).status_code == 303
     submitted = on_new_device.sign()
     assert submitted.status_code == 303

@@ -14,7 +14,7 @@ import rules
 from screening.extensions import db
 from screening.intake.consent import consent_for
 from screening.models import Screening
-from tests.intake.patient import PAGES, Patient
+from tests.intake.patient import ANSWERS, PAGES, Patient
 
 TODAY = date(2026, 12, 1)
 TREATMENT = "pdo_smooth_threads"
@@ -249,3 +249,113 @@ def test_unsubmitted_answers_have_no_outcome_page(client):
     token = re.search(r"/intake/resume/([\w-]+)", client.get("/intake/check").text).group(1)
 
     assert client.get(f"/intake/result/{token}").status_code == 404
+
+
+# Other treatments: each asks its own questions, through its own pages.
+
+
+def treatment_answers(treatment: str, overrides: dict[str, dict]) -> dict[str, object]:
+    """The answers the pages carry for ``treatment``'s questions, as the contract has them:
+    an optional date left empty is left out."""
+    sent = {**ANSWERS, **{name: v for page in overrides.values() for name, v in page.items()}}
+    answers = {}
+    for question in rules.get_ruleset(treatment).questions:
+        value = sent.get(question.id)
+        if isinstance(value, list):
+            value = [code for code in value if code != "none"]
+        if value not in (None, ""):
+            answers[question.id] = value
+    if not answers["bleeding_risk_substances"]:
+        answers.pop("bleeding_risk_last_dose", None)
+    return answers
+
+
+OTHER_WALKS = [
+    pytest.param(
+        {"visit": {"treatment": "microneedling"}},
+        "clear",
+        None,
+        ["You're ready for your appointment on Thursday 10 December 2026"],
+        id="microneedling-no-isotretinoin",
+    ),
+    pytest.param(
+        {
+            "visit": {"treatment": "microneedling"},
+            "medicines": {"isotretinoin_last_dose": "2026-08-31"},
+        },
+        "reschedule",
+        {"rule_id": "isotretinoin_6_months", "earliest_date": "2027-02-28"},
+        [
+            "You last took isotretinoin on Monday 31 August 2026",
+            "The earliest date we could see you is Sunday 28 February 2027",
+        ],
+        id="microneedling-isotretinoin-in-august",
+    ),
+    pytest.param(
+        {
+            "visit": {"treatment": "neurotoxin"},
+            "past_treatments": {"toxin_last_date": "2026-10-01"},
+        },
+        "reschedule",
+        {"rule_id": "toxin_90_days", "earliest_date": "2026-12-30"},
+        [
+            "Your last toxin treatment was on Thursday 1 October 2026",
+            "The earliest date we could see you is Wednesday 30 December 2026",
+        ],
+        id="neurotoxin-70-days-after-the-last",
+    ),
+    pytest.param(
+        {
+            "visit": {"treatment": "neurotoxin"},
+            "past_treatments": {"toxin_last_date": "2026-09-11"},
+        },
+        "clear",
+        None,
+        ["You're ready for your appointment on Thursday 10 December 2026"],
+        id="neurotoxin-90-days-after-the-last",
+    ),
+    pytest.param(
+        {
+            "visit": {"treatment": "dermal_filler", "treatment_areas": ["lips"]},
+            "skin": {"cold_sore_history": "yes"},
+        },
+        "needs_clearance",
+        {"rule_id": "cold_sore_history_perioral", "clearance": "prescriber_note"},
+        ["antiviral medicine", "Send us the note", "Note from the prescriber"],
+        id="filler-lips-with-cold-sores",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "outcome", "first_finding", "phrases"), OTHER_WALKS)
+def test_other_treatments_store_what_their_rules_decide(
+    app, client, overrides, outcome, first_finding, phrases
+):
+    treatment = overrides["visit"]["treatment"]
+    answers = treatment_answers(treatment, overrides)
+    expected = rules.evaluate(treatment, date(2026, 12, 10), answers, today=TODAY)
+
+    page, _ = walk(client, **overrides)
+
+    screening = the_screening(app)
+    assert expected.outcome == outcome
+    assert screening.outcome == outcome
+    assert screening.answers == answers
+    assert (screening.treatment, screening.ruleset_id, screening.ruleset_version) == (
+        treatment,
+        *expected.ruleset,
+    )
+    assert screening.earliest_date == expected.earliest_date
+    assert screening.findings == [finding.to_dict() for finding in expected.findings]
+    assert screening.consent_text_hash == consent_for(treatment).digest()
+    if first_finding is None:
+        assert screening.findings == []
+    else:
+        found = screening.findings[0]
+        assert {key: found[key] for key in first_finding} == first_finding
+    text = visible_text(page.text)
+    for phrase in phrases:
+        assert phrase in text
+    for finding in expected.findings:
+        assert finding.patient_text in text
+        assert finding.staff_text not in text

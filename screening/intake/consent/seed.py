@@ -1,52 +1,12 @@
-"""The consent text each treatment's patients sign, from the clinic's own pages.
+"""The smooth threads consent, from the clinic's own page (the seed's "Pre and Post Care").
 
-The exact text shown is hashed and the hash stored with the signature, so the clinic can prove
-which wording a patient agreed to.
+Screenings hold the hash of this exact text: a change of wording is a new document, never an
+edit of this one.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentSection:
-    """A heading and its paragraphs or list items."""
-
-    heading: str
-    items: tuple[str, ...]
-    numbered: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentDocument:
-    """The consent a patient reads and signs for one treatment."""
-
-    title: str
-    introduction: str
-    sections: tuple[ConsentSection, ...]
-    declaration: str
-
-    def plain_text(self) -> str:
-        """The whole text as shown, one paragraph a line: what the hash is taken of."""
-        lines = [self.title, self.introduction]
-        for section in self.sections:
-            lines.append(section.heading)
-            lines.extend(section.items)
-        lines.append(self.declaration)
-        return "\n".join(lines)
-
-    def digest(self) -> str:
-        """SHA-256 of the plain text."""
-        return hashlib.sha256(self.plain_text().encode("utf-8")).hexdigest()
-
-
-_DECLARATION = (
-    "I confirm that my answers are true and complete to the best of my knowledge. I understand "
-    "the pre-care and after-care instructions above. I will call the clinic before my "
-    "appointment if anything in my answers changes. I consent to this treatment."
-)
+from .document import DECLARATION, ConsentDocument, ConsentSection
 
 PDO_SMOOTH_THREADS = ConsentDocument(
     title="Consent for PDO smooth threads",
@@ -101,12 +61,5 @@ PDO_SMOOTH_THREADS = ConsentDocument(
             ),
         ),
     ),
-    declaration=_DECLARATION,
+    declaration=DECLARATION,
 )
-
-CONSENT_DOCUMENTS = {"pdo_smooth_threads": PDO_SMOOTH_THREADS}
-
-
-def consent_for(treatment: str) -> ConsentDocument:
-    """The consent document of a treatment."""
-    return CONSENT_DOCUMENTS[treatment]
