@@ -92,6 +92,19 @@ class ResolveForm(VersionedForm):
     )
 
 
+class AcceptRulesForm(VersionedForm):
+    """Move a screening to its treatment's current rules, with the reason."""
+
+    reason = TextAreaField(
+        "Reason",
+        description="For example: the medical director asked for screenings to be re-checked.",
+        validators=[
+            DataRequired("Give the reason for accepting the current rules"),
+            Length(max=2000, message="Reason must be 2,000 characters or fewer"),
+        ],
+    )
+
+
 class AcknowledgeForm(VersionedForm):
     """Acknowledge a reschedule, with the new appointment date when there is one."""
 

@@ -25,8 +25,10 @@ from ..findings import (
     CHECK_IN_QUESTIONS,
     DecisionRefused,
     StaleScreening,
+    accept_current_rules,
     acknowledge_reschedule,
     check_in,
+    compare_with_current_rules,
     find_finding,
     is_open_blocker,
     notes_dir,
@@ -46,6 +48,7 @@ from . import bp
 from .forms import (
     NOTE_KIND_LABELS,
     STATUS_LABELS,
+    AcceptRulesForm,
     AcknowledgeForm,
     NoteUploadForm,
     NoteVerifyForm,
@@ -184,13 +187,17 @@ def render_screening(screening: Screening, status: int = 200, error: str | None 
     for topic in TOPICS:
         rows = []
         for question in ruleset.questions_in_topic(topic.id):
-            if question.id not in screening.answers:
+            if question.id in screening.answers:
+                value = display_answer(question, screening.answers[question.id])
+            elif question.id in screening.questions_not_asked:
+                value = "Not asked: added to the rules after the patient answered"
+            else:
                 continue
             rows.append(
                 {
                     "id": question.id,
                     "label": question.label,
-                    "value": display_answer(question, screening.answers[question.id]),
+                    "value": value,
                     "triggered": triggered.get(question.id, []),
                 }
             )
@@ -212,6 +219,7 @@ def render_screening(screening: Screening, status: int = 200, error: str | None 
             appointment=format_date(screening.appointment_date),
             earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
             treatment_title=ruleset.title,
+            current_version=rules.CURRENT_VERSIONS[screening.ruleset_id],
             is_appointment_day=clinic_today() == screening.appointment_date,
             can_decide=current_user.has_role(NURSE),
             error=error,
@@ -321,6 +329,83 @@ def acknowledge(screening_id: int):
 
     failed = _decide(screening, "acknowledge", form, act)
     return failed or _back(screening, "Reschedule acknowledged.")
+
+
+@bp.get("/screenings/<int:screening_id>/current-rules")
+@allow(NURSE, MANAGER)
+def current_rules(screening_id: int):
+    """The stored result beside the current rules' result for the same answers; changes nothing."""
+    screening = _screening_or_404(screening_id)
+    audit.record(
+        audit.Action.VIEW_SCREENING,
+        object_type="screening",
+        object_id=screening.id,
+        detail="compared with the current rules",
+    )
+    db.session.commit()
+    return render_rules_comparison(screening)
+
+
+def render_rules_comparison(
+    screening: Screening, form: AcceptRulesForm | None = None, error: str = "", status: int = 200
+):
+    """The comparison page, with the accept form keeping what the nurse typed."""
+    comparison = compare_with_current_rules(screening, clinic_today())
+    if comparison is None:
+        return _back(screening, "This screening already uses the current rules.")
+    current = rules.get_ruleset(screening.ruleset_id)
+    if form is None:
+        form = AcceptRulesForm(formdata=None, row_version=screening.row_version)
+    return (
+        render_template(
+            "review/current_rules.html",
+            screening=screening,
+            comparison=comparison,
+            stored_title=f"Version {comparison.from_version}",
+            current=current,
+            not_asked_labels=[current.questions_by_id[q].label for q in comparison.not_asked],
+            unchanged=[
+                f
+                for f in screening.findings
+                if f["rule_id"] not in {c.rule_id for c in comparison.changes}
+            ],
+            form=form,
+            form_errors=[
+                (form.reason.id if name == "reason" else "main-submit", messages[0])
+                for name, messages in form.errors.items()
+            ],
+            error=error,
+            can_decide=current_user.has_role(NURSE),
+        ),
+        status,
+    )
+
+
+@bp.post("/screenings/<int:screening_id>/current-rules")
+@allow(NURSE)
+def accept_rules(screening_id: int):
+    """Accept the current rules' result for this screening; the move is recorded."""
+    screening = _screening_or_404(screening_id)
+    form = AcceptRulesForm()
+    if not form.validate_on_submit():
+        return render_rules_comparison(screening, form, status=400)
+    from_version = screening.ruleset_version
+    try:
+        accept_current_rules(
+            screening, form.reason.data, current_user, form.seen_version(), clinic_today()
+        )
+    except (StaleScreening, StaleDataError):
+        db.session.rollback()
+        screening = _screening_or_404(screening_id)
+        return render_rules_comparison(screening, error=CONFLICT, status=409)
+    except DecisionRefused as refused:
+        db.session.rollback()
+        return render_rules_comparison(screening, form, error=str(refused), status=403)
+    return _back(
+        screening,
+        f"Now evaluated under version {screening.ruleset_version} of the rules "
+        f"(was version {from_version}).",
+    )
 
 
 @bp.post("/screenings/<int:screening_id>/check-in")
