@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -154,6 +154,39 @@ class UnsureRate:
         return self.unsure / self.answered if self.answered else None
 
 
+@dataclass(frozen=True)
+class TopRule:
+    """The rule that fired in the most screenings of a treatment; ties go to the first rule id
+    in alphabetical order, and ``tied_with`` names the others."""
+
+    rule_id: str
+    screenings: int
+    share: float
+    tied_with: tuple[str, ...] = ()
+
+
+@dataclass
+class TreatmentStats:
+    """One treatment's screenings in the period: "not sure" answers per question and the rules
+    that fired, counted once per screening."""
+
+    treatment: str
+    title: str
+    screenings: int = 0
+    unsure: list[UnsureRate] = field(default_factory=list)
+    rule_screenings: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def top_rule(self) -> TopRule | None:
+        """The rule that fired in the most of these screenings, or ``None`` when none fired."""
+        if not self.rule_screenings:
+            return None
+        ranked = sorted(self.rule_screenings.items(), key=lambda item: (-item[1], item[0]))
+        rule_id, count = ranked[0]
+        tied = tuple(other for other, n in ranked[1:] if n == count)
+        return TopRule(rule_id, count, count / self.screenings, tied)
+
+
 @dataclass
 class Stats:
     """Everything the dashboard shows for one period."""
@@ -165,6 +198,7 @@ class Stats:
     weeks: list[WeekRow] = field(default_factory=list)
     rule_counts: list[tuple[str, int]] = field(default_factory=list)
     unsure: list[UnsureRate] = field(default_factory=list)
+    by_treatment: list[TreatmentStats] = field(default_factory=list)
     resolutions_by_rule: list[tuple[str, int]] = field(default_factory=list)
     resolutions_by_nurse: list[tuple[str, int]] = field(default_factory=list)
     reviewed: int = 0
@@ -215,42 +249,82 @@ def _outcomes_per_week(session: Session, period: Period) -> tuple[list[str], lis
     return outcomes, weeks
 
 
-def _questions_allowing_unsure() -> dict[str, str]:
-    """Question id -> its words, for every question of any rule set that offers "unsure"."""
+def _questions_allowing_unsure(
+    rulesets: Iterable[rules.RuleSet] | None = None,
+) -> dict[str, str]:
+    """Question id -> its words, for every question that offers "unsure" in ``rulesets`` (every
+    released rule set when ``None``), in the order the rule sets first ask them."""
+    if rulesets is None:
+        rulesets = (rs for versions in rules.RULESETS.values() for rs in versions.values())
     found: dict[str, str] = {}
-    for versions in rules.RULESETS.values():
-        for ruleset in versions.values():
-            for question in ruleset.questions:
-                if question.allows_unsure:
-                    found[question.id] = question.label
+    for ruleset in rulesets:
+        for question in ruleset.questions:
+            if question.allows_unsure:
+                found.setdefault(question.id, question.label)
+    return found
+
+
+def _treatment_stats() -> dict[str, TreatmentStats]:
+    """Every released treatment with nothing counted yet, and a rate for each question that
+    offers "unsure" in any version of its rule set."""
+    found = {}
+    for treatment, title in rules.treatments():
+        asked = _questions_allowing_unsure(rules.RULESETS[treatment].values())
+        found[treatment] = TreatmentStats(
+            treatment, title, unsure=[UnsureRate(qid, label) for qid, label in asked.items()]
+        )
     return found
 
 
 def _findings_and_answers(
     session: Session, period: Period
-) -> tuple[list[tuple[str, int]], list[UnsureRate]]:
-    """Findings per rule and unsure answers per question, reading the JSON a batch at a time."""
-    questions = _questions_allowing_unsure()
-    unsure = {qid: UnsureRate(qid, label) for qid, label in questions.items()}
+) -> tuple[list[tuple[str, int]], list[UnsureRate], list[TreatmentStats]]:
+    """Findings per rule and unsure answers per question, overall and per treatment, reading
+    the JSON a batch at a time in one pass.
+
+    A question counts as asked when the screening holds an answer to it, so a screening
+    answered under a rule set without the question is left out of its rate. Questions no
+    screening of the period was asked are left out of the result.
+    """
+    unsure = {qid: UnsureRate(qid, label) for qid, label in _questions_allowing_unsure().items()}
     rule_counts: Counter[str] = Counter()
+    per_treatment = _treatment_stats()
+    treatment_rates = {t: {r.question_id: r for r in ts.unsure} for t, ts in per_treatment.items()}
     # Core rows from the connection, and the JSON as text decoded here: the ORM's per-row work
     # and psycopg's JSON loader each took longer than the counting itself.
     result = session.connection().execute(
-        select(cast(Screening.answers, Text), cast(Screening.findings, Text))
+        select(Screening.treatment, cast(Screening.answers, Text), cast(Screening.findings, Text))
         .where(*_in_period(period))
         .execution_options(yield_per=STREAM_BATCH)
     )
-    for answers_json, findings_json in result:
-        for finding in json.loads(findings_json or "[]"):
+    for treatment, answers_json, findings_json in result:
+        stats = per_treatment.get(treatment)
+        if stats is None:  # a treatment no longer released: counted, with no questions
+            stats = per_treatment[treatment] = TreatmentStats(treatment, humanize(treatment))
+            treatment_rates[treatment] = {}
+        stats.screenings += 1
+        findings = json.loads(findings_json or "[]")
+        for finding in findings:
             rule_counts[finding["rule_id"]] += 1
+        stats.rule_screenings.update({finding["rule_id"] for finding in findings})
+        rates = treatment_rates[treatment]
         for qid, value in json.loads(answers_json or "{}").items():
             rate = unsure.get(qid)
-            if rate is not None and value not in (None, ""):
-                rate.answered += 1
-                if value == "unsure":
-                    rate.unsure += 1
+            if rate is None or value in (None, ""):
+                continue
+            own = rates.get(qid)
+            rate.answered += 1
+            if own is not None:
+                own.answered += 1
+            if value == "unsure":
+                rate.unsure += 1
+                if own is not None:
+                    own.unsure += 1
+    for stats in per_treatment.values():
+        stats.unsure = [rate for rate in stats.unsure if rate.answered]
     ranked = sorted(rule_counts.items(), key=lambda item: (-item[1], item[0]))
-    return ranked, list(unsure.values())
+    asked = [rate for rate in unsure.values() if rate.answered]
+    return ranked, asked, list(per_treatment.values())
 
 
 def _resolutions(
@@ -311,7 +385,7 @@ def compute_stats(session: Session, period: Period) -> Stats:
         return stats
     stats.outcomes, stats.weeks = _outcomes_per_week(session, period)
     stats.total = sum(row.total for row in stats.weeks)
-    stats.rule_counts, stats.unsure = _findings_and_answers(session, period)
+    stats.rule_counts, stats.unsure, stats.by_treatment = _findings_and_answers(session, period)
     stats.resolutions_by_rule, stats.resolutions_by_nurse = _resolutions(session, period)
     hours = _review_hours(session, period)
     stats.reviewed = len(hours)
@@ -483,6 +557,11 @@ def _list_words(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def format_percent(fraction: float) -> str:
+    """A share as a percentage with one decimal: 0.125 -> "12.5%"."""
+    return f"{100 * fraction:.1f}%"
 
 
 def format_hours(hours: float) -> str:

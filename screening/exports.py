@@ -32,7 +32,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from rules import CURRENT_VERSIONS, RULESETS, Outcome, get_ruleset
+from rules import RULESETS, Outcome
+from rules.questions import ADDED_QUESTIONS, CORE_QUESTIONS
 
 from . import audit
 from .clock import utc_text
@@ -51,6 +52,8 @@ CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NDJSON_TYPE = "application/fhir+ndjson"
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "fhir": "ndjson"}
+# Where each question comes in rules.questions: the order of the answer columns.
+_DEFINITION_ORDER = {q.id: index for index, q in enumerate(CORE_QUESTIONS + ADDED_QUESTIONS)}
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 LIST_SEPARATOR = ";"
@@ -224,13 +227,16 @@ def stream(
 
 
 def question_ids() -> list[str]:
-    """The union of the question ids of every treatment's current rule set, in the order
-    they are defined."""
-    ids: dict[str, None] = {}
-    for treatment, version in CURRENT_VERSIONS.items():
-        for question in get_ruleset(treatment, version).questions:
-            ids.setdefault(question.id, None)
-    return list(ids)
+    """Every question any released rule set asks (every treatment, every version, so an older
+    screening's answers have their columns too), in the order ``rules.questions`` defines them:
+    the core questions, then those the catalog adds. A screening that was not asked one gets an
+    empty cell."""
+    asked: dict[str, None] = {}
+    for versions in RULESETS.values():
+        for ruleset in versions.values():
+            asked.update(dict.fromkeys(question.id for question in ruleset.questions))
+    # A question defined elsewhere (by a rule set itself) goes last, in the order first asked.
+    return sorted(asked, key=lambda qid: _DEFINITION_ORDER.get(qid, len(_DEFINITION_ORDER)))
 
 
 def header(questions: list[str] | None = None) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 import rules
 from screening.extensions import db
 from screening.models import Draft, Screening
-from tests.contract import no_answers
+from tests.contract import VERSION_2_ADDED, no_answers
 
 URL = "/api/v1/evaluate"
 
@@ -61,13 +61,39 @@ def test_evaluates_the_contract_example(client):
         "bleeding_risk_substances": ["ibuprofen"],
         "bleeding_risk_last_dose": "2026-12-04",
     }
-    assert body["ruleset"] == {"id": "pdo_smooth_threads", "version": "1"}
+    # Without a version the current one applies: version 2 since the catalog's additions.
+    assert body["ruleset"] == {"id": "pdo_smooth_threads", "version": "2"}
 
 
 def test_explicit_version_is_honoured(client):
+    seed_input = {**CONTRACT_INPUT, "version": "1", "answers": {**CONTRACT_INPUT["answers"]}}
+    for qid in VERSION_2_ADDED:
+        del seed_input["answers"][qid]
+    response = client.post(URL, json=seed_input)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["ruleset"] == {"id": "pdo_smooth_threads", "version": "1"}
+    assert [f["rule_id"] for f in body["findings"]] == ["bleeding_risk_7_days"]
+
+
+def test_version_1_refuses_the_questions_version_2_added(client):
     response = client.post(URL, json={**CONTRACT_INPUT, "version": "1"})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == set(VERSION_2_ADDED)
+
+
+def test_version_2_reads_its_added_questions(client):
+    answers = {**CONTRACT_INPUT["answers"], "bleeding_disorder": "unsure"}
+    response = client.post(URL, json={**CONTRACT_INPUT, "answers": answers})
     assert response.status_code == 200
-    assert response.get_json()["ruleset"] == {"id": "pdo_smooth_threads", "version": "1"}
+    findings = {f["rule_id"]: f for f in response.get_json()["findings"]}
+    assert (
+        findings["bleeding_disorder"]["outcome"],
+        findings["bleeding_disorder"]["clearance"],
+    ) == (
+        "needs_clearance",
+        "nurse_review",
+    )
 
 
 def test_today_defaults_to_the_clinics_today(client):

@@ -140,13 +140,19 @@ def expected_numbers(app, first_day: date, last_day: date) -> dict:
     for _, at, outcome, _, _ in chosen:
         weeks[week_label(clinic_day(at))][outcome] += 1
     rules_hit = Counter(f["rule_id"] for *_, findings in chosen for f in findings)
-    unsure_questions = [
-        q.id for q in rules.get_ruleset("pdo_smooth_threads").questions if q.allows_unsure
-    ]
+    # Every question any rule set offers "unsure" on, first asked first; only those asked show.
+    unsure_questions = dict.fromkeys(
+        q.id
+        for versions in rules.RULESETS.values()
+        for ruleset in versions.values()
+        for q in ruleset.questions
+        if q.allows_unsure
+    )
     unsure = {}
     for qid in unsure_questions:
         answered = [s[3][qid] for s in chosen if qid in s[3]]
-        unsure[qid] = (answered.count("unsure"), len(answered))
+        if answered:
+            unsure[qid] = (answered.count("unsure"), len(answered))
     resolved = [d for d in decisions if d[2] == "resolve" and in_period(d[4])]
     first_decision = {}
     for screening_id, _, _, _, at in decisions:
@@ -424,3 +430,197 @@ def test_bar_chart_escapes_text_and_parses_as_xml():
     assert root.find(f"{ns}defs/{ns}pattern").get("id") == "c-pattern-1"
     empty = ET.fromstring(str(dashboard.bar_chart("e", "T", "D", [], [dashboard.Series("S", [])])))
     assert [t.text for t in empty.iter(f"{ns}text")] == ["Nothing to show"]
+
+
+# Per treatment -------------------------------------------------------------------------------
+
+
+def evaluated(treatment: str, version: str, submitted_at: datetime, **changes) -> dict:
+    """A screening row for ``copy_screenings``: a nothing-to-report answer to every question of
+    the rule set, with ``changes``, and the findings the rules give for them."""
+    ruleset = rules.get_ruleset(treatment, version)
+    answers = {}
+    for question in ruleset.questions:
+        if question.kind is rules.Kind.CHOICE:
+            answers[question.id] = "no"
+        elif question.kind is rules.Kind.MULTI:
+            answers[question.id] = ["forehead"] if question.min_choices else []
+        elif question.required and question.applies_when is None:
+            answers[question.id] = "1990-05-17"
+    answers.update(changes)
+    result = rules.evaluate(
+        treatment, date(2026, 12, 10), answers, today=date(2026, 12, 1), version=version
+    ).to_dict()
+    return {
+        "treatment": treatment,
+        "ruleset_id": treatment,
+        "ruleset_version": version,
+        "answers": answers,
+        "findings": result["findings"],
+        "outcome": result["outcome"],
+        "submitted_at": submitted_at,
+        "updated_at": submitted_at,
+    }
+
+
+@pytest.fixture
+def per_treatment(app, clock):
+    """Screenings of several treatments and versions, with known "unsure" answers and findings.
+
+    Smooth threads: the real one (version 2, clear), two of version 1 (one unsure about
+    pregnancy) and two more of version 2 (unsure about a bleeding disorder; pregnant).
+    Neurotoxin: four, where two rules fire in two screenings each. Microneedling: one, clear.
+    One neurotoxin screening and one microneedling screening fall before the period.
+    """
+    template = submit_screening(app)[0]
+    now = clock.now
+    old = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+    recent_toxin = {"toxin_last_date": "2026-11-01"}
+    rows = [
+        evaluated("pdo_smooth_threads", "1", now, pregnant="unsure"),
+        evaluated("pdo_smooth_threads", "1", now - timedelta(days=3)),
+        evaluated("pdo_smooth_threads", "2", now, bleeding_disorder="unsure"),
+        evaluated("pdo_smooth_threads", "2", now, pregnant="yes"),
+        evaluated(
+            "neurotoxin",
+            "1",
+            now,
+            swallowing_or_breathing_problems="unsure",
+            interacting_medicines="unsure",
+        ),
+        evaluated("neurotoxin", "1", now, interacting_medicines="unsure", **recent_toxin),
+        evaluated("neurotoxin", "1", now - timedelta(days=20), **recent_toxin),
+        evaluated("neurotoxin", "1", now),
+        evaluated("microneedling", "1", now - timedelta(weeks=2)),
+        evaluated("neurotoxin", "1", old, swallowing_or_breathing_problems="unsure"),
+        evaluated("microneedling", "1", old, uncontrolled_diabetes="unsure"),
+    ]
+    copy_screenings(app, template, rows)
+    return template
+
+
+QUESTION_BY_HEADER = {
+    f"{dashboard.humanize(q.id)} {q.label}": q.id
+    for versions in rules.RULESETS.values()
+    for ruleset in versions.values()
+    for q in ruleset.questions
+}
+
+
+def unsure_table(tables: Tables, table_id: str) -> dict[str, list[str]]:
+    """A table of "unsure" rates by question id: not sure, asked, rate."""
+    return {QUESTION_BY_HEADER[row[0]]: row[1:] for row in tables.body(table_id)}
+
+
+def words_of(html: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}">(.*?)</(?:dd|p)>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def test_per_treatment_unsure_rates_and_top_rules_are_exact(manager, per_treatment):
+    page = manager.get(URL)
+    assert page.status_code == 200
+    html = page.text
+    tables = Tables(html)
+
+    assert words_of(html, "treatment-pdo_smooth_threads-screenings") == "5"
+    smooth = unsure_table(tables, "table-unsure-pdo_smooth_threads")
+    # Version 1 did not ask about a bleeding or autoimmune disorder: 3 of the 5 were asked.
+    assert smooth["pregnant"] == ["1", "5", "20.0%"]
+    assert smooth["bleeding_disorder"] == ["1", "3", "33.3%"]
+    assert smooth["autoimmune_disorder"] == ["0", "3", "0.0%"]
+    assert smooth["neuromuscular_disorder"] == ["0", "5", "0.0%"]
+    assert list(smooth) == [
+        "pregnant",
+        "neuromuscular_disorder",
+        "immunosuppressive_disorder",
+        "prescribed_blood_thinner",
+        "bleeding_disorder",
+        "autoimmune_disorder",
+    ]
+    assert words_of(html, "treatment-pdo_smooth_threads-top-rule") == (
+        "Pregnancy pregnancy : 2 of 5 screenings (40.0%)"
+    )
+
+    assert words_of(html, "treatment-neurotoxin-screenings") == "4"
+    toxin = unsure_table(tables, "table-unsure-neurotoxin")
+    assert toxin["swallowing_or_breathing_problems"] == ["1", "4", "25.0%"]
+    assert toxin["interacting_medicines"] == ["2", "4", "50.0%"]
+    assert toxin["bleeding_disorder"] == ["0", "4", "0.0%"]
+    assert "lidocaine_allergy" not in toxin  # not a neurotoxin question
+    # interacting_medicines and toxin_90_days fired in two screenings each: the first by id.
+    assert words_of(html, "treatment-neurotoxin-top-rule") == (
+        "Interacting medicines interacting_medicines : 2 of 4 screenings (50.0%); "
+        "tied with toxin_90_days"
+    )
+
+    assert words_of(html, "treatment-microneedling-top-rule") == "No rule fired"
+    assert unsure_table(tables, "table-unsure-microneedling")["uncontrolled_diabetes"] == [
+        "0",
+        "1",
+        "0.0%",
+    ]
+    for treatment in ("sculptra", "dermal_filler", "pdo_barbed_threads"):
+        assert words_of(html, f"treatment-{treatment}-none") == (
+            "No screenings of this treatment in this period."
+        )
+        assert f"table-unsure-{treatment}" not in tables.tables
+
+    overall = unsure_table(tables, "table-unsure")
+    assert overall["pregnant"] == ["1", "10", "10.0%"]
+    assert overall["interacting_medicines"] == ["2", "4", "50.0%"]
+    assert overall["lidocaine_allergy"] == ["0", "1", "0.0%"]  # microneedling asks it
+    assert "permanent_filler_in_area" not in overall  # no screening of the period was asked it
+
+
+def test_per_treatment_numbers_follow_the_period(manager, per_treatment):
+    page = manager.get(f"{URL}?date_from=2026-01-01&date_to=2026-01-31")
+    html = page.text
+    tables = Tables(html)
+    assert words_of(html, "treatment-neurotoxin-screenings") == "1"
+    assert unsure_table(tables, "table-unsure-neurotoxin")["swallowing_or_breathing_problems"] == [
+        "1",
+        "1",
+        "100.0%",
+    ]
+    assert unsure_table(tables, "table-unsure-microneedling")["uncontrolled_diabetes"] == [
+        "1",
+        "1",
+        "100.0%",
+    ]
+    assert words_of(html, "treatment-neurotoxin-top-rule") == (
+        "Swallowing or breathing swallowing_or_breathing : 1 of 1 screening (100.0%)"
+    )
+    assert words_of(html, "treatment-pdo_smooth_threads-none") == (
+        "No screenings of this treatment in this period."
+    )
+
+
+def test_per_treatment_stats_from_the_function(app, per_treatment):
+    with app.app_context():
+        period = dashboard.default_period(date(2026, 12, 1), CLINIC)
+        stats = dashboard.compute_stats(db.session, period)
+    by_treatment = {t.treatment: t for t in stats.by_treatment}
+    assert list(by_treatment) == [t for t, _ in rules.treatments()]
+    toxin = by_treatment["neurotoxin"]
+    assert toxin.top_rule == dashboard.TopRule("interacting_medicines", 2, 0.5, ("toxin_90_days",))
+    assert by_treatment["sculptra"].screenings == 0
+    assert by_treatment["sculptra"].top_rule is None
+    assert by_treatment["sculptra"].unsure == []
+    assert dashboard.format_percent(1 / 3) == "33.3%"
+    assert dashboard.format_percent(2 / 3) == "66.7%"
+
+
+def test_a_treatment_no_longer_released_is_still_counted(app, per_treatment, clock):
+    row = evaluated("neurotoxin", "1", clock.now)
+    copy_screenings(app, per_treatment, [{**row, "treatment": "laser", "ruleset_id": "laser"}])
+    with app.app_context():
+        period = dashboard.default_period(date(2026, 12, 1), CLINIC)
+        stats = dashboard.compute_stats(db.session, period)
+    laser = stats.by_treatment[-1]
+    assert (laser.treatment, laser.title, laser.screenings, laser.unsure) == (
+        "laser",
+        "Laser",
+        1,
+        [],
+    )

@@ -8,6 +8,7 @@ import json
 import re
 import stat
 import tracemalloc
+from datetime import date
 
 import pytest
 from fhir.resources.questionnaire import Questionnaire
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
+import rules
 from rules import RULESETS, RuleSet, get_ruleset
 from rules.questions import NO, UNSURE, YES, Condition, ConditionOp, Kind, Question
 from screening import exports
@@ -221,7 +223,7 @@ def test_csv_download_has_safe_headers_and_the_review(app, clock):
     assert row["triggering_rules"] == "neuromuscular_disorder"
     assert (row["reviewer"], row["reviewed_at"]) == ("Nurse", "2026-12-01T20:30:00Z")
     assert row["decision_reasons"] == "'=Phoned, all fine"
-    assert (row["ruleset_id"], row["ruleset_version"]) == ("pdo_smooth_threads", "1")
+    assert (row["ruleset_id"], row["ruleset_version"]) == ("pdo_smooth_threads", "2")
     assert row["answers.treatment_areas"] == "smile_lines;neck"
     assert row["answers.bleeding_risk_substances"] == ""
 
@@ -586,3 +588,124 @@ def test_a_question_asked_on_an_answer_is_enabled_by_that_answer():
             },
         }
     ]
+
+
+# Every treatment ------------------------------------------------------------------------------
+
+
+def every_answer(ruleset: RuleSet) -> dict:
+    """An answer to each question of ``ruleset``, none left out: "unsure" where offered, the
+    first option of a list, and a date for every date."""
+    answers = {}
+    for question in ruleset.questions:
+        if question.kind is Kind.CHOICE:
+            answers[question.id] = "unsure" if question.allows_unsure else "no"
+        elif question.kind is Kind.MULTI:
+            answers[question.id] = [question.options[0].code]
+        elif question.id == "date_of_birth":
+            answers[question.id] = "1990-05-17"
+        else:
+            answers[question.id] = "2026-11-20"
+    return answers
+
+
+def one_of_each_rule_set(clock) -> list[dict]:
+    """A screening row for ``copy_screenings`` for every released rule set, evaluated by it."""
+    rows = []
+    for versions in RULESETS.values():
+        for ruleset in versions.values():
+            answers = every_answer(ruleset)
+            result = rules.evaluate(
+                ruleset.treatment,
+                date(2026, 12, 10),
+                answers,
+                today=date(2026, 12, 1),
+                version=ruleset.version,
+            ).to_dict()
+            rows.append(
+                {
+                    "treatment": ruleset.treatment,
+                    "ruleset_id": ruleset.treatment,
+                    "ruleset_version": ruleset.version,
+                    "answers": answers,
+                    "findings": result["findings"],
+                    "outcome": result["outcome"],
+                    "submitted_at": clock.now,
+                }
+            )
+    return rows
+
+
+def test_answer_columns_cover_every_question_of_every_rule_set_in_a_stable_order():
+    columns = exports.question_ids()
+    released = [rs for versions in RULESETS.values() for rs in versions.values()]
+    assert set(columns) == {q.id for rs in released for q in rs.questions}
+    assert len(columns) == len(set(columns))
+    assert columns[:3] == ["date_of_birth", "treatment_areas", "pregnant"]
+    for ruleset in released:  # each treatment's questions keep the order they are asked in
+        own = [qid for qid in columns if qid in ruleset.questions_by_id]
+        assert own == [q.id for q in ruleset.questions], ruleset.key
+    assert exports.question_ids() == columns
+    assert exports.header()[len(exports.FIXED_COLUMNS) :] == ["answers." + q for q in columns]
+
+
+def test_every_treatment_exports_its_answers_and_empty_cells_for_the_rest(app, clock):
+    template = submit_screening(app)[0]
+    rows = one_of_each_rule_set(clock)
+    ids = copy_screenings(app, template, rows)
+    client = manager(app)
+
+    exported = by_id(parse_csv(client.get("/staff/records/exports.csv").data))
+    response = client.get("/staff/records/exports.xlsx")
+    sheet = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    header = [str(cell) for cell in sheet[0]]
+    workbook = {
+        int(row[0]): dict(zip(header, ((c or "") for c in row), strict=True)) for row in sheet[1:]
+    }
+    for screening_id, row in zip(ids, rows, strict=True):
+        ruleset = get_ruleset(row["ruleset_id"], row["ruleset_version"])
+        for shown in (exported[screening_id], workbook[screening_id]):
+            assert (shown["treatment"], shown["ruleset_version"]) == ruleset.key
+            for qid in exports.question_ids():
+                cell = shown["answers." + qid]
+                if qid in ruleset.questions_by_id:
+                    assert cell == expected_cell(row["answers"][qid]), (ruleset.key, qid)
+                else:
+                    assert cell == "", (ruleset.key, qid)
+    smooth_v1 = exported[ids[0]]
+    assert (smooth_v1["ruleset_version"], smooth_v1["answers.bleeding_disorder"]) == ("1", "")
+    toxin = next(r for i, r in exported.items() if r["treatment"] == "neurotoxin")
+    assert toxin["answers.toxin_last_date"] == "2026-11-20"
+    assert toxin["answers.keloid_history"] == ""
+
+
+def test_every_treatment_gives_a_valid_fhir_response(app, clock):
+    template = submit_screening(app)[0]
+    rows = one_of_each_rule_set(clock)
+    ids = copy_screenings(app, template, rows)
+    response = manager(app).get("/staff/records/exports.ndjson")
+    resources = [json.loads(line) for line in response.data.decode("utf-8").splitlines()]
+    questionnaires = {
+        f"{r['url']}|{r['version']}": r for r in resources if r["resourceType"] == "Questionnaire"
+    }
+    responses = {
+        int(r["id"].removeprefix("screening-")): r
+        for r in resources
+        if r["resourceType"] == "QuestionnaireResponse"
+    }
+    assert len(questionnaires) == len(rows)
+    for screening_id, row in zip(ids, rows, strict=True):
+        ruleset = get_ruleset(row["ruleset_id"], row["ruleset_version"])
+        resource = responses[screening_id]
+        QuestionnaireResponse.model_validate(resource)
+        questionnaire = questionnaires[resource["questionnaire"]]
+        assert (questionnaire["title"], questionnaire["version"]) == (
+            ruleset.title,
+            ruleset.version,
+        )
+        items = {item["linkId"]: item for item in resource["item"]}
+        assert list(items) == [q.id for q in ruleset.questions]
+        for qid, item in items.items():
+            question = ruleset.questions_by_id[qid]
+            value = row["answers"][qid]
+            assert answers_of(item, question) == (value if isinstance(value, list) else [value])

@@ -1,7 +1,8 @@
-"""Blueprint for clinic managers: the audit trail (and later exports and the dashboard)."""
+"""Blueprint for clinic records: the audit trail, exports and the dashboard for managers, and
+the rules page for all staff."""
 
 from flask import Blueprint
 
 bp = Blueprint("records", __name__)
 
-from . import dashboard_routes, export_routes, routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import dashboard_routes, export_routes, routes, rules_routes  # noqa: E402,F401  (routes attach themselves to bp)

@@ -25,8 +25,9 @@ class DashboardFilterForm(Form):
 @bp.get("/dashboard")
 @allow(MANAGER)
 def dashboard_page():
-    """Screenings per outcome per week, the rules that fire most, unsure answers, resolutions
-    and time to review, for the last 12 weeks or the period asked for."""
+    """Screenings per outcome per week, the rules that fire most, unsure answers (overall and
+    per treatment), resolutions and time to review, for the last 12 weeks or the period asked
+    for."""
     form = DashboardFilterForm(request.args)
     today = clinic_today()
     timezone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
@@ -51,4 +52,5 @@ def dashboard_page():
         outcome_labels=dashboard.OUTCOME_LABELS,
         humanize=dashboard.humanize,
         format_hours=dashboard.format_hours,
+        format_percent=dashboard.format_percent,
     )
