@@ -21,7 +21,6 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,9 +117,7 @@ class Screening(db.Model):
     ruleset_version: Mapped[str] = mapped_column(String(16))
     # Questions of the rule set the patient was never asked: the screening was answered under
     # an earlier version and a nurse accepted the later one.
-    questions_not_asked: Mapped[list[str]] = mapped_column(
-        JSON, default=list, server_default=text("'[]'")
-    )
+    questions_not_asked: Mapped[list[str]] = mapped_column(JSON, default=list)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Where staff stand on each finding: rule id -> {"state": ..., "decision_id": ...}.
     finding_states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
