@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from .access import STAFF_ROLES
+from .extensions import db
 
 
 def init_db() -> None:
@@ -62,7 +64,6 @@ def list_staff_command():
     """Every account, its roles and whether it is on."""
     from sqlalchemy import select
 
-    from .extensions import db
     from .models import StaffUser
 
     for user in db.session.scalars(select(StaffUser).order_by(StaffUser.email)):
@@ -89,6 +90,29 @@ def register_commands(app: Flask) -> None:
         """Create or upgrade the database tables."""
         init_db()
         click.echo("Database is up to date.")
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(target: Path) -> None:
+        """Write an online backup of the SQLite database to TARGET (a new file)."""
+        from .backup import BackupRefused, backup_sqlite
+
+        url = db.engine.url
+        if url.get_backend_name() != "sqlite":
+            click.echo(
+                "The backup command copies SQLite databases. For PostgreSQL use pg_dump "
+                "(for example: pg_dump --format=custom --file=preclear.dump DATABASE).",
+                err=True,
+            )
+            raise SystemExit(2)
+        try:
+            report = backup_sqlite(Path(url.database), target)
+        except BackupRefused as refused:
+            click.echo(str(refused), err=True)
+            raise SystemExit(1) from None
+        click.echo(f"Backup written to {report.path} (SHA-256 {report.sha256}).")
+        for table, count in report.row_counts.items():
+            click.echo(f"  {table}: {count} rows")
 
     app.cli.add_command(staff_cli)
     app.cli.add_command(audit_cli)
