@@ -4,6 +4,9 @@ Pure Python (standard library only): nothing here imports Flask, SQLAlchemy or W
 
     from rules import evaluate, AnswerError, Outcome
     result = evaluate("pdo_smooth_threads", date(2026, 12, 10), answers, today=date(2026, 12, 1))
+
+Patient-facing words come in English and Spanish: ``evaluate(..., language="es")`` and
+``rules.i18n.translate``.
 """
 
 from .engine import evaluate, evaluate_document, validate

@@ -4,8 +4,9 @@
     python -m rules questions pdo_smooth_threads [--version 1]
     python -m rules treatments
 
-``evaluate`` reads ``{"treatment", "appointment_date", "today"?, "version"?, "answers"}`` and
-prints the result as JSON; on bad input it prints ``{"errors": {...}}`` and exits 2.
+``evaluate`` reads ``{"treatment", "appointment_date", "today"?, "version"?, "language"?,
+"answers"}`` and prints the result as JSON (patient texts in ``language``, English by default);
+on bad input it prints ``{"errors": {...}}`` and exits 2.
 """
 
 from __future__ import annotations

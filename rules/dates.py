@@ -13,6 +13,11 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SPANISH_MONTHS = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
+_SPANISH_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
 def parse_iso_date(text: str) -> date | None:
@@ -25,8 +30,15 @@ def parse_iso_date(text: str) -> date | None:
         return None
 
 
-def format_date(day: date) -> str:
-    """A date as patients read it, e.g. "Friday 11 December 2026" (independent of locale)."""
+def format_date(day: date, language: str = "en") -> str:
+    """A date as patients read it, independent of the machine's locale: "Friday 11 December
+    2026" in English, "viernes 11 de diciembre de 2026" in Spanish (``"es"``).
+
+    Any other language gets the English form, as untranslated words do.
+    """
+    if language == "es":
+        weekday, month = _SPANISH_WEEKDAYS[day.weekday()], _SPANISH_MONTHS[day.month - 1]
+        return f"{weekday} {day.day} de {month} de {day.year}"
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 

@@ -8,12 +8,21 @@ from functools import lru_cache
 from typing import Any
 
 from .dates import format_date, parse_iso_date
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
 from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
 from .questions import Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .rulesets import RULESETS, get_ruleset
+from .triggers import Match
+from .wording import in_words
 
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
+
+# The patient text of a blocking rule that reads a question the patient was never asked.
+NOT_ASKED_PATIENT_TEXT = (
+    "We need to ask you something we did not ask before: {questions} A nurse will contact you "
+    "before your appointment on {appointment_date}."
+)
 
 
 def evaluate(
@@ -24,6 +33,7 @@ def evaluate(
     version: str | None = None,
     *,
     not_asked: Iterable[str] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> Result:
     """Screen one patient's answers for one appointment.
 
@@ -36,14 +46,18 @@ def evaluate(
     blocking rule that reads a missing one gives ``needs_clearance`` for a nurse to ask: an
     unanswered question is never read as "no".
 
+    ``language`` (one of ``rules.i18n.LANGUAGES``) is the language of the patient texts of the
+    findings and of the instructions; everything else, staff texts included, is the same in
+    every language.
+
     Raises ``AnswerError`` naming every missing or invalid answer; never returns a result for
     incomplete answers.
     """
     unasked = frozenset(not_asked)
     ruleset, visit, values, json_values = validate(
-        treatment, appointment_date, answers, today, version, not_asked=unasked
+        treatment, appointment_date, answers, today, version, not_asked=unasked, language=language
     )
-    return apply_rules(ruleset, visit, values, json_values, unasked)
+    return apply_rules(ruleset, visit, values, json_values, unasked, language)
 
 
 def validate(
@@ -54,8 +68,10 @@ def validate(
     version: str | None = None,
     *,
     not_asked: frozenset[str] = frozenset(),
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[RuleSet, Visit, dict[str, Any], dict[str, Any]]:
-    """Check the visit and every answer; raise ``AnswerError`` listing all problems.
+    """Check the visit, the language and every answer; raise ``AnswerError`` listing all
+    problems.
 
     A missing answer to a question in ``not_asked`` is not an error.
 
@@ -88,6 +104,9 @@ def validate(
     elif appointment < today:
         errors["appointment_date"] = ["The appointment date cannot be in the past"]
         appointment = None
+
+    if not isinstance(language, str) or language not in LANGUAGES:
+        errors["language"] = [f"Choose one of the languages offered: {', '.join(LANGUAGES)}"]
 
     if not isinstance(answers, Mapping):
         errors["answers"] = ["Answers must be a mapping of question ids to answers"]
@@ -205,8 +224,10 @@ def apply_rules(
     values: dict[str, Any],
     json_values: dict[str, Any],
     not_asked: frozenset[str] = frozenset(),
+    language: str = DEFAULT_LANGUAGE,
 ) -> Result:
-    """Run every rule of ``ruleset`` over validated answers and build the result."""
+    """Run every rule of ``ruleset`` over validated answers and build the result, with the
+    patient texts in ``language``."""
     questions = ruleset.questions_by_id
     findings = []
     for order, rule in enumerate(ruleset.rules):
@@ -214,12 +235,12 @@ def apply_rules(
         if unanswered:
             if rule.outcome not in _BLOCKING:
                 continue  # advice waits for an answer; it would not change the outcome anyway
-            finding = _not_asked_finding(rule, unanswered, ruleset, visit, json_values)
+            finding = _not_asked_finding(rule, unanswered, ruleset, visit, json_values, language)
         else:
             match = rule.when.match(values, visit, questions)
             if match is None:
                 continue
-            finding = _finding(rule, match, visit, json_values)
+            finding = _finding(rule, match, visit, json_values, language)
         findings.append((-finding.outcome.severity, finding.overridable, order, finding))
     findings.sort(key=lambda item: item[:3])
     ordered = tuple(item[3] for item in findings)
@@ -239,58 +260,84 @@ def apply_rules(
         outcome=outcome,
         earliest_date=earliest,
         findings=ordered,
-        instructions=_instructions(ruleset, visit.appointment_date, visit.today),
+        instructions=_instructions(ruleset, visit.appointment_date, visit.today, language),
         ruleset=ruleset.key,
     )
 
 
-def _finding(rule: Rule, match: Any, visit: Visit, json_values: dict[str, Any]) -> Finding:
-    params = {
-        "appointment_date": format_date(visit.appointment_date),
-        "earliest_date": format_date(match.earliest_date) if match.earliest_date else "",
-        **match.params,
-    }
-    answers = {qid: json_values[qid] for qid in rule.reads if qid in json_values}
+def _finding(
+    rule: Rule, match: Match, visit: Visit, json_values: dict[str, Any], language: str
+) -> Finding:
+    english = _text_values(match, visit, DEFAULT_LANGUAGE)
     if match.unsure:
         blocking = rule.outcome in _BLOCKING
-        return Finding(
-            rule_id=rule.id,
-            outcome=Outcome.NEEDS_CLEARANCE if blocking else rule.outcome,
-            overridable=True,
-            earliest_date=None,
-            clearance=Clearance.NURSE_REVIEW if blocking else None,
-            patient_text=rule.unsure_patient_text.format(**params),
-            staff_text=rule.unsure_staff_text.format(**params),
-            source=rule.source,
-            answers=answers,
-        )
+        outcome = Outcome.NEEDS_CLEARANCE if blocking else rule.outcome
+        overridable = True
+        clearance = Clearance.NURSE_REVIEW if blocking else None
+        patient_template, staff_template = rule.unsure_patient_text, rule.unsure_staff_text
+    else:
+        outcome, overridable, clearance = rule.outcome, rule.overridable, rule.clearance
+        patient_template, staff_template = rule.patient_text, rule.staff_text
+    if language == DEFAULT_LANGUAGE:
+        patient_text = patient_template.format(**english)
+    else:
+        patient_text = _translated_text(patient_template, match, visit, english, language)
     return Finding(
         rule_id=rule.id,
-        outcome=rule.outcome,
-        overridable=rule.overridable,
-        earliest_date=match.earliest_date,
-        clearance=rule.clearance,
-        patient_text=rule.patient_text.format(**params),
-        staff_text=rule.staff_text.format(**params),
+        outcome=outcome,
+        overridable=overridable,
+        earliest_date=None if match.unsure else match.earliest_date,
+        clearance=clearance,
+        patient_text=patient_text,
+        staff_text=staff_template.format(**english),
         source=rule.source,
-        answers=answers,
+        answers={qid: json_values[qid] for qid in rule.reads if qid in json_values},
     )
 
 
+def _text_values(match: Match, visit: Visit, language: str) -> dict[str, str]:
+    """What a rule's texts may mention, worded in ``language``."""
+    values = {
+        "appointment_date": format_date(visit.appointment_date, language),
+        "earliest_date": format_date(match.earliest_date, language) if match.earliest_date else "",
+    }
+    for name, value in match.params.items():
+        values[name] = in_words(value, language)
+    return values
+
+
+def _translated_text(
+    template: str, match: Match, visit: Visit, english: dict[str, str], language: str
+) -> str:
+    """A patient text in ``language``, or in English (with English values) when untranslated."""
+    text, written_in = localized(template, language)
+    if written_in == DEFAULT_LANGUAGE:
+        return text.format(**english)
+    return text.format(**_text_values(match, visit, written_in))
+
+
 def _not_asked_finding(
-    rule: Rule, unanswered: list[str], ruleset: RuleSet, visit: Visit, json_values: dict[str, Any]
+    rule: Rule,
+    unanswered: list[str],
+    ruleset: RuleSet,
+    visit: Visit,
+    json_values: dict[str, Any],
+    language: str,
 ) -> Finding:
     questions = ruleset.questions_by_id
     asked = " ".join(f'"{questions[qid].label}"' for qid in unanswered)
+    template, written_in = localized(NOT_ASKED_PATIENT_TEXT, language)
     return Finding(
         rule_id=rule.id,
         outcome=Outcome.NEEDS_CLEARANCE,
         overridable=True,
         earliest_date=None,
         clearance=Clearance.NURSE_REVIEW,
-        patient_text=(
-            f"We need to ask you something we did not ask before: {asked} A nurse will contact "
-            f"you before your appointment on {format_date(visit.appointment_date)}."
+        patient_text=template.format(
+            questions=" ".join(
+                f'"{translate(questions[qid].label, written_in)}"' for qid in unanswered
+            ),
+            appointment_date=format_date(visit.appointment_date, written_in),
         ),
         staff_text=(
             f"Not asked when the patient answered (an earlier version of the rules): {asked} "
@@ -302,16 +349,21 @@ def _not_asked_finding(
 
 
 @lru_cache(maxsize=1024)
-def _instructions(ruleset: RuleSet, appointment: date, today: date) -> tuple[Instruction, ...]:
-    """The rule set's instructions dated for one appointment (cached: they are immutable)."""
+def _instructions(
+    ruleset: RuleSet, appointment: date, today: date, language: str
+) -> tuple[Instruction, ...]:
+    """The rule set's instructions dated for one appointment, in ``language`` (cached: they are
+    immutable)."""
     dated = []
     for template in ruleset.instructions:
         start, end = template.dates(appointment, today)
+        text, written_in = localized(template.text, language)
         dated.append(
             Instruction(
                 id=template.id,
-                text=template.text.format(
-                    from_date=format_date(start), until_date=format_date(end)
+                text=text.format(
+                    from_date=format_date(start, written_in),
+                    until_date=format_date(end, written_in),
                 ),
                 from_date=start,
                 until_date=end,
@@ -321,11 +373,15 @@ def _instructions(ruleset: RuleSet, appointment: date, today: date) -> tuple[Ins
     return tuple(dated)
 
 
-INPUT_FIELDS = ("treatment", "appointment_date", "today", "version", "answers")
+INPUT_FIELDS = ("treatment", "appointment_date", "today", "version", "language", "answers")
 
 
 def evaluate_document(document: Any) -> dict[str, Any]:
-    """Evaluate one JSON input document; raises ``AnswerError`` for bad input."""
+    """Evaluate one JSON input document; raises ``AnswerError`` for bad input.
+
+    An optional ``"language"`` field (``"en"`` when left out or ``null``) sets the language of
+    the patient texts.
+    """
     if not isinstance(document, dict):
         raise AnswerError({"input": ["The input must be a JSON object"]})
     unknown = {key: ["Unknown field"] for key in document if key not in INPUT_FIELDS}
@@ -336,10 +392,12 @@ def evaluate_document(document: Any) -> dict[str, Any]:
     }
     if unknown or missing:
         raise AnswerError({**missing, **unknown})
+    language = document.get("language")
     return evaluate(
         treatment=document["treatment"],
         appointment_date=document["appointment_date"],
         answers=document["answers"],
         today=document.get("today"),
         version=document.get("version"),
+        language=DEFAULT_LANGUAGE if language is None else language,
     ).to_dict()

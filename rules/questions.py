@@ -3,6 +3,9 @@
 A question has an id (stable, part of the contract), a kind, its options, its wording for the
 patient, whether it must be answered, the condition under which it applies, and the checks its
 value must pass. Nothing here knows about Flask or the database.
+
+The words (labels, help, messages, topic titles) are English; ``rules.i18n.translate`` gives them
+in the patient's language.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ class Rule:
 
     Texts are ``str.format`` templates. Every text may use ``{appointment_date}`` and
     ``{earliest_date}``; a trigger adds its own values (see ``rules.triggers``).
-    ``unsure_*`` texts are used when the patient answered "I'm not sure".
+    ``unsure_*`` texts are used when the patient answered "I'm not sure". Patient texts are
+    translated in ``rules/locales``, keyed by their English wording; staff texts stay English.
     """
 
     id: str

@@ -3,6 +3,9 @@
 A trigger reads named questions and returns a ``Match`` (with the earliest date the patient could
 come and the values its texts mention) or ``None``. Answers reaching a trigger are already
 validated: choices are option codes, lists are tuples of codes, dates are ``date`` objects.
+
+The values a match gives its texts stay raw (dates, numbers, option labels, periods); the engine
+words them in each text's language (``rules.wording``).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from .dates import add_months, add_years, age_on, format_date
+from .dates import add_months, add_years, age_on
 from .questions import UNSURE, Question, Visit
+from .wording import DaysFromAppointment, Period
 
 Answers = Mapping[str, Any]
 Questions = Mapping[str, Question]
@@ -21,11 +25,14 @@ Questions = Mapping[str, Question]
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A trigger fired. ``unsure`` marks an "I'm not sure" answer rather than a "yes"."""
+    """A trigger fired. ``unsure`` marks an "I'm not sure" answer rather than a "yes".
+
+    ``params`` are the values the rule's texts mention, raw: see ``rules.wording.in_words``.
+    """
 
     unsure: bool = False
     earliest_date: date | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Trigger(Protocol):
@@ -98,10 +105,10 @@ class TakenWithinDays:
         return Match(
             earliest_date=earliest,
             params={
-                "taken": _join([taken_question.option_label(code) for code in taken]),
-                "last_dose": format_date(last_dose),
-                "days_before": str(days_before),
-                "days": str(self.days),
+                "taken": tuple(taken_question.option_label(code) for code in taken),
+                "last_dose": last_dose,
+                "days_before": days_before,
+                "days": self.days,
             },
         )
 
@@ -135,7 +142,7 @@ class AnswerIsWithAny:
         if not chosen:
             return None
         listed = questions[self.list_question]
-        return Match(params={"items": _join([listed.option_label(code) for code in chosen])})
+        return Match(params={"items": tuple(listed.option_label(code) for code in chosen)})
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -169,9 +176,9 @@ class RecentDate:
         return (self.question,)
 
     @property
-    def window(self) -> str:
-        """The window in words, for texts: "90 days", "6 months"."""
-        return f"{self.days} days" if self.days else f"{self.months} months"
+    def window(self) -> Period:
+        """The window, for texts: "90 days", "6 months"."""
+        return Period(days=self.days, months=self.months)
 
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         last = answers.get(self.question)
@@ -183,8 +190,8 @@ class RecentDate:
         return Match(
             earliest_date=earliest,
             params={
-                "date": format_date(last),
-                "days_before": str((visit.appointment_date - last).days),
+                "date": last,
+                "days_before": (visit.appointment_date - last).days,
                 "window": self.window,
             },
         )
@@ -216,14 +223,8 @@ class DateNear:
         apart = (visit.appointment_date - day).days
         if abs(apart) >= self.days:
             return None
-        if apart > 0:
-            relation = f"{apart} day(s) before the appointment"
-        elif apart < 0:
-            relation = f"{-apart} day(s) after the appointment"
-        else:
-            relation = "on the day of the appointment"
         return Match(
-            params={"date": format_date(day), "relation": relation, "days": str(self.days)}
+            params={"date": day, "relation": DaysFromAppointment(apart), "days": self.days}
         )
 
     def describe(self) -> dict[str, Any]:
@@ -255,15 +256,8 @@ class AgeUnder:
         birthday = add_years(born, self.years)
         return Match(
             earliest_date=birthday,
-            params={"age": str(age), "years": str(self.years)},
+            params={"age": age, "years": self.years},
         )
 
     def describe(self) -> dict[str, Any]:
         return {"op": "age_under", "birth_date": self.birth_date, "years": self.years}
-
-
-def _join(labels: list[str]) -> str:
-    """Labels joined as in a sentence: "a", "a and b", "a, b and c"."""
-    if len(labels) == 1:
-        return labels[0]
-    return f"{', '.join(labels[:-1])} and {labels[-1]}"

@@ -1,0 +1,1 @@
+"""Translations of the rule data's patient-facing words, one module per language."""

@@ -1,0 +1,150 @@
+"""The values rule texts mention, in words per language: dates, option labels, waiting periods
+and how far a date is from the appointment.
+
+Triggers hand the engine raw values; the engine words them in each text's language, so one match
+gives the English staff text and the patient's text in the patient's language. A value is a
+``str`` (used as it is), a ``date``, an ``int``, a tuple of option labels (English, from the rule
+data), a ``Period`` or a ``DaysFromAppointment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .dates import format_date
+from .i18n import DEFAULT_LANGUAGE, translate
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """The words one language puts around counted values and lists. A counted form is a
+    ``(one, many)`` pair of templates of the count."""
+
+    days: tuple[str, str]
+    months: tuple[str, str]
+    days_before_appointment: tuple[str, str]
+    days_after_appointment: tuple[str, str]
+    day_of_appointment: str
+    last_and: str
+    last_and_before_i_sound: str
+    labels_in_lower_case: bool
+
+
+_VOCABULARIES: dict[str, _Vocabulary] = {
+    "en": _Vocabulary(
+        days=("{} day", "{} days"),
+        months=("{} month", "{} months"),
+        # "day(s)" whatever the count: the wording the English texts have always had.
+        days_before_appointment=("{} day(s) before the appointment",) * 2,
+        days_after_appointment=("{} day(s) after the appointment",) * 2,
+        day_of_appointment="on the day of the appointment",
+        last_and="and",
+        last_and_before_i_sound="and",
+        labels_in_lower_case=False,
+    ),
+    "es": _Vocabulary(
+        days=("{} día", "{} días"),
+        months=("{} mes", "{} meses"),
+        days_before_appointment=("{} día antes de su cita", "{} días antes de su cita"),
+        days_after_appointment=("{} día después de su cita", "{} días después de su cita"),
+        day_of_appointment="el mismo día de su cita",
+        last_and="y",
+        last_and_before_i_sound="e",  # "aspirina e ibuprofeno", as Spanish spelling requires
+        labels_in_lower_case=True,  # "Aspirina" is an option; in a sentence it is "aspirina"
+    ),
+}
+
+
+def _vocabulary(language: str) -> _Vocabulary:
+    return _VOCABULARIES.get(language) or _VOCABULARIES[DEFAULT_LANGUAGE]
+
+
+def _counted(forms: tuple[str, str], count: int) -> str:
+    return (forms[0] if count == 1 else forms[1]).format(count)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A waiting period of ``days`` or of ``months`` calendar months: "90 days", "6 months"."""
+
+    days: int = 0
+    months: int = 0
+
+    def in_words(self, language: str) -> str:
+        """The period in ``language``: "90 days", "90 días"."""
+        vocabulary = _vocabulary(language)
+        if self.days:
+            return _counted(vocabulary.days, self.days)
+        return _counted(vocabulary.months, self.months)
+
+
+@dataclass(frozen=True, slots=True)
+class DaysFromAppointment:
+    """How far a date is from the appointment: ``days`` before it (negative: after it)."""
+
+    days: int
+
+    def in_words(self, language: str) -> str:
+        """E.g. "3 day(s) before the appointment", "3 días antes de su cita"."""
+        vocabulary = _vocabulary(language)
+        if self.days > 0:
+            return _counted(vocabulary.days_before_appointment, self.days)
+        if self.days < 0:
+            return _counted(vocabulary.days_after_appointment, -self.days)
+        return vocabulary.day_of_appointment
+
+
+def join_words(words: list[str], language: str) -> str:
+    """Words joined as in a sentence: "a, b and c" in English, "a, b y c" in Spanish, where
+    "y" becomes "e" before a word starting with the sound "i" ("aspirina e ibuprofeno")."""
+    if len(words) <= 1:
+        return "".join(words)
+    vocabulary = _vocabulary(language)
+    last = words[-1]
+    conjunction = vocabulary.last_and
+    if vocabulary.last_and_before_i_sound != conjunction and _starts_with_i_sound(last):
+        conjunction = vocabulary.last_and_before_i_sound
+    return f"{', '.join(words[:-1])} {conjunction} {last}"
+
+
+_VOWELS = frozenset("aeiouáéíóú")
+
+
+def _starts_with_i_sound(word: str) -> bool:
+    lower = word.lower()
+    if lower.startswith(("hi", "hí")):
+        # "hielo", "hiato": the i glides into the next vowel, so Spanish keeps "y" before them.
+        return lower[2:3] not in _VOWELS
+    return lower.startswith(("i", "í"))
+
+
+def labels_in_words(labels: tuple[str, ...] | list[str], language: str) -> str:
+    """Option labels (English, from the rule data) translated and joined in a sentence."""
+    if language == DEFAULT_LANGUAGE:
+        return join_words(list(labels), language)
+    words = [translate(label, language) for label in labels]
+    if _vocabulary(language).labels_in_lower_case:
+        words = [_lower_first(word) for word in words]
+    return join_words(words, language)
+
+
+def _lower_first(word: str) -> str:
+    # Only a capital that starts a word: "Vitamina E" becomes "vitamina E", "PMMA" stays.
+    if len(word) > 1 and word[1].islower():
+        return word[0].lower() + word[1:]
+    return word
+
+
+def in_words(value: Any, language: str) -> str:
+    """One value a trigger gives a text, worded in ``language``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return format_date(value, language)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        return labels_in_words(value, language)
+    return value.in_words(language)
