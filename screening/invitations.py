@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from sqlalchemy import select, update
 
 import rules
@@ -135,11 +136,18 @@ def create_invitation(
 
 
 def invitation_url(token: str) -> str:
-    """The link the patient opens; outside a request (command line) under ``PUBLIC_URL``."""
-    if has_request_context():
-        return url_for("intake.invitation", token=token, _external=True)
+    """The link the patient opens, always under ``PUBLIC_URL``."""
+    return public_url_for("intake.invitation", token=token)
+
+
+def public_url_for(endpoint: str, **values: Any) -> str:
+    """An absolute link under ``PUBLIC_URL``, for links sent to patients.
+
+    Never built from the request's Host header: anyone can send any Host, and a link the
+    clinic emails must not point at someone else's site.
+    """
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for("intake.invitation", token=token, _external=True)
+        return url_for(endpoint, _external=True, **values)
 
 
 def redeem(token: str) -> Invitation | None:

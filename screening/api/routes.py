@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, jsonify, request
 
 from rules import AnswerError, evaluate_document
 
-from .. import invitations
+from .. import audit, invitations
 from ..access import PUBLIC, allow
 from ..clock import clinic_today
 from ..extensions import db, limiter
@@ -17,6 +19,17 @@ def _rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
+def _json_body() -> Any:
+    """The request's JSON, or ``None`` when it is missing or not JSON we will read.
+
+    Nesting too deep for the parser is refused like any other bad body, never a 500.
+    """
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @bp.post("/evaluate")
 @allow(PUBLIC)
 @limiter.limit(_rate_limit)
@@ -25,7 +38,7 @@ def evaluate():
 
     ``today`` defaults to the clinic's today. Bad input: 422 with ``{"errors": {...}}``.
     """
-    document = request.get_json(silent=True)
+    document = _json_body()
     if isinstance(document, dict) and "today" not in document:
         document = {**document, "today": clinic_today().isoformat()}
     try:
@@ -46,8 +59,17 @@ def create_invitation():
     """
     api_token = invitations.authenticate_api(request.headers.get("Authorization"))
     if api_token is None:
+        # Like a failed sign-in: recorded, without the credential that was offered.
+        audit.record(
+            audit.Action.REFUSED,
+            result="refused",
+            object_type="api",
+            object_id="invitations",
+            detail="invalid API token",
+        )
+        db.session.commit()
         return jsonify({"errors": {"authorization": ["A valid API token is required"]}}), 401
-    document = request.get_json(silent=True)
+    document = _json_body()
     if not isinstance(document, dict):
         db.session.commit()
         return jsonify({"errors": {"input": ["The input must be a JSON object"]}}), 422
