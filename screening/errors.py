@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 
 _JSON_PREFIX = "/api/"
+# Plain words, in the reader's language, for the errors a person may meet; others keep
+# Werkzeug's. Only when the error carries its standard description: a specific one is kept.
+_HTTP_PAGES = {
+    400: (_l("Something was wrong with that request"), _l("Go back and try again.")),
+    403: (_l("You can't open this page"), _l("Your account does not give access to it.")),
+    404: (
+        _l("We can't find this page"),
+        _l("If you typed the address, check it. If you followed a link, it may be out of date."),
+    ),
+    405: (_l("This page can't be opened that way"), _l("Go back and try again.")),
+    413: (
+        _l("What you sent is too large"),
+        _l("Files can be at most 10 MB. Go back and choose a smaller file."),
+    ),
+    429: (_l("Too many attempts"), _l("Please wait a minute, then try again.")),
+}
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -22,13 +39,17 @@ def register_errorhandlers(app: Flask) -> None:
         page = rerender_after_csrf_failure()
         if page is not None:
             return page
-        return _page(400, "This page timed out", "Go back, reload the page and try again.")
+        return _page(400, _l("This page timed out"), _l("Go back, reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
-        return _page(error.code or 500, error.name, error.description or "")
+        code = error.code or 500
+        standard = error.description == type(error).description
+        if standard and code in _HTTP_PAGES and not request.path.startswith(_JSON_PREFIX):
+            return _page(code, *_HTTP_PAGES[code])
+        return _page(code, error.name, error.description or "")
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -36,12 +57,12 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.exception("Unhandled error on %s %s", request.method, request.url_rule)
         return _page(
             500,
-            "Sorry, something went wrong",
-            "Nothing you saved has been lost. Please try again in a few minutes, or call us.",
+            _l("Sorry, something went wrong"),
+            _l("Nothing you saved has been lost. Please try again in a few minutes, or call us."),
         )
 
 
-def _page(status: int, title: str, message: str):
+def _page(status: int, title, message):
     if request.path.startswith(_JSON_PREFIX):
-        return jsonify({"errors": {"request": [title]}}), status
+        return jsonify({"errors": {"request": [str(title)]}}), status
     return render_template("error.html", title=title, message=message), status

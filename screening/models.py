@@ -131,6 +131,8 @@ class Screening(db.Model):
     consent_signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_ip: Mapped[str] = mapped_column(String(64))
     consent_user_agent: Mapped[str] = mapped_column(Text)
+    # The language of the consent text signed (its hash is consent_text_hash).
+    consent_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext
 from PIL import Image, ImageOps
 
 MAX_NOTE_BYTES = 10 * 1024 * 1024
@@ -37,7 +38,6 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "png"),
 )
-_DESCRIPTIONS = {"pdf": "a PDF document", "jpg": "a JPEG image", "png": "a PNG image"}
 _NAME_ENDINGS = {"pdf": "pdf", "jpg": "jpg", "jpeg": "jpg", "png": "png"}
 _EXPECTED_ENDINGS = {"pdf": ".pdf", "jpg": ".jpg or .jpeg", "png": ".png"}
 _PNG_MODES = {"1", "L", "LA", "I;16", "I;16B", "RGB", "RGBA"}
@@ -45,7 +45,8 @@ _STORED_NAME = re.compile(r"[0-9a-f]{32}\.(pdf|jpg|png)")
 
 
 class NoteRejected(ValueError):
-    """An upload refused; the message says what is wrong in words for the person uploading."""
+    """An upload refused; the message says what is wrong in words for the person uploading
+    (in the language of their request, English outside one)."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -78,24 +79,24 @@ def check_upload(
     Raises ``NoteRejected`` with a message for the uploader.
     """
     if filename is None or not filename.strip():
-        raise NoteRejected("Choose a file to upload")
+        raise NoteRejected(gettext("Choose a file to upload"))
     if declared_size is not None and declared_size > MAX_NOTE_BYTES:
         raise NoteRejected(_too_large(declared_size))
 
     content = _read_limited(stream, MAX_NOTE_BYTES + 1)
     if not content:
-        raise NoteRejected("The file is empty")
+        raise NoteRejected(gettext("The file is empty"))
     if len(content) > MAX_NOTE_BYTES:
         raise NoteRejected(_too_large(None))
 
     extension = _detect(content)
     if extension is None:
-        raise NoteRejected("The file is not a PDF, JPEG or PNG")
+        raise NoteRejected(gettext("The file is not a PDF, JPEG or PNG"))
     _check_name(filename, extension)
 
     if extension == "pdf":
         if b"%%EOF" not in content[-_PDF_EOF_WINDOW:]:
-            raise NoteRejected("The PDF is incomplete or damaged")
+            raise NoteRejected(gettext("The PDF is incomplete or damaged"))
     else:
         content = _reencode(content, extension)
     return CheckedFile(content=content, content_type=CONTENT_TYPES[extension], extension=extension)
@@ -166,10 +167,14 @@ def _read_limited(stream: BinaryIO, limit: int) -> bytes:
 def _too_large(size: int | None) -> str:
     limit = MAX_NOTE_BYTES // _MEGABYTE
     if size is None:
-        return f"The file is over {limit} MB: the most we accept is {limit} MB"
+        return gettext(
+            "The file is over %(limit)d MB: the most we accept is %(limit)d MB", limit=limit
+        )
     # Rounded up, so a file just over the limit never reads as "10.0 MB".
     megabytes = math.ceil(size * 10 / _MEGABYTE) / 10
-    return f"The file is {megabytes:.1f} MB: the most we accept is {limit} MB"
+    return gettext(
+        "The file is %(size).1f MB: the most we accept is %(limit)d MB", size=megabytes, limit=limit
+    )
 
 
 def _detect(content: bytes) -> str | None:
@@ -185,16 +190,28 @@ def _check_name(filename: str, extension: str) -> None:
     given = base.rpartition(".")[2].lower() if "." in base else ""
     if _NAME_ENDINGS.get(given) == extension:
         return
-    described = _DESCRIPTIONS[extension]
+    described = {
+        "pdf": gettext("a PDF document"),
+        "jpg": gettext("a JPEG image"),
+        "png": gettext("a PNG image"),
+    }[extension]
     if given in _NAME_ENDINGS:
         raise NoteRejected(
-            f"The file's name ends in .{given} but it is {described}: "
-            "rename it or choose the right file"
+            gettext(
+                "The file's name ends in .%(ending)s but it is %(kind)s: "
+                "rename it or choose the right file",
+                ending=given,
+                kind=described,
+            )
         )
     # An unknown ending is not echoed back: it is whatever the uploader typed.
     raise NoteRejected(
-        f"The file is {described} but its name does not end in "
-        f"{_EXPECTED_ENDINGS[extension]}: rename it or choose the right file"
+        gettext(
+            "The file is %(kind)s but its name does not end in %(endings)s: "
+            "rename it or choose the right file",
+            kind=described,
+            endings=_EXPECTED_ENDINGS[extension],
+        )
     )
 
 
@@ -205,8 +222,10 @@ def _reencode(content: bytes, extension: str) -> bytes:
             width, height = opened.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise NoteRejected(
-                    f"The image is too large: the most we accept is "
-                    f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels"
+                    gettext(
+                        "The image is too large: the most we accept is %(count)d million pixels",
+                        count=MAX_IMAGE_PIXELS // 1_000_000,
+                    )
                 )
             opened.load()
             image = _upright(opened)
@@ -222,7 +241,7 @@ def _reencode(content: bytes, extension: str) -> bytes:
         raise
     except Exception as error:
         # A decoder given hostile bytes may raise almost anything; all of it means unreadable.
-        raise NoteRejected("The image could not be read") from error
+        raise NoteRejected(gettext("The image could not be read")) from error
     return output.getvalue()
 
 

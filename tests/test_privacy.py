@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 
 from screening.extensions import db
 from screening.models import Screening
+from screening.security import SESSION_COOKIE_HOST_NAME as SESSION_COOKIE
 from tests.checking_client import CheckingClient
 from tests.intake.patient import ABOUT_YOU, Patient, csrf_token
 
@@ -116,8 +117,8 @@ def test_walk_through_logs_no_phi(patient, caplog):
 def plain_client(app, patient: Patient) -> FlaskClient:
     """A client without page checks, holding the patient's session."""
     client = FlaskClient(app)
-    cookie = patient.client.get_cookie("session", domain="clinic.test")
-    client.set_cookie("session", cookie.value, domain="clinic.test")
+    cookie = patient.client.get_cookie(SESSION_COOKIE, domain="clinic.test")
+    client.set_cookie(SESSION_COOKIE, cookie.value, domain="clinic.test")
     return client
 
 

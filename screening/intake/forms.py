@@ -1,7 +1,9 @@
 """WTForms forms for the questionnaire, generated from the question definitions in ``rules``.
 
 Form field names are the question ids; a multi-choice question is a repeated field whose values
-are option codes. Each page's form class is built once per rule set and cached.
+are option codes. Each page's form class is built once per rule set and cached, so its words are
+lazy: labels, hints and options are translated each time they are shown, and messages when a
+page is checked, in the language of the request.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,6 +30,7 @@ from wtforms.validators import StopValidation
 from rules import Kind, Question, RuleSet, get_ruleset, treatments
 from rules.questions import Visit
 
+from ..i18n import lazy_rule_text, rule_text
 from ..validators import parse_patient_date
 from .steps import CHECK, STEPS_BY_ID
 
@@ -41,22 +46,35 @@ def strip(value: Any) -> Any:
 
 
 class TextAnswer:
-    """A required single line of text, at most ``max_length`` characters, no control characters."""
+    """A required single line of text, at most ``max_length`` characters, no control characters.
 
-    def __init__(self, name: str, missing: str, max_length: int, pattern=None, invalid=""):
+    ``name``, ``missing`` and ``invalid`` are lazy strings, put in words when a page is checked.
+    """
+
+    def __init__(self, name, missing, max_length: int, pattern=None, invalid=""):
         self.name, self.missing, self.max_length = name, missing, max_length
         self.pattern, self.invalid = pattern, invalid
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         value = field.data or ""
         if not value:
-            raise StopValidation(self.missing)
+            raise StopValidation(str(self.missing))
         if len(value) > self.max_length:
-            raise StopValidation(f"{self.name} must be {self.max_length} characters or fewer")
+            raise StopValidation(
+                gettext(
+                    "%(name)s must be %(count)d characters or fewer",
+                    name=self.name,
+                    count=self.max_length,
+                )
+            )
         if _CONTROL_CHARS.search(value):
-            raise StopValidation(f"{self.name} must not contain line breaks or control characters")
+            raise StopValidation(
+                gettext(
+                    "%(name)s must not contain line breaks or control characters", name=self.name
+                )
+            )
         if self.pattern is not None and not self.pattern(value):
-            raise StopValidation(self.invalid)
+            raise StopValidation(str(self.invalid))
 
 
 def _looks_like_phone(value: str) -> bool:
@@ -67,13 +85,13 @@ def _looks_like_phone(value: str) -> bool:
 class ChoiceAnswer:
     """One of the options offered."""
 
-    def __init__(self, missing: str, codes: frozenset[str]):
-        self.missing, self.codes = missing, codes
+    def __init__(self, missing, codes: frozenset[str]):
+        self.missing, self.codes = missing, codes  # ``missing``: a lazy string
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         # An answer not offered (a forged or stale form) gets the same plain request.
         if not field.data or field.data not in self.codes:
-            raise StopValidation(self.missing)
+            raise StopValidation(str(self.missing))
 
 
 class MultiAnswer:
@@ -86,16 +104,23 @@ class MultiAnswer:
     def __call__(self, form: FlaskForm, field: Field) -> None:
         chosen = list(dict.fromkeys(field.data or ()))
         field.data = chosen
+        missing = rule_text(self.question.missing_message)
         if not chosen:
-            raise StopValidation(self.question.missing_message)
-        name = self.question.short_name or self.question.label
+            raise StopValidation(missing)
+        name = rule_text(self.question.short_name or self.question.label)
         if any(code not in self.codes for code in chosen):
-            raise StopValidation(f"{name}: choose only from the options listed")
+            raise StopValidation(
+                gettext("%(name)s: choose only from the options listed", name=name)
+            )
         if NONE_OF_THESE in chosen and len(chosen) > 1:
-            raise StopValidation(f"{name}: select 'None of these' on its own, or only the others")
+            raise StopValidation(
+                gettext(
+                    "%(name)s: select 'None of these' on its own, or only the others", name=name
+                )
+            )
         real = [code for code in chosen if code != NONE_OF_THESE]
         if len(real) < self.question.min_choices:
-            raise StopValidation(self.question.missing_message)
+            raise StopValidation(missing)
 
 
 class DateAnswer:
@@ -120,16 +145,19 @@ class DateAnswer:
         raw = field.data or ""
         if not raw:
             if question.required:
-                raise StopValidation(question.missing_message)
+                raise StopValidation(rule_text(question.missing_message))
             field.data = None
             raise StopValidation()
-        name = question.short_name or "The date"
+        name = rule_text(question.short_name) if question.short_name else gettext("The date")
         day = parse_patient_date(raw)
         if day is None:
-            raise StopValidation(f"{name} must be a real date, like 03/27/1990")
+            raise StopValidation(
+                gettext("%(name)s must be a real date, like 03/27/1990", name=name)
+            )
         for check in question.date_checks:
             message = check(day, form.visit)
             if message is not None:
+                message = rule_text(message)
                 raise StopValidation(f"{name}: {message[0].lower()}{message[1:]}")
         field.data = day.isoformat()
 
@@ -140,14 +168,14 @@ class AppointmentDate:
     def __call__(self, form: StepForm, field: Field) -> None:
         raw = field.data or ""
         if not raw:
-            raise StopValidation("Enter the date of your appointment")
+            raise StopValidation(gettext("Enter the date of your appointment"))
         day = parse_patient_date(raw)
         if day is None:
-            raise StopValidation("Appointment date must be a real date, like 12/10/2026")
+            raise StopValidation(gettext("Appointment date must be a real date, like 12/10/2026"))
         if day < form.visit.today:
-            raise StopValidation("Appointment date must be today or in the future")
+            raise StopValidation(gettext("Appointment date must be today or in the future"))
         if day > form.visit.today + timedelta(days=366):
-            raise StopValidation("Appointment date must be within the next year")
+            raise StopValidation(gettext("Appointment date must be within the next year"))
         field.data = day.isoformat()
 
 
@@ -164,7 +192,9 @@ class StepForm(FlaskForm):
     def validate_return_to(self, field: Field) -> None:
         if field.data not in (None, "", CHECK):
             field.data = ""
-            raise StopValidation("This page was changed before it was sent. Check it and continue")
+            raise StopValidation(
+                gettext("This page was changed before it was sent. Check it and continue")
+            )
 
     def answers_so_far(self) -> dict[str, Any]:
         """Answers from the other pages, overlaid with this page's, as the rules see them."""
@@ -210,19 +240,21 @@ class ConsentForm(FlaskForm):
     """Consent and the typed signature."""
 
     agree = BooleanField(
-        "I have read the information above and I agree to go ahead with the treatment",
+        _l("I have read the information above and I agree to go ahead with the treatment"),
         validators=[],
     )
     signature = StringField(
-        "Type your full name to sign",
+        _l("Type your full name to sign"),
         filters=[strip],
-        validators=[TextAnswer("Your signature", "Type your full name to sign", 200)],
+        validators=[TextAnswer(_l("Your signature"), _l("Type your full name to sign"), 200)],
         render_kw={"autocomplete": "name"},
     )
+    # The language of the consent text the patient read, so the text signed is the one shown.
+    language = HiddenField()
 
     def validate_agree(self, field: Field) -> None:
         if not field.data:
-            raise StopValidation("Confirm that you have read the information and agree")
+            raise StopValidation(gettext("Confirm that you have read the information and agree"))
 
     def error_list(self) -> list[tuple[str, str]]:
         """``(field id, message)`` for the error summary."""
@@ -232,43 +264,45 @@ class ConsentForm(FlaskForm):
 def _identity_fields() -> dict[str, Field]:
     return {
         "first_name": StringField(
-            "First name",
+            _l("First name"),
             filters=[strip],
-            validators=[TextAnswer("First name", "Enter your first name", 100)],
+            validators=[TextAnswer(_l("First name"), _l("Enter your first name"), 100)],
             render_kw={"autocomplete": "given-name"},
         ),
         "last_name": StringField(
-            "Last name",
+            _l("Last name"),
             filters=[strip],
-            validators=[TextAnswer("Last name", "Enter your last name", 100)],
+            validators=[TextAnswer(_l("Last name"), _l("Enter your last name"), 100)],
             render_kw={"autocomplete": "family-name"},
         ),
         "email": StringField(
-            "Email address",
+            _l("Email address"),
             filters=[strip],
-            description="We only use it to contact you about your appointment.",
+            description=_l("We only use it to contact you about your appointment."),
             validators=[
                 TextAnswer(
-                    "Email address",
-                    "Enter your email address",
+                    _l("Email address"),
+                    _l("Enter your email address"),
                     254,
                     pattern=_EMAIL.fullmatch,
-                    invalid="Enter an email address like name@example.com",
+                    invalid=_l("Enter an email address like name@example.com"),
                 )
             ],
             render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
         ),
         "phone": StringField(
-            "Phone number",
+            _l("Phone number"),
             filters=[strip],
-            description="A mobile number is best, in case we need to reach you before your visit.",
+            description=_l(
+                "A mobile number is best, in case we need to reach you before your visit."
+            ),
             validators=[
                 TextAnswer(
-                    "Phone number",
-                    "Enter your phone number",
+                    _l("Phone number"),
+                    _l("Enter your phone number"),
                     40,
                     pattern=_looks_like_phone,
-                    invalid="Enter a phone number like 909 218 3993",
+                    invalid=_l("Enter a phone number like 909 218 3993"),
                 )
             ],
             render_kw={"autocomplete": "tel", "type": "tel"},
@@ -280,19 +314,21 @@ def _visit_fields() -> dict[str, Field]:
     offered = treatments()
     return {
         "treatment": RadioField(
-            "Which treatment are you booked for?",
-            choices=[SelectChoice(treatment, title) for treatment, title in offered],
+            _l("Which treatment are you booked for?"),
+            choices=[
+                SelectChoice(treatment, lazy_rule_text(title)) for treatment, title in offered
+            ],
             validate_choice=False,
             validators=[
                 ChoiceAnswer(
-                    "Select the treatment you are booked for", frozenset(t for t, _ in offered)
+                    _l("Select the treatment you are booked for"), frozenset(t for t, _ in offered)
                 )
             ],
         ),
         "appointment_date": StringField(
-            "What is the date of your appointment?",
+            _l("What is the date of your appointment?"),
             filters=[strip],
-            description="The date you booked, as in your booking confirmation.",
+            description=_l("The date you booked, as in your booking confirmation."),
             validators=[AppointmentDate()],
             render_kw={"type": "date"},
         ),
@@ -300,25 +336,29 @@ def _visit_fields() -> dict[str, Field]:
 
 
 def question_field(question: Question) -> Field:
-    """The form field for one question of the rule set."""
+    """The form field for one question of the rule set, its words in the request's language."""
+    label = lazy_rule_text(question.label)
+    description = lazy_rule_text(question.help) if question.help else ""
     if question.kind is Kind.CHOICE:
         return RadioField(
-            question.label,
-            description=question.help,
-            choices=[SelectChoice(o.code, o.label) for o in question.options],
+            label,
+            description=description,
+            choices=[SelectChoice(o.code, lazy_rule_text(o.label)) for o in question.options],
             validate_choice=False,
-            validators=[ChoiceAnswer(question.missing_message, question.option_codes)],
+            validators=[
+                ChoiceAnswer(lazy_rule_text(question.missing_message), question.option_codes)
+            ],
         )
     if question.kind is Kind.MULTI:
         # With no minimum, an empty list is a real answer: ask for it explicitly, so a page
         # sent without looking is never read as "none".
         offers_none = question.min_choices == 0
-        choices = [SelectChoice(o.code, o.label) for o in question.options]
+        choices = [SelectChoice(o.code, lazy_rule_text(o.label)) for o in question.options]
         if offers_none:
-            choices.append(SelectChoice(NONE_OF_THESE, "None of these"))
+            choices.append(SelectChoice(NONE_OF_THESE, _l("None of these")))
         return SelectMultipleField(
-            question.label,
-            description=question.help,
+            label,
+            description=description,
             choices=choices,
             validate_choice=False,
             validators=[MultiAnswer(question, offers_none)],
@@ -327,14 +367,19 @@ def question_field(question: Question) -> Field:
     if question.autocomplete:
         render_kw["autocomplete"] = question.autocomplete
     # The hint says when to leave it empty; the label says up front that it may be.
-    label = question.label if question.required else f"{question.label} (optional)"
+    if not question.required:
+        label = LazyString(_optional, question.label)
     return StringField(
         label,
-        description=question.help,
+        description=description,
         filters=[strip],
         validators=[DateAnswer(question)],
         render_kw=render_kw,
     )
+
+
+def _optional(label: str) -> str:
+    return gettext("%(label)s (optional)", label=rule_text(label))
 
 
 @cache

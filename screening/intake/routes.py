@@ -16,22 +16,24 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 import rules
 from rules import AnswerError
-from rules.dates import format_date
+from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
 from .. import invitations, mailer, notes
 from ..access import PATIENT, PUBLIC, allow
 from ..clock import clinic_today
-from ..extensions import db
+from ..extensions import db, limiter
 from ..findings import RESOLVED, notes_needed, save_uploaded_note, state_of
+from ..i18n import current_language, patient_date, rule_text
 from ..invitations import INVITATION_KEY
-from ..models import Draft, Status
-from ..review.forms import NOTE_KIND_LABELS
+from ..models import Draft, Status, token_hash
 from . import bp, service
 from .consent import consent_for
 from .forms import (
@@ -55,6 +57,10 @@ from .steps import (
 )
 
 SESSION_KEY = "intake_token"
+NOTE_KIND_LABELS = {
+    "provider_note": _l("Signed note from the primary care provider"),
+    "prescriber_note": _l("Note from the prescriber"),
+}
 
 
 def _see_other(endpoint: str, **values: Any) -> Response:
@@ -132,11 +138,16 @@ def _step_form(draft: Draft, step_id: str) -> StepForm:
 def _booking(draft: Draft) -> str:
     """The invited appointment, in words, for the pages where it cannot be changed."""
     title = dict(rules.treatments()).get(draft.data["treatment"], draft.data["treatment"])
-    when = invitations.appointment_label(
-        date.fromisoformat(draft.data["appointment_date"]),
-        time.fromisoformat(draft.data["appointment_time"]),
+    day = patient_date(date.fromisoformat(draft.data["appointment_date"]))
+    at = draft.data.get("appointment_time")
+    if not at:
+        return gettext("%(treatment)s on %(date)s", treatment=rule_text(title), date=day)
+    return gettext(
+        "%(treatment)s on %(date)s at %(time)s",
+        treatment=rule_text(title),
+        date=day,
+        time=f"{time.fromisoformat(at):%H:%M}",
     )
-    return f"{title} on {when}"
 
 
 def _progress(draft: Draft, page_id: str) -> dict[str, int | None]:
@@ -208,15 +219,24 @@ def step(draft: Draft, step_id: str):
 def _display(field, value: Any, optional: bool = False) -> str:
     """An answer as the patient would read it back."""
     if value is None or value == "":
-        return "Not given" if optional else ""
-    choices = {choice.value: choice.label for choice in getattr(field, "choices", None) or ()}
+        return gettext("Not given") if optional else ""
+    choices = {choice.value: str(choice.label) for choice in getattr(field, "choices", None) or ()}
     if isinstance(value, list):
-        return ", ".join(choices.get(code, code) for code in value) if value else "None of these"
+        if not value:
+            return gettext("None of these")
+        return ", ".join(choices.get(code, code) for code in value)
     if value in choices:
         return choices[value]
     if field.render_kw and field.render_kw.get("type") == "date":
-        return format_date(date.fromisoformat(value))
+        return patient_date(date.fromisoformat(value))
     return str(value)
+
+
+def _message(text: str) -> str:
+    """A message from the rules' checks or from the service, in the patient's language."""
+    if text == service.NOT_ANSWERED:
+        return gettext("Not answered yet")
+    return rule_text(text)
 
 
 @bp.get("/check")
@@ -240,7 +260,9 @@ def check(draft: Draft):
             question = ruleset.questions_by_id.get(name)
             if question is not None and name not in applicable:
                 continue  # a question that does not apply
-            label = question.label if question is not None else form[name].label.text
+            label = (
+                rule_text(question.label) if question is not None else str(form[name].label.text)
+            )
             labels[name] = label
             rows.append(
                 {
@@ -251,17 +273,19 @@ def check(draft: Draft):
                         draft.data.get(name),
                         optional=question is not None and not question.required,
                     ),
-                    "error": (checked.errors.get(name) or [None])[0],
+                    "error": _message(checked.errors[name][0])
+                    if checked.errors.get(name)
+                    else None,
                     "change_url": None
                     if locked and name in VISIT_FIELDS
                     else url_for("intake.step", step_id=question_step.id, change="1") + f"#{name}",
                 }
             )
-        sections.append({"title": question_step.title, "rows": rows})
+        sections.append({"title": rule_text(question_step.title), "rows": rows})
     # Before a treatment is chosen, only its pages' problems are listed: the other questions
     # are asked once the treatment is known.
     errors = [
-        (f"row-{name}", f"{labels[name]}: {messages[0]}")
+        (f"row-{name}", f"{labels[name]}: {_message(messages[0])}")
         for name, messages in checked.errors.items()
         if name in labels
     ]
@@ -286,10 +310,13 @@ def consent(draft: Draft):
         return _see_other("intake.check")
     form = ConsentForm()
     if form.validate_on_submit():
+        # The text signed is the one the page showed, even if the language changed since.
+        shown = form.language.data if form.language.data in LANGUAGES else current_language()
         record = service.ConsentRecord(
             signature=form.signature.data,
             ip_address=request.remote_addr or "",
             user_agent=request.user_agent.string,
+            language=shown,
         )
         try:
             service.submit(draft, record)
@@ -305,7 +332,7 @@ def render_consent(draft: Draft, form: ConsentForm, extra_errors=(), status: int
         render_template(
             "intake/consent.html",
             form=form,
-            document=consent_for(service.ruleset_for(draft).treatment),
+            document=consent_for(service.ruleset_for(draft).treatment, current_language()),
             errors=[*extra_errors, *form.error_list()],
             **_progress(draft, CONSENT),
             resume_url=_resume_url(),
@@ -314,27 +341,44 @@ def render_consent(draft: Draft, form: ConsentForm, extra_errors=(), status: int
     )
 
 
+def _email_link_key() -> str:
+    # The token's hash, so the limiter's storage holds no link that opens the answers.
+    return f"email-link:{token_hash(session.get(SESSION_KEY) or '')}"
+
+
 @bp.post("/email-link")
 @allow(PUBLIC)
+# The clinic's mail server must not become anyone's mailer: a few emails per link, and per
+# address of the sender.
+@limiter.limit("3 per hour", key_func=_email_link_key)
+@limiter.limit("10 per hour")
 @with_draft
 def email_link(draft: Draft):
     """Email the patient their own resume link (names and the link only)."""
     if FlaskForm().validate_on_submit():
         address = draft.data.get("email")
         if not (mailer.mail_enabled() and address):
-            flash("We can't email the link: copy it from this page instead.")
+            flash(gettext("We can't email the link: copy it from this page instead."))
         else:
             try:
                 mailer.send_mail(
                     address,
-                    f"Your answers for {current_app.config['CLINIC_NAME']}",
-                    f"Hello {draft.data.get('first_name', '')},\n\nTo finish your answers, open "
-                    f"this link within 7 days:\n\n{_resume_url()}\n\nKeep it private: anyone "
-                    "with the link can see your answers.\n",
+                    gettext(
+                        "Your answers for %(clinic)s", clinic=current_app.config["CLINIC_NAME"]
+                    ),
+                    gettext(
+                        "Hello %(name)s,\n\nTo finish your answers, open this link within 7 days:"
+                        "\n\n%(link)s\n\nKeep it private: anyone with the link can see your "
+                        "answers.\n",
+                        name=draft.data.get("first_name", ""),
+                        link=invitations.public_url_for(
+                            "intake.resume", token=session[SESSION_KEY]
+                        ),
+                    ),
                 )
-                flash(f"We emailed the link to {address}.")
+                flash(gettext("We emailed the link to %(address)s.", address=address))
             except OSError:
-                flash("We couldn't send the email just now: copy the link from this page.")
+                flash(gettext("We couldn't send the email just now: copy the link from this page."))
     return redirect(
         request.referrer if _same_site(request.referrer) else url_for("intake.check"), code=303
     )
@@ -400,26 +444,29 @@ def render_result(token: str, screening, upload_error: str | None = None, status
     else:
         shown = "needs_clearance"
     states = screening.finding_states
+    # The stored findings are English (the contract); the patient reads them in their language.
+    texts = service.patient_texts(screening, current_language())
     return (
         render_template(
             "intake/result.html",
             screening=screening,
             shown=shown,
             token=token,
-            appointment=format_date(screening.appointment_date),
-            earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
+            appointment=patient_date(screening.appointment_date),
+            earliest=patient_date(screening.earliest_date) if screening.earliest_date else None,
             findings=[
-                f
+                texts.finding(f)
                 for f in screening.findings
                 if f["outcome"] != "advice" and state_of(states, f) != RESOLVED
             ],
-            advice=[f for f in screening.findings if f["outcome"] == "advice"],
-            instructions=screening.instructions,
+            advice=[texts.finding(f) for f in screening.findings if f["outcome"] == "advice"],
+            instructions=texts.instructions,
             notes_needed=needed,
             note_kind_labels=NOTE_KIND_LABELS,
             notes_received=[n for n in screening.notes if not n.on_paper],
             upload_error=upload_error,
             upload_form=FlaskForm(),
+            language_return=url_for("intake.result", token=token),
         ),
         status,
     )
@@ -439,18 +486,20 @@ def upload_note(token: str):
         kind = needed[0] if len(needed) == 1 else ""
     try:
         if not kind:
-            raise notes.NoteRejected("Choose which note you are sending")
+            raise notes.NoteRejected(gettext("Choose which note you are sending"))
         save_uploaded_note(screening, kind, request.files.get("file"), None)
     except notes.NoteRejected as rejected:
         return render_result(token, screening, upload_error=str(rejected), status=400)
-    flash("Thank you: we have your note. A nurse will check it before your appointment.")
+    flash(gettext("Thank you: we have your note. A nurse will check it before your appointment."))
     return _see_other("intake.result", token=token)
 
 
 _TIMED_OUT = (
     "main-submit",
-    "This page timed out before it was sent. Your answers are shown below: check them and "
-    "select the button again.",
+    _l(
+        "This page timed out before it was sent. Your answers are shown below: check them and "
+        "select the button again."
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 import rules
 from rules import AnswerError, Question, RuleSet
+from rules.i18n import DEFAULT_LANGUAGE
 
 from ..clock import clinic_today, utcnow
 from ..extensions import db
@@ -23,6 +25,8 @@ from ..findings import derive_status
 from ..models import Draft, Screening, new_token, token_hash
 from .consent import consent_for
 from .steps import IDENTITY_FIELDS, Step, steps_for
+
+NOT_ANSWERED = "Not answered yet"
 
 
 def start_draft(data: dict[str, Any] | None = None) -> tuple[Draft, str]:
@@ -121,7 +125,7 @@ def review(draft: Draft) -> Review:
     ruleset = ruleset_for(draft)
     answers = answers_for(ruleset, draft.data)
     errors: dict[str, list[str]] = {
-        name: ["Not answered yet"] for name in IDENTITY_FIELDS if not draft.data.get(name)
+        name: [NOT_ANSWERED] for name in IDENTITY_FIELDS if not draft.data.get(name)
     }
     result = None
     try:
@@ -134,18 +138,22 @@ def review(draft: Draft) -> Review:
         )
     except AnswerError as error:
         errors.update(error.errors)
+    # The visit's own fields, before the patient reaches them, are simply not answered yet.
     if "treatment" not in draft.data:
-        errors["treatment"] = ["Not answered yet"]
+        errors["treatment"] = [NOT_ANSWERED]
+    if not draft.data.get("appointment_date"):
+        errors["appointment_date"] = [NOT_ANSWERED]
     return Review(ruleset, answers, errors, None if errors else result)
 
 
 @dataclass(frozen=True)
 class ConsentRecord:
-    """Who signed, when, from where, and which text."""
+    """Who signed, when, from where, and which text (the treatment's, in ``language``)."""
 
     signature: str
     ip_address: str
     user_agent: str
+    language: str = DEFAULT_LANGUAGE
 
 
 def submit(draft: Draft, consent: ConsentRecord) -> Screening:
@@ -183,7 +191,8 @@ def submit(draft: Draft, consent: ConsentRecord) -> Screening:
         earliest_date=result.earliest_date,
         status=derive_status([finding.to_dict() for finding in result.findings], {}, []),
         consent_signature=consent.signature,
-        consent_text_hash=consent_for(checked.ruleset.treatment).digest(),
+        consent_text_hash=consent_for(checked.ruleset.treatment, consent.language).digest(),
+        consent_language=consent.language,
         consent_signed_at=now,
         consent_ip=consent.ip_address[:64],
         consent_user_agent=consent.user_agent[:1000],
@@ -224,3 +233,65 @@ def first_step_to_answer(
         if any(name in errors or name in never_asked for name in step.field_names(ruleset)):
             return step
     return None
+
+
+@dataclass(frozen=True)
+class PatientTexts:
+    """What the outcome page tells the patient, in their language: the stored (English) findings
+    and instructions with their patient texts translated where a translation is known."""
+
+    by_rule: dict[str, str]
+    instructions: list[dict[str, Any]]
+
+    def finding(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored finding with its patient text in the patient's language."""
+        text = self.by_rule.get(stored["rule_id"])
+        return {**stored, "patient_text": text} if text else stored
+
+
+def patient_texts(screening: Screening, language: str) -> PatientTexts:
+    """The patient texts of a stored screening in ``language``.
+
+    The stored findings stay as the rules gave them, in English (the contract). Their words in
+    another language come from evaluating the stored answers again, in English and in
+    ``language`` side by side: a text is replaced only where the English evaluation gives
+    exactly the stored text, so which findings are shown, and what they say, never changes.
+    Whatever cannot be matched (the answers no longer evaluate, the result was re-evaluated
+    on another day) stays in English.
+    """
+    stored_instructions = [dict(item) for item in screening.instructions]
+    if language == DEFAULT_LANGUAGE:
+        return PatientTexts({}, stored_instructions)
+    wanted = {finding["rule_id"]: finding["patient_text"] for finding in screening.findings}
+    by_rule: dict[str, str] = {}
+    by_instruction: dict[str, str] = {}
+    submitted = screening.submitted_at.astimezone(
+        ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    ).date()
+    for today in dict.fromkeys((submitted, min(clinic_today(), screening.appointment_date))):
+        visit = {
+            "treatment": screening.ruleset_id,
+            "appointment_date": screening.appointment_date,
+            "answers": screening.answers,
+            "today": today,
+            "version": screening.ruleset_version,
+            "not_asked": screening.questions_not_asked or (),
+        }
+        try:
+            english = rules.evaluate(**visit)
+            translated = rules.evaluate(**visit, language=language)
+        except AnswerError:
+            continue
+        for ours, theirs in zip(english.findings, translated.findings, strict=False):
+            if ours.rule_id == theirs.rule_id and wanted.get(ours.rule_id) == ours.patient_text:
+                by_rule.setdefault(ours.rule_id, theirs.patient_text)
+        if len(english.instructions) == len(translated.instructions):
+            for ours, theirs in zip(english.instructions, translated.instructions, strict=True):
+                by_instruction.setdefault(ours.text, theirs.text)
+        if len(by_rule) == len(wanted) and all(
+            item["text"] in by_instruction for item in stored_instructions
+        ):
+            break
+    for item in stored_instructions:
+        item["text"] = by_instruction.get(item["text"], item["text"])
+    return PatientTexts(by_rule, stored_instructions)

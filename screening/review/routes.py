@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,6 +16,7 @@ from werkzeug.wrappers import Response
 import rules
 from rules import TOPICS, AnswerError, Kind
 from rules.dates import format_date
+from rules.i18n import DEFAULT_LANGUAGE, translate
 from rules.questions import Visit
 
 from .. import audit, notes
@@ -40,6 +42,7 @@ from ..findings import (
     state_of,
     verify_note,
 )
+from ..i18n import preferred_language
 from ..intake.forms import StepForm, question_field
 from ..models import Note, Screening, Status
 from ..paging import current_page
@@ -183,32 +186,38 @@ def render_screening(screening: Screening, status: int = 200, error: str | None 
     for finding in screening.findings:
         for qid in finding["answers"]:
             triggered.setdefault(qid, []).append(finding["rule_id"])
+    # The page is English; the patient's answers are in the staff member's language.
+    language = preferred_language()
     sections = []
     for topic in TOPICS:
         rows = []
         for question in ruleset.questions_in_topic(topic.id):
             if question.id in screening.answers:
-                value = display_answer(question, screening.answers[question.id])
+                value = display_answer(question, screening.answers[question.id], language)
+                value_language = language
             elif question.id in screening.questions_not_asked:
                 value = "Not asked: added to the rules after the patient answered"
+                value_language = DEFAULT_LANGUAGE
             else:
                 continue
             rows.append(
                 {
                     "id": question.id,
-                    "label": question.label,
+                    "label": translate(question.label, language),
                     "value": value,
+                    "value_language": value_language,
                     "triggered": triggered.get(question.id, []),
                 }
             )
         if rows:
-            sections.append({"title": topic.title, "rows": rows})
+            sections.append({"title": translate(topic.title, language), "rows": rows})
     version = screening.row_version
     return (
         render_template(
             "review/screening.html",
             screening=screening,
             sections=sections,
+            answers_language=language,
             findings=screening.findings,
             state_of=state_of,
             is_open_blocker=is_open_blocker,
@@ -246,15 +255,19 @@ def _with_version(form, version: int):
     return form
 
 
-def display_answer(question, value: Any) -> str:
-    """An answer as staff read it: option labels, dates in words."""
+def display_answer(question, value: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """An answer as staff read it, in ``language``: option labels, dates in words."""
     if value is None:
         return ""
     if question.kind is Kind.DATE:
-        return format_date(date.fromisoformat(value))
+        return format_date(date.fromisoformat(value), language)
     if question.kind is Kind.MULTI:
-        return ", ".join(question.option_label(code) for code in value) or "None"
-    return question.option_label(value)
+        labels = [translate(question.option_label(code), language) for code in value]
+        if labels:
+            return ", ".join(labels)
+        with force_locale(language):  # the page is English; the answer is in ``language``
+            return gettext("None")
+    return translate(question.option_label(value), language)
 
 
 def _back(screening: Screening, message: str) -> Response:

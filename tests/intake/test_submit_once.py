@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from screening.extensions import db
 from screening.models import Draft, Screening
+from screening.security import SESSION_COOKIE_HOST_NAME as SESSION_COOKIE
 from tests.intake.patient import Patient, csrf_token
 
 RESULT_URL = re.compile(r"^/intake/result/[A-Za-z0-9_-]{40,}$")
@@ -82,7 +83,7 @@ def test_resubmitting_the_form_after_success_redirects_to_the_same_result(app):
 
 def test_concurrent_submits_store_one_screening(app):
     patient, form = ready_to_sign(app)
-    session_cookie = patient.client.get_cookie("session", domain="clinic.test")
+    session_cookie = patient.client.get_cookie(SESSION_COOKIE, domain="clinic.test")
     assert session_cookie is not None
 
     threads_count = 6
@@ -93,7 +94,7 @@ def test_concurrent_submits_store_one_screening(app):
 
     def submit() -> None:
         client = app.test_client()
-        client.set_cookie("session", session_cookie.value, domain="clinic.test")
+        client.set_cookie(SESSION_COOKIE, session_cookie.value, domain="clinic.test")
         try:
             barrier.wait(timeout=10)
             response = client.post("/intake/consent", data=form, headers=USER_AGENT)

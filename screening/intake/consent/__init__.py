@@ -1,16 +1,25 @@
-"""The consent text each treatment's patients sign.
+"""The consent text each treatment's patients sign, in each language the clinic offers.
 
 The exact text shown is hashed and the hash stored with the signature, so the clinic can prove
-which wording a patient agreed to.
+which wording a patient agreed to. A translation is a document of its own, with its own hash.
 """
 
 from __future__ import annotations
 
+from rules.i18n import DEFAULT_LANGUAGE
+
+from . import spanish
 from .catalog import DERMAL_FILLER, MICRONEEDLING, NEUROTOXIN, PDO_BARBED_THREADS, SCULPTRA
 from .document import ConsentDocument, ConsentSection
 from .seed import PDO_SMOOTH_THREADS
 
-__all__ = ["CONSENT_DOCUMENTS", "ConsentDocument", "ConsentSection", "consent_for"]
+__all__ = [
+    "CONSENT_DOCUMENTS",
+    "TRANSLATED_DOCUMENTS",
+    "ConsentDocument",
+    "ConsentSection",
+    "consent_for",
+]
 
 CONSENT_DOCUMENTS: dict[str, ConsentDocument] = {
     "pdo_smooth_threads": PDO_SMOOTH_THREADS,
@@ -20,8 +29,10 @@ CONSENT_DOCUMENTS: dict[str, ConsentDocument] = {
     "sculptra": SCULPTRA,
     "microneedling": MICRONEEDLING,
 }
+# language -> treatment -> the document in that language
+TRANSLATED_DOCUMENTS: dict[str, dict[str, ConsentDocument]] = {"es": spanish.DOCUMENTS}
 
 
-def consent_for(treatment: str) -> ConsentDocument:
-    """The consent document of a treatment."""
-    return CONSENT_DOCUMENTS[treatment]
+def consent_for(treatment: str, language: str = DEFAULT_LANGUAGE) -> ConsentDocument:
+    """The consent document of a treatment, in ``language`` when there is one, else English."""
+    return TRANSLATED_DOCUMENTS.get(language, {}).get(treatment) or CONSENT_DOCUMENTS[treatment]

@@ -1,0 +1,136 @@
+"""The languages patients read the app in: which one a request gets, and the words from the rules.
+
+The app's own words are translated with Flask-Babel (``screening/translations``); the rule data's
+words (questions, options, topic titles, the rules' patient texts, instructions, dates) come
+from ``rules.i18n`` and ``rules.dates``, which stay free of Flask.
+
+Staff pages are written in English, so their locale is always English; only the patients'
+answers on them follow the staff member's preferred language (``preferred_language``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import LazyString, get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from rules.dates import format_date
+from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+
+LANGUAGE_KEY = "language"  # in the session: the language the person chose with the switch
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+STAFF_BLUEPRINTS = frozenset({"auth", "review", "records"})  # pages written in English
+# The switch's button says what it does, in the language it leads to (for screen readers).
+SWITCH_PROMPTS = {"en": "View this page in", "es": "Ver esta página en"}
+STAFF_SWITCH_PROMPTS = {"en": "Show patients' answers in", "es": "Ver las respuestas en"}
+
+
+def best_language(header: str | None) -> str:
+    """The offered language the ``Accept-Language`` header prefers, or English.
+
+    Each entry is judged by its primary tag ("es-MX" is Spanish), in the header's order of
+    preference; Werkzeug's own matcher would let an exact "es;q=0.5" beat "en-US".
+    """
+    for value, _quality in parse_accept_header(header or "", LanguageAccept):
+        primary = value.split("-", 1)[0].split("_", 1)[0].lower()
+        if primary in LANGUAGES:
+            return primary
+        if primary == "*":
+            return DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def preferred_language() -> str:
+    """The person's language: the choice made with the switch, else the browser's ("en"
+    outside a request)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    chosen = session.get(LANGUAGE_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return best_language(request.headers.get("Accept-Language"))
+
+
+def select_language() -> str:
+    """Flask-Babel's locale selector: the preferred language, except on staff pages and in
+    the JSON API (for machines: the contract's English)."""
+    if request.blueprint in STAFF_BLUEPRINTS or request.path.startswith("/api/"):
+        return DEFAULT_LANGUAGE
+    return preferred_language()
+
+
+def current_language() -> str:
+    """The language this request's page is written in ("en" outside a request)."""
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale is not None and locale.language in LANGUAGES else "en"
+
+
+def rule_text(text: str) -> str:
+    """Words from the rule data in this request's language."""
+    return translate(str(text), current_language())
+
+
+def lazy_rule_text(text: str) -> LazyString:
+    """Words from the rule data, translated each time they are shown: for form classes that
+    are built once and used in every language."""
+    return LazyString(rule_text, text)
+
+
+def patient_date(day: date) -> str:
+    """A date in words, in this request's language ("jueves 10 de diciembre de 2026")."""
+    return format_date(day, current_language())
+
+
+def safe_return_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (never another host), else ``None``."""
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
+
+def _language_context() -> dict:
+    return {
+        "html_lang": current_language(),
+        "chosen_language": preferred_language(),  # the switch offers the others
+        "languages": LANGUAGES,
+        "switch_prompts": STAFF_SWITCH_PROMPTS
+        if request.blueprint in STAFF_BLUEPRINTS
+        else SWITCH_PROMPTS,
+        # Where the switch brings the person back: this page, as long as a GET can show it.
+        "language_return": request.full_path.rstrip("?")
+        if request.method == "GET"
+        else request.path,
+    }
+
+
+def register_i18n(app: Flask) -> None:
+    """Bind Flask-Babel and the template helpers; refuse to start without compiled catalogs."""
+    from .extensions import babel
+
+    missing = [
+        language
+        for language in LANGUAGES
+        if language != DEFAULT_LANGUAGE
+        and not (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").is_file()
+    ]
+    if missing:
+        # Without them every page would silently be English.
+        raise RuntimeError(
+            f"Compiled translations missing for {', '.join(missing)}: run `make` (or "
+            "`pybabel compile -d screening/translations`)"
+        )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_language)
+    # {% trans %} blocks are written across lines; the catalog holds them on one line.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.filters["rule_text"] = rule_text
+    app.jinja_env.filters["patient_date"] = patient_date
+    app.context_processor(_language_context)
