@@ -1,7 +1,8 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  // Put the keyboard focus on the error summary so screen readers announce it.
+  // Put the keyboard focus on the error summary so screen readers announce it (its autofocus
+  // attribute does this without JavaScript; this is for browsers that ignore it on a div).
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
 

@@ -1,0 +1,153 @@
+"""A patient in the browser: the answers of ``tests.intake.patient`` given on the real pages,
+either by pointer (taps, typing) or with the keyboard alone.
+
+The keyboard patient moves only with Tab, the arrow keys, Space and Enter, and types
+text once a field has the focus; every element the focus lands on must show it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+from tests.browser.checks import focused
+from tests.intake.patient import PAGES
+
+SIGNATURE = "Ana Lopez"
+
+
+def step_of(page: Page) -> str:
+    """The questionnaire page shown: a step id, ``check``, ``consent``, ``result`` ..."""
+    parts = urlsplit(page.url).path.strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[1] else "start"
+
+
+def pages_with(overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The all-"no" answers of each page, with ``overrides`` by page."""
+    return {step: {**answers, **overrides.get(step, {})} for step, answers in PAGES.items()}
+
+
+def _in_page_order(page: Page, answers: dict[str, Any]) -> list[tuple[str, Any]]:
+    names = page.eval_on_selector_all(
+        "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
+    )
+    return [(name, answers[name]) for name in names if name in answers]
+
+
+def _kind(page: Page, name: str) -> str:
+    return page.get_attribute(f'[name="{name}"]', "type") or "text"
+
+
+# Pointer -----------------------------------------------------------------------------------
+
+
+def answer(page: Page, answers: dict[str, Any]) -> None:
+    """Tap and type the page's ``answers``, then Continue."""
+    for name, value in answers.items():
+        kind = _kind(page, name)
+        if kind == "radio":
+            page.check(f'input[name="{name}"][value="{value}"]')
+        elif kind == "checkbox":
+            for box in page.locator(f'input[name="{name}"]').all():
+                box.set_checked(box.get_attribute("value") in value)
+        else:
+            page.fill(f'[name="{name}"]', value)
+    submit(page)
+
+
+def submit(page: Page, selector: str = "#main-submit") -> None:
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def sign(page: Page, signature: str = SIGNATURE) -> None:
+    page.check("#agree")
+    page.fill("#signature", signature)
+    submit(page)
+
+
+# Keyboard ----------------------------------------------------------------------------------
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> dict:
+    """Press Tab until the element matching ``selector`` has the focus (unless it has it
+    already); every stop on the way must show its focus. Returns the focused element."""
+    now = focused(page, selector)
+    stops = []
+    for _ in range(limit):
+        if now["matches"]:
+            return now
+        page.keyboard.press("Tab")
+        now = focused(page, selector)
+        stops.append(now["id"] or now["name"] or now["text"] or now["tag"])
+        assert now["visible"], f"{step_of(page)}: the focus does not show on {now}"
+    raise AssertionError(f"{step_of(page)}: Tab never reached {selector}; stops: {stops}")
+
+
+def press(page: Page, key: str) -> None:
+    """Press ``key`` on the focused element and wait for the page it loads."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def _choose(page: Page, name: str, value: str) -> None:
+    tab_to(page, f'input[name="{name}"]')
+    values = page.eval_on_selector_all(f'input[name="{name}"]', "els => els.map(el => el.value)")
+    moves = values.index(value) - values.index(focused(page)["value"])
+    for _ in range(abs(moves)):
+        page.keyboard.press("ArrowDown" if moves > 0 else "ArrowUp")
+    if not focused(page)["checked"]:
+        page.keyboard.press("Space")
+    now = focused(page)
+    assert (now["value"], now["checked"]) == (value, True), (name, value, now)
+
+
+def _tick(page: Page, name: str, wanted: list[str]) -> None:
+    boxes = f'input[name="{name}"]'
+    for value in page.eval_on_selector_all(boxes, "els => els.map(el => el.value)"):
+        box = f'{boxes}[value="{value}"]'
+        if page.is_checked(box) != (value in wanted):
+            tab_to(page, box)
+            page.keyboard.press("Space")
+    ticked = page.eval_on_selector_all(boxes, "els => els.filter(e => e.checked).map(e => e.value)")
+    assert set(ticked) == set(wanted), (name, wanted, ticked)
+
+
+def _type(page: Page, name: str, value: str, kind: str) -> None:
+    tab_to(page, f'[name="{name}"]')
+    if kind == "date":
+        if value:  # the date field's segments, month first in Chromium, then day and year
+            year, month, day = value.split("-")
+            page.keyboard.type(month + day + year)
+    else:
+        page.keyboard.press("Control+a")
+        page.keyboard.type(value)
+    assert page.input_value(f'[name="{name}"]') == value, (name, value)
+
+
+def answer_by_keyboard(page: Page, answers: dict[str, Any]) -> None:
+    """Give the page's ``answers`` with the keyboard, in the order the fields come, then
+    Continue."""
+    for name, value in _in_page_order(page, answers):
+        if not page.is_visible(f'[name="{name}"]'):
+            continue  # a follow-up question the answers so far do not need
+        kind = _kind(page, name)
+        if kind == "radio":
+            _choose(page, name, value)
+        elif kind == "checkbox":
+            _tick(page, name, value)
+        else:
+            _type(page, name, value, kind)
+    tab_to(page, "#main-submit")
+    press(page, "Enter")
+
+
+def sign_by_keyboard(page: Page, signature: str = SIGNATURE) -> None:
+    tab_to(page, "#agree")
+    page.keyboard.press("Space")
+    assert page.is_checked("#agree")
+    _type(page, "signature", signature, "text")
+    tab_to(page, "#main-submit")
+    press(page, "Enter")

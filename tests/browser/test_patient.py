@@ -1,0 +1,156 @@
+"""A patient on a phone (390 x 844) completes the questionnaire to each outcome, leaving halfway
+and resuming from the "Finish later" link on another device; every page passes the checks of
+``check_page``, error pages included."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.browser.checks import (
+    NetworkGuard,
+    check_page,
+    focus_lands_on,
+    focused,
+    take_screenshot,
+)
+from tests.browser.patient import answer, pages_with, sign, step_of, submit
+
+pytestmark = pytest.mark.browser
+
+OUTCOMES = [
+    pytest.param({}, "You're ready for your appointment on Thursday 10 December 2026", id="clear"),
+    pytest.param(
+        {"pregnancy": {"pregnant": "yes"}},
+        "Your appointment on Thursday 10 December 2026 can't go ahead",
+        id="reschedule",
+    ),
+    pytest.param(
+        {"health": {"neuromuscular_disorder": "yes"}},
+        "We need to check something before your appointment on Thursday 10 December 2026",
+        id="needs-clearance",
+    ),
+]
+
+
+def _png() -> bytes:
+    output = io.BytesIO()
+    Image.new("RGB", (24, 16), (0, 90, 200)).save(output, format="PNG")
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(("overrides", "heading"), OUTCOMES)
+def test_patient_reaches_the_outcome_resuming_on_another_phone(
+    new_page, request, overrides, heading
+):
+    outcome = request.node.callspec.id
+    shots = outcome == "clear"  # one journey's pages are enough for the screenshots
+    pages = pages_with(overrides)
+    page = new_page()
+    page.goto("/intake/")
+    check_page(page, "start" if shots else None)
+    submit(page)
+    for step in ("about_you", "visit"):
+        assert step_of(page) == step
+        check_page(page, f"question-{step}" if shots else None)
+        answer(page, pages[step])
+
+    # Halfway: the patient keeps the link, closes the browser and opens the link on another phone.
+    assert step_of(page) == "pregnancy"
+    page.click("summary:has-text('Finish later')")
+    check_page(page, "finish-later" if shots else None)
+    link = page.get_attribute(".resume__link a", "href")
+    page.context.close()
+    page = new_page()
+    page.goto(link)
+    assert step_of(page) == "pregnancy", page.url
+
+    while step_of(page) in pages:
+        step = step_of(page)
+        check_page(page, f"question-{step}" if shots else None)
+        answer(page, pages[step])
+    assert step_of(page) == "check"
+    check_page(page, "check-answers" if shots else None)
+    submit(page)
+    assert step_of(page) == "consent"
+    check_page(page, "consent" if shots else None)
+    sign(page)
+
+    assert step_of(page) == "result"
+    assert page.inner_text("h1") == heading
+    check_page(page, f"outcome-{outcome}")
+    # The same link shows the outcome again once sent.
+    again = new_page()
+    again.goto(link)
+    assert step_of(again) == "result"
+    assert again.inner_text("h1") == heading
+
+
+def test_errors_are_announced_and_lead_to_each_field(new_page):
+    page = new_page()
+    page.goto("/intake/")
+    submit(page)
+    submit(page)  # about you, nothing answered
+
+    assert page.title().startswith("Error: ")
+    summary = focus_lands_on(page, "[data-error-summary]")
+    assert summary["text"].startswith("There is a problem"), summary
+    check_page(page, "error-summary")
+    links = page.locator(".error-summary__list a")
+    assert links.count() == 5
+    for index in range(links.count()):
+        target = links.nth(index).get_attribute("href").removeprefix("#")
+        links.nth(index).click()
+        assert focused(page)["id"] == target
+        assert page.get_attribute(f"#{target}", "aria-invalid") == "true"
+        described = page.get_attribute(f"#{target}", "aria-describedby").split()
+        assert f"{target}-error" in described
+
+    # Consent without agreeing or signing: the same kind of summary.
+    pages = pages_with({})
+    while step_of(page) in pages:
+        answer(page, pages[step_of(page)])
+    submit(page)
+    assert step_of(page) == "consent"
+    submit(page)
+    assert focus_lands_on(page, "[data-error-summary]")["text"].startswith("There is a problem")
+    check_page(page, "error-consent")
+
+
+def test_a_note_sent_from_the_outcome_page_and_its_errors(new_page, tmp_path):
+    pages = pages_with({"health": {"neuromuscular_disorder": "yes"}})
+    page = new_page()
+    page.goto("/intake/")
+    submit(page)
+    while step_of(page) in pages:
+        answer(page, pages[step_of(page)])
+    submit(page)
+    sign(page)
+    assert step_of(page) == "result"
+
+    submit(page)  # no file chosen
+    assert focus_lands_on(page, "[data-error-summary]")["text"].startswith("There is a problem")
+    check_page(page, "error-note-upload")
+    page.click(".error-summary__list a")
+    assert focused(page)["id"] == "note-file"
+
+    note = tmp_path / "note.png"
+    note.write_bytes(_png())
+    page.set_input_files("#note-file", note)
+    submit(page)
+    assert "we have your note" in page.inner_text(".notice")
+    assert "We have received 1 note from you" in page.inner_text("main")
+    check_page(page)
+    take_screenshot(page, "outcome-note-received")
+
+
+def test_the_network_guard_sees_requests_for_other_hosts(new_page):
+    page = new_page()
+    page.goto("/intake/")
+    guard = NetworkGuard.of(page)
+    with page.expect_request("http://cdn.example.com/x.png"):
+        page.evaluate("() => { new Image().src = 'http://cdn.example.com/x.png'; }")
+    assert guard.foreign == ["http://cdn.example.com/x.png"]
+    guard.foreign.clear()  # seen: the fixture would fail this test for it
