@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .clock import system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
 from .database import sqlite_uri
 from .logs import install_redaction
+from .security import register_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,11 +38,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is None:
         write_instance_config(Path(app.instance_path))
         app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("PRECLEAR")  # e.g. PRECLEAR_SECURE_COOKIES=false
     else:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config.from_mapping(test_config)
     _refuse_placeholder_secret(app)
     _choose_database(app)
+    register_security(app)
+    _trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -54,6 +59,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _clinic_context() -> dict[str, str]:
     phone = current_app.config["CLINIC_PHONE"]
     return {"clinic_tel": "tel:" + re.sub(r"[^\d+]", "", phone)}
+
+
+def _trust_proxies(app: Flask) -> None:
+    # The client's address (audit, consent record, rate limits) and https come from the
+    # proxy's headers only when the clinic says how many proxies stand in front.
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _refuse_placeholder_secret(app: Flask) -> None:
@@ -78,12 +91,14 @@ def register_extensions(app: Flask) -> None:
     from . import database, models  # noqa: F401  (SQLite settings; tables for migrations)
     from .access import enforce_access
     from .extensions import csrf, db, limiter, login_manager, migrate
+    from .i18n import register_i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    register_i18n(app)
     app.before_request(enforce_access)
 
 

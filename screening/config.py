@@ -24,8 +24,20 @@ class Defaults:
 
     # A patient may take longer than an hour over a page; the token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
+    # Every page says Referrer-Policy: no-referrer (a link token must never travel in a
+    # Referer), so browsers send no Referer for Flask-WTF's HTTPS referrer check to compare:
+    # the session-bound CSRF token and SameSite=Lax cookies do that job.
+    WTF_CSRF_SSL_STRICT = False
+    # Our validators write their own messages (translated by Flask-Babel); loading WTForms'
+    # message catalogue on every form would cost about half a millisecond a request.
+    WTF_I18N_ENABLED = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure, __Host- cookies (screening/security.py). Off only to serve plain http on this
+    # machine: `make run` sets PRECLEAR_SECURE_COOKIES=false.
+    SECURE_COOKIES = True
+    # Behind a reverse proxy that sets X-Forwarded-For/-Proto: how many proxies to trust.
+    TRUSTED_PROXIES = 0
     # hide_parameters: a database error must never write patient answers into the logs.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # Room for a 10 MB clearance note, so an 11 MB one gets a plain message, not a bare 413.

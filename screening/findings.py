@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 
 import rules
 
@@ -29,6 +30,7 @@ RESOLVED = "resolved"
 ACKNOWLEDGED = "acknowledged"
 BLOCKING = ("reschedule", "needs_clearance")
 NOTE_KINDS = ("provider_note", "prescriber_note")
+MAX_PATIENT_UPLOADS = 10  # files a patient may upload for one screening
 # The questions a nurse asks again on the day of the appointment.
 CHECK_IN_QUESTIONS = (
     "feeling_unwell",
@@ -484,9 +486,17 @@ def save_uploaded_note(screening: Screening, kind: str, upload, staff) -> Note:
     Raises ``notes.NoteRejected`` with a plain message; nothing is stored then.
     """
     if kind not in NOTE_KINDS:
-        raise notes.NoteRejected("Choose the kind of note")
+        raise notes.NoteRejected(gettext("Choose the kind of note"))
     if upload is None or not upload.filename:
-        raise notes.NoteRejected("Choose a file to upload")
+        raise notes.NoteRejected(gettext("Choose a file to upload"))
+    if staff is None and sum(not n.on_paper for n in screening.notes) >= MAX_PATIENT_UPLOADS:
+        # A patient's link must not be a way to fill the clinic's disk.
+        raise notes.NoteRejected(
+            gettext(
+                "We already have %(count)d files from you. Please call the clinic to send more.",
+                count=MAX_PATIENT_UPLOADS,
+            )
+        )
     checked = notes.check_upload(upload.filename, upload.stream)
     upload_dir = notes_dir()
     stored_name, digest = notes.store_note(upload_dir, checked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import abort, current_app, jsonify, request
 
 from rules import AnswerError, evaluate_document
 
@@ -24,6 +24,8 @@ def _json_body() -> Any:
 
     Nesting too deep for the parser is refused like any other bad body, never a 500.
     """
+    if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
+        abort(413)
     try:
         return request.get_json(silent=True)
     except RecursionError:

@@ -27,6 +27,7 @@ STAFF = {NURSE, MANAGER, ADMIN}
 # endpoint -> who may open it. PUBLIC: anyone; PATIENT: anyone holding the patient's own link.
 ACCESS = {
     "public.index": {PUBLIC},
+    "public.set_language": {PUBLIC},
     "intake.start": {PUBLIC},
     "intake.step": {PUBLIC},
     "intake.check": {PUBLIC},

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from screening.access import ADMIN, MANAGER, NURSE
 from screening.extensions import db
 from screening.models import AuditEvent, StaffSession, StaffUser
+from screening.security import SESSION_COOKIE_HOST_NAME as SESSION_COOKIE
 from tests.intake.patient import csrf_token
 from tests.staff.helpers import PASSWORD, make_staff, sign_in
 
@@ -47,7 +48,7 @@ def sign_out(client: FlaskClient):
 
 
 def session_cookie(client: FlaskClient) -> str:
-    return client.get_cookie("session", domain="clinic.test").value
+    return client.get_cookie(SESSION_COOKIE, domain="clinic.test").value
 
 
 def login_id(app: Flask, client: FlaskClient) -> str | None:
@@ -314,11 +315,11 @@ def test_a_cookie_saved_before_sign_out_is_refused_afterwards(app):
     saved = session_cookie(client)
     assert client.get("/staff/").status_code == 200
     assert sign_out(client).status_code == 303
-    client.set_cookie("session", saved, domain="clinic.test")
+    client.set_cookie(SESSION_COOKIE, saved, domain="clinic.test")
     assert redirects_to_login(client.get("/staff/"))
     # A fresh client holding only the stolen cookie is refused too.
     thief = app.test_client()
-    thief.set_cookie("session", saved, domain="clinic.test")
+    thief.set_cookie(SESSION_COOKIE, saved, domain="clinic.test")
     assert redirects_to_login(thief.get("/staff/"))
 
 

@@ -1,0 +1,1 @@
+"""The attack battery: one module per area of attack (see each module's docstring)."""
