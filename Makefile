@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+TRANSLATIONS := screening/translations
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean translations loadtest
 
 # Reinstall whenever pyproject.toml changes; create the virtualenv when missing.
 $(INSTALLED): pyproject.toml
@@ -13,16 +15,35 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(INSTALLED)
+# The compiled message catalogs are built here, not committed: rebuilt whenever a .po changes.
+%.mo: %.po $(INSTALLED)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+run: $(INSTALLED) $(CATALOGS)
 	$(BIN)/flask --app screening init-db
-	$(BIN)/flask --app screening run --host 127.0.0.1 --port 5000
+	PRECLEAR_SECURE_COOKIES=false $(BIN)/flask --app screening run --host 127.0.0.1 --port 5000
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium screening rules scripts
 
-test: lint
+test: lint $(CATALOGS)
 	$(BIN)/python -m pytest
+
+# gunicorn -w 2 on a throwaway instance under concurrent patients, then kill -9 mid-load
+# (scripts/loadtest.py; loopback only; not part of `make test`).
+LOADTEST_SECONDS ?= 30
+LOADTEST_PATIENTS ?= 16
+loadtest: $(INSTALLED) $(CATALOGS)
+	$(BIN)/python scripts/loadtest.py --seconds $(LOADTEST_SECONDS) --patients $(LOADTEST_PATIENTS)
+
+# After changing the app's words: collect them, then merge them into each language's .po.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-by-file --project Preclear \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
+		--ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
