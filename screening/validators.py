@@ -32,3 +32,9 @@ def real_date(form: Form, field: Field) -> None:
     """Validator: an optional date field, when filled in, holds a real date."""
     if field.data and parse_patient_date(field.data) is None:
         raise ValidationError(f"{field.label.text} must be a real date, like 12/10/2026")
+
+
+def storable_text(form: Form, field: Field) -> None:
+    """Validator: free text holds no NUL character, which no one types and PostgreSQL refuses."""
+    if field.data and "\x00" in field.data:
+        raise ValidationError(f"{field.label.text} contains a character that cannot be stored")

@@ -29,9 +29,10 @@ class AccountError(ValueError):
 
 def find_staff(email: str) -> StaffUser | None:
     """The account with this email address (case-insensitive)."""
-    return db.session.scalar(
-        select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
-    )
+    address = email.strip().lower()
+    if "\x00" in address:
+        return None  # no account has one, and PostgreSQL refuses NUL in text: never a query
+    return db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == address))
 
 
 def create_staff(email: str, name: str, roles: list[str], password: str) -> StaffUser:

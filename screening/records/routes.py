@@ -13,7 +13,7 @@ from ..access import MANAGER, allow
 from ..extensions import db
 from ..models import AuditEvent, StaffUser
 from ..paging import current_page
-from ..validators import parse_patient_date, real_date
+from ..validators import parse_patient_date, real_date, storable_text
 from . import bp
 
 PAGE_SIZE = 50
@@ -43,7 +43,7 @@ class AuditFilterForm(Form):
         ],
         default="",
     )
-    staff = StringField("Staff email")
+    staff = StringField("Staff email", validators=[storable_text])
 
 
 @bp.get("/audit")

@@ -18,7 +18,7 @@ from rules import treatments
 
 from ..findings import NOTE_KINDS
 from ..models import Status
-from ..validators import real_date
+from ..validators import real_date, storable_text
 
 NOTE_KIND_LABELS = {
     "provider_note": "Signed note from the primary care provider",
@@ -87,6 +87,7 @@ class ResolveForm(VersionedForm):
         "Reason",
         validators=[
             DataRequired("Give the reason for your decision"),
+            storable_text,
             Length(max=2000, message="Reason must be 2,000 characters or fewer"),
         ],
     )
@@ -100,6 +101,7 @@ class AcceptRulesForm(VersionedForm):
         description="For example: the medical director asked for screenings to be re-checked.",
         validators=[
             DataRequired("Give the reason for accepting the current rules"),
+            storable_text,
             Length(max=2000, message="Reason must be 2,000 characters or fewer"),
         ],
     )
@@ -115,7 +117,11 @@ class AcknowledgeForm(VersionedForm):
         render_kw={"type": "date"},
     )
     reason = TextAreaField(
-        "Note", validators=[Length(max=2000, message="Note must be 2,000 characters or fewer")]
+        "Note",
+        validators=[
+            Length(max=2000, message="Note must be 2,000 characters or fewer"),
+            storable_text,
+        ],
     )
 
 
