@@ -11,7 +11,7 @@ from typing import Any
 from .dates import format_date, parse_iso_date
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
 from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result, new_finding
-from .questions import Kind, Question, Visit
+from .questions import Condition, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .rulesets import RULESETS, get_ruleset
 from .triggers import Match
@@ -136,47 +136,56 @@ def _validate_answers(
 
     values: dict[str, Any] = {}
     json_values: dict[str, Any] = {}
-    for question, parse, as_json in _validation_plan(ruleset):
-        raw = answers.get(question.id)
-        condition = question.applies_when
+    for question, qid, condition, choice_codes, parse, as_json in _validation_plan(ruleset):
+        raw = answers.get(qid)
         if condition is not None:
             if condition.question in errors:
                 continue  # whether it applies is unknown until its controlling answer is fixed
             if not condition.holds(values):
                 if raw is not None:
-                    errors[question.id] = [
+                    errors[qid] = [
                         "Leave this out: it applies only when "
                         f"{_applies_when_text(ruleset, question)}"
                     ]
                 continue
         if raw is None:
-            if question.required and question.id not in not_asked:
-                errors[question.id] = [question.missing_message]
+            if question.required and qid not in not_asked:
+                errors[qid] = [question.missing_message]
             continue
-        if parse is _parse_choice and type(raw) is str and raw in question.option_codes:
-            values[question.id] = json_values[question.id] = raw  # the common case, inline
+        if type(raw) is str and raw in choice_codes:
+            values[qid] = json_values[qid] = raw  # a valid choice, the most common answer
             continue
         value, message = parse(question, raw, visit)
         if message is not None:
-            errors[question.id] = [message]
+            errors[qid] = [message]
             continue
-        values[question.id] = value
-        json_values[question.id] = as_json(value)
+        values[qid] = value
+        json_values[qid] = as_json(value)
     return values, json_values
 
 
 # How each kind of answer is parsed and written back as JSON; see ``_validation_plan``.
 AnswerParser = Callable[[Question, Any, Visit], tuple[Any, "str | None"]]
+ValidationStep = tuple[
+    Question, str, "Condition | None", frozenset[str], AnswerParser, Callable[[Any], Any]
+]
 
 
 @cache
-def _validation_plan(
-    ruleset: RuleSet,
-) -> tuple[tuple[Question, AnswerParser, Callable[[Any], Any]], ...]:
-    """Each question of ``ruleset`` in order, with the parser and the JSON form of its kind,
-    looked up once per rule set rather than once per answer (rule sets are immutable)."""
+def _validation_plan(ruleset: RuleSet) -> tuple[ValidationStep, ...]:
+    """Each question of ``ruleset`` in order, with what validating its answer needs, looked up
+    once per rule set rather than once per answer (rule sets are immutable): its id, its
+    condition, the codes a choice may be (none for other kinds), and the parser and JSON form of
+    its kind."""
     return tuple(
-        (question, _PARSERS[question.kind], _AS_JSON[question.kind])
+        (
+            question,
+            question.id,
+            question.applies_when,
+            question.option_codes if question.kind is Kind.CHOICE else frozenset(),
+            _PARSERS[question.kind],
+            _AS_JSON[question.kind],
+        )
         for question in ruleset.questions
     )
 
@@ -284,13 +293,12 @@ def apply_rules(
             match = match_answers(values, visit, questions)
             if match is None:
                 continue
+            answered = {}  # the answers the rule read, as JSON values
+            for qid in reads:
+                if qid in json_values:
+                    answered[qid] = json_values[qid]
             finding = _finding(
-                rule,
-                if_unsure if match.unsure else if_fired,
-                match,
-                visit,
-                {qid: json_values[qid] for qid in reads if qid in json_values},
-                language,
+                rule, if_unsure if match.unsure else if_fired, match, visit, answered, language
             )
         findings.append((-_SEVERITY[finding.outcome], finding.overridable, order, finding))
     findings.sort(key=_ORDER_KEY)
@@ -366,7 +374,10 @@ def _finding(
 ) -> Finding:
     outcome, overridable, clearance, patient_template, staff_template = kind
     # The patient text in ``language``, or wholly in English (English values) when untranslated.
-    patient_template, patient_language = localized(patient_template, language)
+    if language == DEFAULT_LANGUAGE:
+        patient_language = DEFAULT_LANGUAGE
+    else:
+        patient_template, patient_language = localized(patient_template, language)
     patient_text, staff_text = _filled_texts(
         patient_template,
         patient_language,
