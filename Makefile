@@ -40,7 +40,7 @@ loadtest: $(INSTALLED) $(CATALOGS)
 
 # Performance against the goals (bench/run.py): rules, submit under gunicorn -w 2, the heaviest
 # questionnaire page, the nurse queue at 10k and 100k screenings, the CSV export; each against a
-# baseline. Loopback only, bounded (about 5 minutes on 2 cores); writes bench/results.json.
+# baseline. Loopback only, bounded (about 2 minutes on 2 cores); writes bench/results.json.
 bench: $(INSTALLED) $(CATALOGS)
 	$(BIN)/python -m bench
 
