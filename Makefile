@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 TRANSLATIONS := screening/translations
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint clean translations loadtest
+.PHONY: run test lint clean translations loadtest bench
 
 # Reinstall whenever pyproject.toml changes; create the virtualenv when missing.
 $(INSTALLED): pyproject.toml
@@ -37,6 +37,12 @@ LOADTEST_SECONDS ?= 30
 LOADTEST_PATIENTS ?= 16
 loadtest: $(INSTALLED) $(CATALOGS)
 	$(BIN)/python scripts/loadtest.py --seconds $(LOADTEST_SECONDS) --patients $(LOADTEST_PATIENTS)
+
+# Performance against the goals (bench/run.py): rules, submit under gunicorn -w 2, the heaviest
+# questionnaire page, the nurse queue at 10k and 100k screenings, the CSV export; each against a
+# baseline. Loopback only, bounded (about 2 minutes on 2 cores); writes bench/results.json.
+bench: $(INSTALLED) $(CATALOGS)
+	$(BIN)/python -m bench
 
 # After changing the app's words: collect them, then merge them into each language's .po.
 translations: $(INSTALLED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -20,8 +21,11 @@ _SPANISH_MONTHS = (
 _SPANISH_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
+@lru_cache(maxsize=4096)
 def parse_iso_date(text: str) -> date | None:
-    """The date written exactly as ``YYYY-MM-DD``, or ``None`` when it is not a real date."""
+    """The date written exactly as ``YYYY-MM-DD``, or ``None`` when it is not a real date.
+
+    Cached: answers repeat the same few dates, and a ``date`` is immutable."""
     if not _ISO_DATE.fullmatch(text):
         return None
     try:
@@ -30,11 +34,13 @@ def parse_iso_date(text: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def format_date(day: date, language: str = "en") -> str:
     """A date as patients read it, independent of the machine's locale: "Friday 11 December
     2026" in English, "viernes 11 de diciembre de 2026" in Spanish (``"es"``).
 
-    Any other language gets the English form, as untranslated words do.
+    Any other language gets the English form, as untranslated words do. Cached: the same few
+    dates are worded again and again.
     """
     if language == "es":
         weekday, month = _SPANISH_WEEKDAYS[day.weekday()], _SPANISH_MONTHS[day.month - 1]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .dates import format_date, parse_iso_date
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
-from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
-from .questions import Kind, Question, Visit
+from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result, new_finding
+from .questions import Condition, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .rulesets import RULESETS, get_ruleset
 from .triggers import Match
@@ -128,71 +129,99 @@ def _validate_answers(
     not_asked: frozenset[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     questions = ruleset.questions_by_id
-    for key in answers:
-        if key not in questions:
-            errors[str(key)] = ["This question is not part of the screening"]
+    if not questions.keys() >= answers.keys():
+        for key in answers:
+            if key not in questions:
+                errors[str(key)] = ["This question is not part of the screening"]
 
     values: dict[str, Any] = {}
     json_values: dict[str, Any] = {}
-    for question in ruleset.questions:
-        raw = answers.get(question.id)
-        condition = question.applies_when
+    for question, qid, condition, choice_codes, parse, as_json in _validation_plan(ruleset):
+        raw = answers.get(qid)
         if condition is not None:
             if condition.question in errors:
                 continue  # whether it applies is unknown until its controlling answer is fixed
             if not condition.holds(values):
                 if raw is not None:
-                    errors[question.id] = [
+                    errors[qid] = [
                         "Leave this out: it applies only when "
                         f"{_applies_when_text(ruleset, question)}"
                     ]
                 continue
         if raw is None:
-            if question.required and question.id not in not_asked:
-                errors[question.id] = [question.missing_message]
+            if question.required and qid not in not_asked:
+                errors[qid] = [question.missing_message]
             continue
-        value, message = _parse(question, raw, visit)
+        if type(raw) is str and raw in choice_codes:
+            values[qid] = json_values[qid] = raw  # a valid choice, the most common answer
+            continue
+        value, message = parse(question, raw, visit)
         if message is not None:
-            errors[question.id] = [message]
+            errors[qid] = [message]
             continue
-        values[question.id] = value
-        json_values[question.id] = (
-            list(value)
-            if question.kind is Kind.MULTI
-            else (value.isoformat() if question.kind is Kind.DATE else value)
-        )
+        values[qid] = value
+        json_values[qid] = as_json(value)
     return values, json_values
 
 
-def _applies_when_text(ruleset: RuleSet, question: Question) -> str:
-    condition = question.applies_when
-    controller = ruleset.questions_by_id[condition.question]
-    if condition.value is None:
-        return f"an answer is selected for: {controller.label}"
-    return f"the answer is '{controller.option_label(condition.value)}' to: {controller.label}"
+# How each kind of answer is parsed and written back as JSON; see ``_validation_plan``.
+AnswerParser = Callable[[Question, Any, Visit], tuple[Any, "str | None"]]
+ValidationStep = tuple[
+    Question, str, "Condition | None", frozenset[str], AnswerParser, Callable[[Any], Any]
+]
+
+
+@cache
+def _validation_plan(ruleset: RuleSet) -> tuple[ValidationStep, ...]:
+    """Each question of ``ruleset`` in order, with what validating its answer needs, looked up
+    once per rule set rather than once per answer (rule sets are immutable): its id, its
+    condition, the codes a choice may be (none for other kinds), and the parser and JSON form of
+    its kind."""
+    return tuple(
+        (
+            question,
+            question.id,
+            question.applies_when,
+            question.option_codes if question.kind is Kind.CHOICE else frozenset(),
+            _PARSERS[question.kind],
+            _AS_JSON[question.kind],
+        )
+        for question in ruleset.questions
+    )
 
 
 def _parse(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
     """One answer as a Python value, or a message saying what is wrong with it."""
-    kind = question.kind
-    if kind is Kind.CHOICE:
-        if not isinstance(raw, str):
-            return None, f"Answer with one of: {_codes(question)}"
-        if raw not in question.option_codes:
-            return None, f"Choose one of the answers offered: {_codes(question)}"
-        return raw, None
-    if kind is Kind.MULTI:
-        if not isinstance(raw, list | tuple):
-            return None, "Answer with a list of option codes"
-        chosen: list[str] = []
-        for code in raw:
-            if not isinstance(code, str) or code not in question.option_codes:
-                return None, f"Choose only from the options offered: {_codes(question)}"
-            if code not in chosen:
-                chosen.append(code)
-        if len(chosen) < question.min_choices:
-            return None, question.missing_message
-        return tuple(chosen), None
+    return _PARSERS[question.kind](question, raw, visit)
+
+
+def _parse_choice(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
+    """A choice answer: one of the question's option codes."""
+    if not isinstance(raw, str):
+        return None, f"Answer with one of: {_codes(question)}"
+    if raw not in question.option_codes:
+        return None, f"Choose one of the answers offered: {_codes(question)}"
+    return raw, None
+
+
+def _parse_multi(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
+    """A multi-choice answer: a list of option codes, as a tuple without repeats."""
+    if not isinstance(raw, list | tuple):
+        return None, "Answer with a list of option codes"
+    try:
+        offered = question.option_codes.issuperset(raw)
+    except TypeError:  # something unhashable in the list: not an option code either
+        offered = False
+    if not offered:
+        return None, f"Choose only from the options offered: {_codes(question)}"
+    chosen = tuple(dict.fromkeys(raw))  # each code once, in the order first given
+    if len(chosen) < question.min_choices:
+        return None, question.missing_message
+    return chosen, None
+
+
+def _parse_date(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
+    """A date answer that passes every one of the question's date checks."""
     day = _as_date(raw)
     if day is None:
         return None, "Enter a real date in the form YYYY-MM-DD"
@@ -201,6 +230,26 @@ def _parse(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]
         if message is not None:
             return None, message
     return day, None
+
+
+_PARSERS: dict[Kind, AnswerParser] = {
+    Kind.CHOICE: _parse_choice,
+    Kind.MULTI: _parse_multi,
+    Kind.DATE: _parse_date,
+}
+_AS_JSON: dict[Kind, Callable[[Any], Any]] = {
+    Kind.CHOICE: lambda code: code,
+    Kind.MULTI: list,
+    Kind.DATE: date.isoformat,
+}
+
+
+def _applies_when_text(ruleset: RuleSet, question: Question) -> str:
+    condition = question.applies_when
+    controller = ruleset.questions_by_id[condition.question]
+    if condition.value is None:
+        return f"an answer is selected for: {controller.label}"
+    return f"the answer is '{controller.option_label(condition.value)}' to: {controller.label}"
 
 
 def _codes(question: Question) -> str:
@@ -230,19 +279,29 @@ def apply_rules(
     patient texts in ``language``."""
     questions = ruleset.questions_by_id
     findings = []
-    for order, rule in enumerate(ruleset.rules):
-        unanswered = [qid for qid in rule.reads if qid in not_asked and qid not in values]
+    for order, (rule, reads, blocking, match_answers, if_fired, if_unsure) in enumerate(
+        _rule_plan(ruleset)
+    ):
+        unanswered = (
+            [qid for qid in reads if qid in not_asked and qid not in values] if not_asked else None
+        )
         if unanswered:
-            if rule.outcome not in _BLOCKING:
+            if not blocking:
                 continue  # advice waits for an answer; it would not change the outcome anyway
             finding = _not_asked_finding(rule, unanswered, ruleset, visit, json_values, language)
         else:
-            match = rule.when.match(values, visit, questions)
+            match = match_answers(values, visit, questions)
             if match is None:
                 continue
-            finding = _finding(rule, match, visit, json_values, language)
-        findings.append((-finding.outcome.severity, finding.overridable, order, finding))
-    findings.sort(key=lambda item: item[:3])
+            answered = {}  # the answers the rule read, as JSON values
+            for qid in reads:
+                if qid in json_values:
+                    answered[qid] = json_values[qid]
+            finding = _finding(
+                rule, if_unsure if match.unsure else if_fired, match, visit, answered, language
+            )
+        findings.append((-_SEVERITY[finding.outcome], finding.overridable, order, finding))
+    findings.sort(key=_ORDER_KEY)
     ordered = tuple(item[3] for item in findings)
 
     outcome = Outcome.CLEAR
@@ -265,55 +324,115 @@ def apply_rules(
     )
 
 
-def _finding(
-    rule: Rule, match: Match, visit: Visit, json_values: dict[str, Any], language: str
-) -> Finding:
-    english = _text_values(match, visit, DEFAULT_LANGUAGE)
-    if match.unsure:
+# Findings are ordered most severe first, then those that cannot be overridden, then in rule order.
+_SEVERITY = {outcome: outcome.severity for outcome in Outcome}
+_ORDER_KEY = operator.itemgetter(0, 1, 2)
+
+# What a finding says when its rule fires: outcome, overridable, clearance, and the patient and
+# staff text templates. A rule has one for a "yes" and one for an "I'm not sure".
+FindingKind = tuple[Outcome, bool, "Clearance | None", str, str]
+
+
+@cache
+def _rule_plan(
+    ruleset: RuleSet,
+) -> tuple[
+    tuple[Rule, tuple[str, ...], bool, Callable[..., Match | None], FindingKind, FindingKind], ...
+]:
+    """Each rule of ``ruleset`` with what ``apply_rules`` asks of it on every call, worked out
+    once per rule set (rule sets are immutable): the questions it reads, whether it blocks, its
+    trigger's ``match``, and what its finding says when it fires and when the answer is unsure.
+    """
+    plan = []
+    for rule in ruleset.rules:
         blocking = rule.outcome in _BLOCKING
-        outcome = Outcome.NEEDS_CLEARANCE if blocking else rule.outcome
-        overridable = True
-        clearance = Clearance.NURSE_REVIEW if blocking else None
-        patient_template, staff_template = rule.unsure_patient_text, rule.unsure_staff_text
-    else:
-        outcome, overridable, clearance = rule.outcome, rule.overridable, rule.clearance
-        patient_template, staff_template = rule.patient_text, rule.staff_text
+        if_fired = (
+            rule.outcome,
+            rule.overridable,
+            rule.clearance,
+            rule.patient_text,
+            rule.staff_text,
+        )
+        if_unsure = (
+            Outcome.NEEDS_CLEARANCE if blocking else rule.outcome,
+            True,
+            Clearance.NURSE_REVIEW if blocking else None,
+            rule.unsure_patient_text,
+            rule.unsure_staff_text,
+        )
+        plan.append((rule, rule.reads, blocking, rule.when.match, if_fired, if_unsure))
+    return tuple(plan)
+
+
+def _finding(
+    rule: Rule,
+    kind: FindingKind,
+    match: Match,
+    visit: Visit,
+    answers: dict[str, Any],
+    language: str,
+) -> Finding:
+    outcome, overridable, clearance, patient_template, staff_template = kind
+    # The patient text in ``language``, or wholly in English (English values) when untranslated.
     if language == DEFAULT_LANGUAGE:
-        patient_text = patient_template.format(**english)
+        patient_language = DEFAULT_LANGUAGE
     else:
-        patient_text = _translated_text(patient_template, match, visit, english, language)
-    return Finding(
-        rule_id=rule.id,
-        outcome=outcome,
-        overridable=overridable,
-        earliest_date=None if match.unsure else match.earliest_date,
-        clearance=clearance,
-        patient_text=patient_text,
-        staff_text=staff_template.format(**english),
-        source=rule.source,
-        answers={qid: json_values[qid] for qid in rule.reads if qid in json_values},
+        patient_template, patient_language = localized(patient_template, language)
+    patient_text, staff_text = _filled_texts(
+        patient_template,
+        patient_language,
+        staff_template,
+        visit.appointment_date,
+        match.earliest_date,
+        tuple(match.params.items()) if match.params else (),
+    )
+    return new_finding(
+        rule.id,
+        outcome,
+        overridable,
+        None if match.unsure else match.earliest_date,
+        clearance,
+        patient_text,
+        staff_text,
+        rule.source,
+        answers,
     )
 
 
-def _text_values(match: Match, visit: Visit, language: str) -> dict[str, str]:
+@lru_cache(maxsize=4096)
+def _filled_texts(
+    patient_template: str,
+    patient_language: str,
+    staff_template: str,
+    appointment_date: date,
+    earliest_date: date | None,
+    params: tuple[tuple[str, Any], ...],
+) -> tuple[str, str]:
+    """A finding's patient text (its values worded in ``patient_language``) and its staff text
+    (in English). Cached: they depend only on the arguments, all immutable, and the same findings
+    come up again and again."""
+    english = _text_values(appointment_date, earliest_date, params, DEFAULT_LANGUAGE)
+    if patient_language == DEFAULT_LANGUAGE:
+        patient_values = english
+    else:
+        patient_values = _text_values(appointment_date, earliest_date, params, patient_language)
+    return patient_template.format(**patient_values), staff_template.format(**english)
+
+
+def _text_values(
+    appointment_date: date,
+    earliest_date: date | None,
+    params: tuple[tuple[str, Any], ...],
+    language: str,
+) -> dict[str, str]:
     """What a rule's texts may mention, worded in ``language``."""
     values = {
-        "appointment_date": format_date(visit.appointment_date, language),
-        "earliest_date": format_date(match.earliest_date, language) if match.earliest_date else "",
+        "appointment_date": format_date(appointment_date, language),
+        "earliest_date": format_date(earliest_date, language) if earliest_date else "",
     }
-    for name, value in match.params.items():
+    for name, value in params:
         values[name] = in_words(value, language)
     return values
-
-
-def _translated_text(
-    template: str, match: Match, visit: Visit, english: dict[str, str], language: str
-) -> str:
-    """A patient text in ``language``, or in English (with English values) when untranslated."""
-    text, written_in = localized(template, language)
-    if written_in == DEFAULT_LANGUAGE:
-        return text.format(**english)
-    return text.format(**_text_values(match, visit, written_in))
 
 
 def _not_asked_finding(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -77,6 +77,48 @@ class Finding:
             "source": self.source,
             "answers": dict(self.answers),
         }
+
+
+# ``Finding(...)`` sets each field through ``object.__setattr__`` (the cost of ``frozen``), which
+# adds up when a screening has a dozen findings. The engine builds them through ``new_finding``
+# instead: the same frozen object, each slot set directly. Unpacking fails loudly on import
+# should ``Finding`` gain or lose a field without ``new_finding`` following.
+(
+    _set_rule_id,
+    _set_outcome,
+    _set_overridable,
+    _set_earliest_date,
+    _set_clearance,
+    _set_patient_text,
+    _set_staff_text,
+    _set_source,
+    _set_answers,
+) = (vars(Finding)[field.name].__set__ for field in fields(Finding))
+
+
+def new_finding(
+    rule_id: str,
+    outcome: Outcome,
+    overridable: bool,
+    earliest_date: date | None,
+    clearance: Clearance | None,
+    patient_text: str,
+    staff_text: str,
+    source: str,
+    answers: Mapping[str, Any],
+) -> Finding:
+    """``Finding(rule_id, outcome, ...)``, equal in every way, built faster (see above)."""
+    finding = object.__new__(Finding)
+    _set_rule_id(finding, rule_id)
+    _set_outcome(finding, outcome)
+    _set_overridable(finding, overridable)
+    _set_earliest_date(finding, earliest_date)
+    _set_clearance(finding, clearance)
+    _set_patient_text(finding, patient_text)
+    _set_staff_text(finding, staff_text)
+    _set_source(finding, source)
+    _set_answers(finding, answers)
+    return finding
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ words them in each text's language (``rules.wording``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -47,6 +47,13 @@ class Trigger(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """The trigger as JSON: its operator name and arguments."""
+
+
+def _option_labels(question: Question, codes: Iterable[str]) -> tuple[str, ...]:
+    """The labels of ``codes`` in their order, as ``question.option_label`` gives them, looked up
+    in one pass over the options rather than one per code."""
+    label_of = {option.code: option.label for option in reversed(question.options)}
+    return tuple(label_of[code] for code in codes)
 
 
 _FIRED = Match()
@@ -105,7 +112,7 @@ class TakenWithinDays:
         return Match(
             earliest_date=earliest,
             params={
-                "taken": tuple(taken_question.option_label(code) for code in taken),
+                "taken": _option_labels(taken_question, taken),
                 "last_dose": last_dose,
                 "days_before": days_before,
                 "days": self.days,
@@ -142,7 +149,7 @@ class AnswerIsWithAny:
         if not chosen:
             return None
         listed = questions[self.list_question]
-        return Match(params={"items": tuple(listed.option_label(code) for code in chosen)})
+        return Match(params={"items": _option_labels(listed, chosen)})
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -97,6 +97,8 @@ class Screening(db.Model):
         Index("ix_screenings_appointment_date", "appointment_date"),
         Index("ix_screenings_treatment", "treatment"),
         Index("ix_screenings_submitted_at", "submitted_at"),
+        # The nurse queue: a page in order within each status, read from the index.
+        Index("ix_screenings_queue_order", "status", "appointment_date", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

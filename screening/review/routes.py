@@ -90,11 +90,15 @@ def queue():
         ).all()
     )
     status = form.status.data if valid else ""
+    # The total comes from the counts by status (same filters): no second count of the table.
     if status == "":
         conditions.append(Screening.status.in_(Status.NEEDS_A_PERSON))
+        total = sum(counts.get(s, 0) for s in Status.NEEDS_A_PERSON)
     elif status != "all":
         conditions.append(Screening.status == status)
-    total = db.session.scalar(select(func.count()).select_from(Screening).where(*conditions))
+        total = counts.get(status, 0)
+    else:
+        total = sum(counts.values())
     page, pages = current_page(request.args.get("page"), total, PAGE_SIZE)
     screenings = db.session.scalars(
         select(Screening)

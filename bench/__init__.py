@@ -1,0 +1,1 @@
+"""``make bench``: performance figures against their goals (see ``bench/run.py``)."""
