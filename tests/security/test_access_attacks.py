@@ -263,6 +263,7 @@ def test_altered_guessed_or_cross_used_tokens_all_get_one_plain_404(app):
         staff.get_cookie(SESSION_COOKIE, domain="clinic.test").value
     )["_user_id"]
     swapped = token[0].swapcase() + token[1:] if token[0].isalpha() else "x" + token[1:]
+    assert swapped != token
     guesses = {
         "altered last": token[:-1] + ("A" if token[-1] != "A" else "B"),
         "altered first": swapped,
