@@ -193,6 +193,12 @@ def table(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small counts, to try the harness")
+    parser.add_argument(
+        "--only",
+        choices=("rules", "page", "submit", "data"),
+        help="one benchmark alone (data: queue, screening page and export); prints its JSON, "
+        "writes no results",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     from bench import page, rules_bench, submit
@@ -210,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         ("submit", lambda: submit.run(3 if args.quick else submit.SECONDS)),
     ]
     sizes = (1_000, 10_000) if args.quick else (10_000, 100_000)
+    if args.only:
+        chosen = dict(steps)
+        gets = 50 if args.quick else 200
+        part = chosen[args.only]() if args.only in chosen else dataset_benchmarks(sizes, gets)
+        print(json.dumps(part, indent=2, ensure_ascii=False))
+        return 0
     for name, step in steps:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         results[name] = step()
