@@ -428,61 +428,11 @@ CORE_RULES = {
     "blemish_or_rash",
 }
 
+# The questions each rule set asks beyond the core ones: version 1 of smooth threads (the seed)
+# none, every current version those the contract lists.
 QUESTION_SETS = {
     (SMOOTH, "1"): set(),
-    (SMOOTH, None): {"bleeding_disorder", "autoimmune_disorder", "keloid_history"},
-    (BARBED, None): {
-        "bleeding_disorder",
-        "autoimmune_disorder",
-        "keloid_history",
-        "lidocaine_allergy",
-        "cold_sore_history",
-        "permanent_filler_in_area",
-        "active_cancer_treatment",
-        "active_skin_condition",
-        "dental_work_date",
-    },
-    (FILLER, None): {
-        "bleeding_disorder",
-        "autoimmune_disorder",
-        "keloid_history",
-        "severe_allergies",
-        "lidocaine_allergy",
-        "filler_allergy",
-        "cold_sore_history",
-        "permanent_filler_in_area",
-        "vaccine_last_date",
-        "dental_work_date",
-    },
-    (TOXIN, None): {
-        "bleeding_disorder",
-        "swallowing_or_breathing_problems",
-        "toxin_allergy",
-        "milk_protein_allergy",
-        "toxin_last_date",
-        "interacting_medicines",
-    },
-    (SCULPTRA, None): {
-        "bleeding_disorder",
-        "autoimmune_disorder",
-        "keloid_history",
-        "severe_allergies",
-        "filler_allergy",
-    },
-    (MICRO, None): {
-        "bleeding_disorder",
-        "autoimmune_disorder",
-        "keloid_history",
-        "lidocaine_allergy",
-        "cold_sore_history",
-        "active_cancer_treatment",
-        "isotretinoin_last_dose",
-        "metal_allergy",
-        "recent_sunburn",
-        "active_skin_condition",
-        "skin_lesions_in_area",
-        "uncontrolled_diabetes",
-    },
+    **{(treatment, None): set(added) for treatment, added in ADDED_BY_TREATMENT.items()},
 }
 
 RULE_SETS = {
