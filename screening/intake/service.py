@@ -12,8 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 import rules
 from rules import AnswerError, Question, RuleSet
@@ -50,7 +51,12 @@ def find_draft(token: str | None) -> Draft | None:
     """The draft a resume link or the session points to, expired or not."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(select(Draft).where(Draft.token_hash == token_hash(token)))
+    # Every caller asks whether the draft was submitted: one query, not a second for that.
+    return db.session.scalar(
+        select(Draft)
+        .where(Draft.token_hash == token_hash(token))
+        .options(joinedload(Draft.screening))
+    )
 
 
 def is_expired(draft: Draft) -> bool:
@@ -156,60 +162,73 @@ class ConsentRecord:
     language: str = DEFAULT_LANGUAGE
 
 
-def submit(draft: Draft, consent: ConsentRecord) -> Screening:
-    """Evaluate and store the screening once; a repeated or concurrent submit returns the first.
+# Compiled once: the ORM's unit of work, or values() per call, would cost more than everything
+# else a submit does.
+INSERT_SCREENING = insert(Screening.__table__).returning(Screening.__table__.c.id)
 
-    Raises ``AnswerError`` when the answers no longer evaluate (for example, the appointment
-    date has passed since the draft was saved).
+
+def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) -> int:
+    """Evaluate and store the screening once; returns its id. A repeated or concurrent submit
+    stores nothing and returns the id of the first.
+
+    ``checked`` is the draft's ``review`` when the caller has it already. Raises
+    ``AnswerError`` when the answers no longer evaluate (for example, the appointment date has
+    passed since the draft was saved).
     """
     if draft.screening is not None:
-        return draft.screening
-    checked = review(draft)
+        return draft.screening.id
+    checked = checked or review(draft)
     if checked.result is None:
         raise AnswerError(checked.errors)
     result = checked.result
     data = draft.data
+    findings = [finding.to_dict() for finding in result.findings]
     now = utcnow()
-    screening = Screening(
-        draft_id=draft.id,
-        first_name=data["first_name"],
-        last_name=data["last_name"],
-        email=data["email"],
-        phone=data["phone"],
-        treatment=checked.ruleset.treatment,
-        appointment_date=date.fromisoformat(data["appointment_date"]),
-        appointment_time=time.fromisoformat(data["appointment_time"])
+    row = {
+        "draft_id": draft.id,
+        "first_name": data["first_name"],
+        "last_name": data["last_name"],
+        "email": data["email"],
+        "phone": data["phone"],
+        "treatment": checked.ruleset.treatment,
+        "appointment_date": date.fromisoformat(data["appointment_date"]),
+        "appointment_time": time.fromisoformat(data["appointment_time"])
         if data.get("appointment_time")
         else None,
-        answers=checked.answers,
-        ruleset_id=checked.ruleset.treatment,
-        ruleset_version=checked.ruleset.version,
-        findings=[finding.to_dict() for finding in result.findings],
-        finding_states={},
-        instructions=[instruction.to_dict() for instruction in result.instructions],
-        outcome=str(result.outcome),
-        earliest_date=result.earliest_date,
-        status=derive_status([finding.to_dict() for finding in result.findings], {}, []),
-        consent_signature=consent.signature,
-        consent_text_hash=consent_for(checked.ruleset.treatment, consent.language).digest(),
-        consent_language=consent.language,
-        consent_signed_at=now,
-        consent_ip=consent.ip_address[:64],
-        consent_user_agent=consent.user_agent[:1000],
-        submitted_at=now,
-        updated_at=now,
-    )
-    db.session.add(screening)
+        "answers": checked.answers,
+        "ruleset_id": checked.ruleset.treatment,
+        "ruleset_version": checked.ruleset.version,
+        "findings": findings,
+        "finding_states": {},
+        "instructions": [instruction.to_dict() for instruction in result.instructions],
+        "outcome": str(result.outcome),
+        "earliest_date": result.earliest_date,
+        "status": derive_status(findings, {}, []),
+        "consent_signature": consent.signature,
+        "consent_text_hash": consent_for(checked.ruleset.treatment, consent.language).digest(),
+        "consent_language": consent.language,
+        "consent_signed_at": now,
+        "consent_ip": consent.ip_address[:64],
+        "consent_user_agent": consent.user_agent[:1000],
+        "submitted_at": now,
+        "updated_at": now,
+    }
+    # End the reading transaction first: the insert takes the write lock in a transaction of
+    # its own (see ``database.begin_without_write_lock``), held only while it is written.
+    db.session.commit()
     try:
+        screening_id = db.session.execute(INSERT_SCREENING, row).scalar_one()
         db.session.commit()
     except IntegrityError:
         # Another request submitted the same draft first: its screening is the one.
         db.session.rollback()
-        existing = db.session.scalar(select(Screening).where(Screening.draft_id == draft.id))
+        existing = db.session.scalar(
+            select(Screening.id).where(Screening.draft_id == row["draft_id"])
+        )
         if existing is None:
             raise
         return existing
-    return screening
+    return screening_id
 
 
 def first_step_to_answer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from screening.extensions import db
 from screening.models import Draft, Screening
@@ -119,3 +119,37 @@ def test_concurrent_submits_store_one_screening(app):
     assert RESULT_URL.match(locations.pop())
     assert count(app, Screening) == 1
     assert count(app, Draft) == 1
+
+
+def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
+    """On SQLite every transaction takes the one write lock at BEGIN unless it only reads: the
+    consent POST reads and evaluates without it, then writes in a transaction of its own."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return  # PostgreSQL has no database-wide write lock: nothing to hold briefly there
+    patient, form = ready_to_sign(app)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()[:2]))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = patient.client.post("/intake/consent", data=form, headers=USER_AGENT)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert response.status_code == 303
+    assert RESULT_URL.match(response.location)
+    split = statements.index("BEGIN IMMEDIATE")
+    reading, writing = statements[:split], statements[split:]
+    assert reading == ["BEGIN", "SELECT drafts.id,"]
+    assert writing == ["BEGIN IMMEDIATE", "INSERT INTO"]
+    # The screening holds what the reading transaction saw, with the columns' defaults.
+    with app.app_context():
+        screening = db.session.scalars(select(Screening)).one()
+        assert screening.consent_signature == "Ana Lopez"
+        assert screening.row_version == 1
+        assert screening.questions_not_asked == []
+        assert screening.finding_states == {}
