@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
 from .dates import format_date, parse_iso_date
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
-from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result, new_finding
-from .questions import Condition, Kind, Question, Visit
+from .model import (
+    AnswerError,
+    Clearance,
+    Finding,
+    Instruction,
+    Outcome,
+    Result,
+    new_finding,
+    new_result,
+)
+from .questions import Condition, DateCheck, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .rulesets import RULESETS, get_ruleset
-from .triggers import Match
+from .triggers import AnswerIs, Match
 from .wording import in_words
 
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
@@ -33,7 +43,7 @@ def evaluate(
     today: date | str | None = None,
     version: str | None = None,
     *,
-    not_asked: Iterable[str] = (),
+    not_asked: Iterable[str] = frozenset(),
     language: str = DEFAULT_LANGUAGE,
 ) -> Result:
     """Screen one patient's answers for one appointment.
@@ -54,7 +64,7 @@ def evaluate(
     Raises ``AnswerError`` naming every missing or invalid answer; never returns a result for
     incomplete answers.
     """
-    unasked = frozenset(not_asked)
+    unasked = not_asked if type(not_asked) is frozenset else frozenset(not_asked)
     ruleset, visit, values, json_values = validate(
         treatment, appointment_date, answers, today, version, not_asked=unasked, language=language
     )
@@ -109,16 +119,21 @@ def validate(
     if not isinstance(language, str) or language not in LANGUAGES:
         errors["language"] = [f"Choose one of the languages offered: {', '.join(LANGUAGES)}"]
 
-    if not isinstance(answers, Mapping):
+    if type(answers) is not dict and not isinstance(answers, Mapping):
         errors["answers"] = ["Answers must be a mapping of question ids to answers"]
     elif ruleset is not None:
         # With no valid appointment, checks against it pass; its own error is already listed.
-        visit = Visit(today=today, appointment_date=appointment or date.max)
+        visit = _visit(today, appointment or date.max)
         values, json_values = _validate_answers(ruleset, answers, visit, errors, not_asked)
 
     if errors:
         raise AnswerError(errors)
     return ruleset, visit, values, json_values
+
+
+# Visits are immutable and a day brings the same few, so each is built once (typed: a subclass
+# of ``date`` is never swapped for an equal plain date).
+_visit = lru_cache(maxsize=1024, typed=True)(Visit)
 
 
 def _validate_answers(
@@ -160,7 +175,9 @@ def _validate_answers(
             errors[qid] = [message]
             continue
         values[qid] = value
-        json_values[qid] = as_json(value)
+        # A string that parsed is already its JSON form: a choice's code, or a date written
+        # exactly as ISO writes it.
+        json_values[qid] = raw if type(raw) is str else as_json(value)
     return values, json_values
 
 
@@ -206,7 +223,7 @@ def _parse_choice(question: Question, raw: Any, visit: Visit) -> tuple[Any, str 
 
 def _parse_multi(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
     """A multi-choice answer: a list of option codes, as a tuple without repeats."""
-    if not isinstance(raw, list | tuple):
+    if type(raw) is not list and not isinstance(raw, list | tuple):
         return None, "Answer with a list of option codes"
     try:
         offered = question.option_codes.issuperset(raw)
@@ -222,10 +239,26 @@ def _parse_multi(question: Question, raw: Any, visit: Visit) -> tuple[Any, str |
 
 def _parse_date(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
     """A date answer that passes every one of the question's date checks."""
-    day = _as_date(raw)
+    if type(raw) is str:
+        return _checked_date_text(question.date_checks, raw, visit.today, visit.appointment_date)
+    return _checked_date(question.date_checks, _as_date(raw), visit)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _checked_date_text(
+    checks: tuple[DateCheck, ...], text: str, today: date, appointment_date: date
+) -> tuple[date | None, str | None]:
+    """``_checked_date`` of a date written as text. Cached: date checks depend only on the date
+    and the visit, and the same dates of birth and doses come up again and again."""
+    return _checked_date(checks, parse_iso_date(text), _visit(today, appointment_date))
+
+
+def _checked_date(
+    checks: tuple[DateCheck, ...], day: date | None, visit: Visit
+) -> tuple[date | None, str | None]:
     if day is None:
         return None, "Enter a real date in the form YYYY-MM-DD"
-    for check in question.date_checks:
+    for check in checks:
         message = check(day, visit)
         if message is not None:
             return None, message
@@ -258,6 +291,8 @@ def _codes(question: Question) -> str:
 
 def _as_date(value: Any) -> date | None:
     """A ``date`` (not a datetime) or a strict ISO date string as a date; otherwise ``None``."""
+    if type(value) is date:
+        return value
     if isinstance(value, datetime):
         return None
     if isinstance(value, date):
@@ -278,31 +313,57 @@ def apply_rules(
     """Run every rule of ``ruleset`` over validated answers and build the result, with the
     patient texts in ``language``."""
     questions = ruleset.questions_by_id
-    findings = []
-    for order, (rule, reads, blocking, match_answers, if_fired, if_unsure) in enumerate(
-        _rule_plan(ruleset)
-    ):
-        unanswered = (
-            [qid for qid in reads if qid in not_asked and qid not in values] if not_asked else None
-        )
-        if unanswered:
-            if not blocking:
-                continue  # advice waits for an answer; it would not change the outcome anyway
-            finding = _not_asked_finding(rule, unanswered, ruleset, visit, json_values, language)
+    appointment_date = visit.appointment_date
+    # Texts that mention no value but the appointment date, by verdict. English ones are kept
+    # per day; a translation is looked up in its catalog on every call, so only for this one.
+    plain_texts = _english_texts_on(appointment_date) if language == DEFAULT_LANGUAGE else {}
+    ranked: list[tuple[int, Finding]] = []  # see ``_Verdict.rank``
+    for step in _rule_plan(ruleset):
+        if not_asked:
+            unanswered = [qid for qid in step.reads if qid in not_asked and qid not in values]
+            if unanswered:
+                if step.blocking:
+                    finding = _not_asked_finding(
+                        step.rule, unanswered, ruleset, visit, json_values, language
+                    )
+                    ranked.append((step.not_asked_rank, finding))
+                # Advice waits for an answer; it would not change the outcome anyway.
+                continue
+        if step.verdict_by_answer is not None:
+            # The one answer the rule reads decides its verdict, and the texts mention no value
+            # but the appointment date.
+            question = step.reads[0]
+            verdict = step.verdict_by_answer.get(values.get(question))
+            if verdict is None:
+                continue
+            texts = plain_texts.get(verdict)
+            if texts is None:
+                texts = plain_texts[verdict] = _texts(verdict, appointment_date, language)
+            # The question is answered: the answer decided.
+            finding = verdict.finding(None, texts, {question: json_values[question]})
         else:
-            match = match_answers(values, visit, questions)
+            match = step.match(values, visit, questions)
             if match is None:
                 continue
+            verdict = step.if_unsure if match.unsure else step.if_fired
+            params = match.params
+            texts = _texts(
+                verdict,
+                appointment_date,
+                language,
+                match.earliest_date,
+                tuple(params.items()) if params else (),
+            )
             answered = {}  # the answers the rule read, as JSON values
-            for qid in reads:
+            for qid in step.reads:
                 if qid in json_values:
                     answered[qid] = json_values[qid]
-            finding = _finding(
-                rule, if_unsure if match.unsure else if_fired, match, visit, answered, language
+            finding = verdict.finding(
+                None if match.unsure else match.earliest_date, texts, answered
             )
-        findings.append((-_SEVERITY[finding.outcome], finding.overridable, order, finding))
-    findings.sort(key=_ORDER_KEY)
-    ordered = tuple(item[3] for item in findings)
+        ranked.append((verdict.rank, finding))
+    ranked.sort(key=_RANK)
+    ordered = tuple([finding for _, finding in ranked])
 
     outcome = Outcome.CLEAR
     earliest = None
@@ -315,88 +376,191 @@ def apply_rules(
         if None not in dates:
             earliest = max(dates)
 
-    return Result(
-        outcome=outcome,
-        earliest_date=earliest,
-        findings=ordered,
-        instructions=_instructions(ruleset, visit.appointment_date, visit.today, language),
-        ruleset=ruleset.key,
+    return new_result(
+        outcome,
+        earliest,
+        ordered,
+        _instructions(ruleset, visit.appointment_date, visit.today, language),
+        ruleset.key,
     )
 
 
-# Findings are ordered most severe first, then those that cannot be overridden, then in rule order.
-_SEVERITY = {outcome: outcome.severity for outcome in Outcome}
-_ORDER_KEY = operator.itemgetter(0, 1, 2)
+_RANK = operator.itemgetter(0)
 
-# What a finding says when its rule fires: outcome, overridable, clearance, and the patient and
-# staff text templates. A rule has one for a "yes" and one for an "I'm not sure".
-FindingKind = tuple[Outcome, bool, "Clearance | None", str, str]
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Verdict:
+    """What a rule's finding says when the rule fires one way (on a "yes", or on an "I'm not
+    sure"), worked out once per rule set: everything but the dates and values in its texts and
+    the answers it read.
+
+    ``rank`` orders findings: most severe first, then those that cannot be overridden, then in
+    rule order (an ``int`` that sorts as ``(-severity, overridable, order)`` would).
+    """
+
+    rule_id: str
+    outcome: Outcome
+    overridable: bool
+    clearance: Clearance | None
+    patient_template: str
+    staff_template: str
+    source: str
+    rank: int
+
+    def finding(
+        self, earliest_date: date | None, texts: tuple[str, str], answers: dict[str, Any]
+    ) -> Finding:
+        """The finding, with its earliest date, its texts (patient, staff) and the answers the
+        rule read."""
+        patient_text, staff_text = texts
+        return new_finding(
+            self.rule_id,
+            self.outcome,
+            self.overridable,
+            earliest_date,
+            self.clearance,
+            patient_text,
+            staff_text,
+            self.source,
+            answers,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleStep:
+    """One rule of a rule set with what ``apply_rules`` asks of it on every call: the questions
+    it reads, whether it blocks, its trigger's ``match``, its verdicts, and the rank of the
+    finding it gives when it reads a question the patient was never asked.
+
+    ``verdict_by_answer`` is set for a rule whose trigger is a table of answers to one question
+    (``AnswerIs``): the verdict for each answer that fires it.
+    """
+
+    rule: Rule
+    reads: tuple[str, ...]
+    blocking: bool
+    match: Callable[..., Match | None]
+    verdict_by_answer: dict[str, _Verdict] | None
+    if_fired: _Verdict
+    if_unsure: _Verdict
+    not_asked_rank: int
 
 
 @cache
-def _rule_plan(
-    ruleset: RuleSet,
-) -> tuple[
-    tuple[Rule, tuple[str, ...], bool, Callable[..., Match | None], FindingKind, FindingKind], ...
-]:
-    """Each rule of ``ruleset`` with what ``apply_rules`` asks of it on every call, worked out
-    once per rule set (rule sets are immutable): the questions it reads, whether it blocks, its
-    trigger's ``match``, and what its finding says when it fires and when the answer is unsure.
-    """
+def _rule_plan(ruleset: RuleSet) -> tuple[_RuleStep, ...]:
+    """Each rule of ``ruleset`` as a ``_RuleStep``, worked out once per rule set (rule sets are
+    immutable)."""
     plan = []
-    for rule in ruleset.rules:
+    rule_count = len(ruleset.rules)
+    for order, rule in enumerate(ruleset.rules):
         blocking = rule.outcome in _BLOCKING
-        if_fired = (
+        if_fired = _verdict(
+            rule,
+            order,
+            rule_count,
             rule.outcome,
             rule.overridable,
             rule.clearance,
             rule.patient_text,
             rule.staff_text,
         )
-        if_unsure = (
+        if_unsure = _verdict(
+            rule,
+            order,
+            rule_count,
             Outcome.NEEDS_CLEARANCE if blocking else rule.outcome,
             True,
             Clearance.NURSE_REVIEW if blocking else None,
             rule.unsure_patient_text,
             rule.unsure_staff_text,
         )
-        plan.append((rule, rule.reads, blocking, rule.when.match, if_fired, if_unsure))
+        plan.append(
+            _RuleStep(
+                rule=rule,
+                reads=rule.reads,
+                blocking=blocking,
+                match=rule.when.match,
+                verdict_by_answer=(
+                    _verdict_by_answer(rule.when, if_fired, if_unsure)
+                    if isinstance(rule.when, AnswerIs)
+                    else None
+                ),
+                if_fired=if_fired,
+                if_unsure=if_unsure,
+                not_asked_rank=_rank(Outcome.NEEDS_CLEARANCE, True, order, rule_count),
+            )
+        )
     return tuple(plan)
 
 
-def _finding(
+def _verdict(
     rule: Rule,
-    kind: FindingKind,
-    match: Match,
-    visit: Visit,
-    answers: dict[str, Any],
+    order: int,
+    rule_count: int,
+    outcome: Outcome,
+    overridable: bool,
+    clearance: Clearance | None,
+    patient_template: str,
+    staff_template: str,
+) -> _Verdict:
+    return _Verdict(
+        rule_id=rule.id,
+        outcome=outcome,
+        overridable=overridable,
+        clearance=clearance,
+        patient_template=patient_template,
+        staff_template=staff_template,
+        source=rule.source,
+        rank=_rank(outcome, overridable, order, rule_count),
+    )
+
+
+def _verdict_by_answer(
+    trigger: AnswerIs, if_fired: _Verdict, if_unsure: _Verdict
+) -> dict[str, _Verdict]:
+    by_answer = {}
+    for answer, match in trigger.match_by_answer().items():
+        # ``apply_rules`` gives these verdicts no earliest date and no values for their texts.
+        if match.earliest_date is not None or match.params:
+            raise ValueError(f"{trigger!r} gives a dated match or values for texts")
+        by_answer[answer] = if_unsure if match.unsure else if_fired
+    return by_answer
+
+
+def _rank(outcome: Outcome, overridable: bool, order: int, rule_count: int) -> int:
+    # Sorts as (-severity, overridable, order) does, for 0 <= order < rule_count.
+    return (-outcome.severity * 2 + overridable) * rule_count + order
+
+
+def _texts(
+    verdict: _Verdict,
+    appointment_date: date,
     language: str,
-) -> Finding:
-    outcome, overridable, clearance, patient_template, staff_template = kind
-    # The patient text in ``language``, or wholly in English (English values) when untranslated.
+    earliest_date: date | None = None,
+    params: tuple[tuple[str, Any], ...] = (),
+) -> tuple[str, str]:
+    """A verdict's patient text in ``language`` (wholly in English, English values, when
+    untranslated) and its staff text in English."""
     if language == DEFAULT_LANGUAGE:
-        patient_language = DEFAULT_LANGUAGE
+        patient_template, patient_language = verdict.patient_template, DEFAULT_LANGUAGE
     else:
-        patient_template, patient_language = localized(patient_template, language)
-    patient_text, staff_text = _filled_texts(
+        patient_template, patient_language = localized(verdict.patient_template, language)
+    return _filled_texts(
         patient_template,
         patient_language,
-        staff_template,
-        visit.appointment_date,
-        match.earliest_date,
-        tuple(match.params.items()) if match.params else (),
+        verdict.staff_template,
+        appointment_date,
+        earliest_date,
+        params,
     )
-    return new_finding(
-        rule.id,
-        outcome,
-        overridable,
-        None if match.unsure else match.earliest_date,
-        clearance,
-        patient_text,
-        staff_text,
-        rule.source,
-        answers,
-    )
+
+
+@lru_cache(maxsize=128)
+def _english_texts_on(appointment_date: date) -> dict[_Verdict, tuple[str, str]]:
+    """The English texts of the verdicts whose texts mention no value but ``appointment_date``,
+    by verdict (hashed by identity): empty at first, filled by ``apply_rules`` as they come up,
+    so the same finding on the same day costs one look-up."""
+    return {}
 
 
 @lru_cache(maxsize=4096)

@@ -71,7 +71,8 @@ class Visit:
     appointment_date: date
 
 
-# A date check returns a plain message when the date is not acceptable, or None.
+# A date check returns a plain message when the date is not acceptable, or None. It depends on
+# nothing but the date and the visit: the engine keeps what it says (``_checked_date_text``).
 DateCheck = Callable[[date, Visit], "str | None"]
 
 
