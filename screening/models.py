@@ -99,6 +99,17 @@ class Screening(db.Model):
         Index("ix_screenings_submitted_at", "submitted_at"),
         # The nurse queue: a page in order within each status, read from the index.
         Index("ix_screenings_queue_order", "status", "appointment_date", "submitted_at", "id"),
+        # The queue filtered by treatment: its page in order, and the counts by status read from
+        # the index alone (the outcome, the other filter, is in it too).
+        Index(
+            "ix_screenings_queue_filters",
+            "status",
+            "treatment",
+            "appointment_date",
+            "submitted_at",
+            "id",
+            "outcome",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -62,10 +62,42 @@ from .forms import (
 )
 
 PAGE_SIZE = 25
+# The queue counts each status only so far past the page shown, then says "1000+": counting every
+# cleared screening of the clinic's history on each visit made the page slower as the table grew.
+# More than a page, so that a page with more after it always has a next page.
+COUNT_LIMIT = 1000
+MAX_PAGE = 1_000_000  # a page number asked for beyond this is treated as this (then the last page)
 CONFLICT = (
     "This screening changed while you were looking at it: someone else made a decision. "
     "Nothing you entered was saved. The latest version is below."
 )
+
+
+def _asked_page(text: str | None) -> int:
+    """The page number asked for, 1..MAX_PAGE; anything that is not a number means the first."""
+    try:
+        return min(max(int(text or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def _status_counts(conditions: list, limit: int) -> dict[str, int]:
+    """Screenings in each status under the filters, each counted up to ``limit``, in one
+    statement: per status, an index read of at most ``limit`` entries (ix_screenings_status,
+    ix_screenings_queue_order with dates, ix_screenings_queue_filters with a treatment or an
+    outcome), however many screenings the clinic has stored."""
+    counted = [
+        select(func.count())
+        .select_from(
+            select(literal_column("1"))
+            .where(Screening.status == status, *conditions)
+            .limit(limit)
+            .subquery()
+        )
+        .scalar_subquery()
+        for status in Status.ALL
+    ]
+    return dict(zip(Status.ALL, db.session.execute(select(*counted)).one(), strict=True))
 
 
 @bp.get("/")
@@ -84,21 +116,18 @@ def queue():
             conditions.append(Screening.treatment == form.treatment.data)
         if form.outcome.data:
             conditions.append(Screening.outcome == form.outcome.data)
-    counts = dict(
-        db.session.execute(
-            select(Screening.status, func.count()).where(*conditions).group_by(Screening.status)
-        ).all()
-    )
     status = form.status.data if valid else ""
+    listed = {"": Status.NEEDS_A_PERSON, "all": Status.ALL}.get(status, (status,))
+    # Exact up to COUNT_LIMIT past the page asked for, so the page exists whenever it is counted.
+    limit = (_asked_page(request.args.get("page")) - 1) * PAGE_SIZE + COUNT_LIMIT
+    counts = _status_counts(conditions, limit + 1)
+    capped = {s for s, n in counts.items() if n > limit}
+    counts = {s: min(n, limit) for s, n in counts.items()}
     # The total comes from the counts by status (same filters): no second count of the table.
-    if status == "":
-        conditions.append(Screening.status.in_(Status.NEEDS_A_PERSON))
-        total = sum(counts.get(s, 0) for s in Status.NEEDS_A_PERSON)
-    elif status != "all":
-        conditions.append(Screening.status == status)
-        total = counts.get(status, 0)
-    else:
-        total = sum(counts.values())
+    total = sum(counts[s] for s in listed)
+    conditions.append(
+        Screening.status == listed[0] if len(listed) == 1 else Screening.status.in_(listed)
+    )
     page, pages = current_page(request.args.get("page"), total, PAGE_SIZE)
     screenings = db.session.scalars(
         select(Screening)
@@ -114,9 +143,12 @@ def queue():
         errors=[(form[name].id, messages[0]) for name, messages in form.errors.items()],
         screenings=screenings,
         counts=counts,
+        capped=capped,
         status_labels=STATUS_LABELS,
-        needs_a_person=sum(counts.get(s, 0) for s in Status.NEEDS_A_PERSON),
+        needs_a_person=sum(counts[s] for s in Status.NEEDS_A_PERSON),
+        needs_a_person_capped=bool(capped & set(Status.NEEDS_A_PERSON)),
         total=total,
+        total_capped=bool(capped & set(listed)),
         page=page,
         pages=pages,
         page_url=lambda number: url_for("review.queue", **query, page=number),
