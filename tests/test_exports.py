@@ -87,8 +87,8 @@ def parse_csv(data: bytes) -> list[list[str]]:
 
 def exported_csv(app) -> list[list[str]]:
     with app.app_context():
-        screenings = exports.iter_screenings(db.session, exports.ExportFilters())
-        return parse_csv(b"".join(exports.write_csv(exports.csv_rows(screenings))))
+        rows = exports.csv_rows(db.session(), exports.ExportFilters())
+        return parse_csv(b"".join(exports.write_csv(rows)))
 
 
 def by_id(rows: list[list[str]]) -> dict[int, dict[str, str]]:

@@ -129,7 +129,8 @@ def _attachment(fmt: str) -> str:
 
 
 def _streamed(fmt: str, mimetype: str, produce):
-    """Audit, then stream what ``produce(filters, screenings)`` yields; the page on errors."""
+    """Audit, then stream what ``produce(session, filters, tz, last_id)`` yields from a session
+    of its own, the screenings audited and no later ones; the page on errors."""
     form = ExportFilterForm(request.args)
     if not form.validate():
         return _page(form), 400
@@ -137,9 +138,7 @@ def _streamed(fmt: str, mimetype: str, produce):
     tz = exports.clinic_timezone()
     count, last_id = exports.snapshot(db.session, filters, tz)
     exports.audit_export(fmt, count, filters)
-    body = exports.stream(
-        db.engine, lambda screenings: produce(filters, screenings), filters, tz, up_to_id=last_id
-    )
+    body = exports.stream(db.engine, lambda session: produce(session, filters, tz, last_id))
     return Response(
         body,
         mimetype=mimetype,
@@ -154,7 +153,9 @@ def export_csv():
     return _streamed(
         "csv",
         exports.CSV_TYPE,
-        lambda filters, screenings: exports.write_csv(exports.csv_rows(screenings)),
+        lambda session, filters, tz, last_id: exports.write_csv(
+            exports.csv_rows(session, filters, tz, up_to_id=last_id)
+        ),
     )
 
 
@@ -165,7 +166,9 @@ def export_fhir():
     return _streamed(
         "fhir",
         exports.NDJSON_TYPE,
-        lambda filters, screenings: exports.fhir_lines(screenings, filters.treatment),
+        lambda session, filters, tz, last_id: exports.fhir_lines(
+            exports.iter_screenings(session, filters, tz, up_to_id=last_id), filters.treatment
+        ),
     )
 
 
@@ -177,10 +180,10 @@ def export_xlsx():
     if not form.validate():
         return _page(form), 400
     filters = form.filters()
-    screenings = exports.iter_screenings(db.session, filters, exports.clinic_timezone())
+    rows = exports.csv_rows(db.session(), filters, exports.clinic_timezone())
     workbook = tempfile.TemporaryFile()  # noqa: SIM115  (send_file closes it)
     try:
-        count = exports.write_xlsx(workbook, exports.csv_rows(screenings))
+        count = exports.write_xlsx(workbook, rows)
         exports.audit_export("xlsx", count, filters)
         workbook.seek(0)
     except BaseException:
