@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import hashlib
+import io
 import json
 import resource
 import sqlite3
@@ -42,11 +44,6 @@ def _rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
-class _Sink:
-    def write(self, text):
-        return len(text)
-
-
 def export_app(directory: Path, secret: str) -> dict:
     from bench.common import make_app
     from tests.staff.helpers import sign_in
@@ -64,18 +61,30 @@ def export_app(directory: Path, secret: str) -> dict:
     started = time.perf_counter()
     response = client.get("/staff/records/exports.csv", buffered=False)
     assert response.status_code == 200, response.status_code
+    digest = hashlib.sha256()
     size = lines = 0
     for chunk in response.response:
         size += len(chunk)
         lines += chunk.count(b"\r\n")  # rows are not multi-line in this data
+        digest.update(chunk)
     response.close()
     seconds = time.perf_counter() - started
-    return {"rows": lines - 1, "seconds": seconds, "bytes": size, "rss_before_mb": before}
+    return {
+        "rows": lines - 1,
+        "seconds": seconds,
+        "bytes": size,
+        "sha256": digest.hexdigest(),
+        "rss_before_mb": before,
+    }
 
 
 def export_baseline(directory: Path) -> dict:
-    from screening.exports import LIST_SEPARATOR, header, question_ids
+    """The same file the app sends, byte for byte (the run compares their SHA-256), from plain
+    ``sqlite3`` rows and ``csv.writer``: the timestamp as the export writes it, every cell kept
+    from running as a formula, UTF-8 with a byte-order mark, in 64 KB chunks."""
+    from screening.exports import FORMULA_TRIGGERS, LIST_SEPARATOR, header, question_ids
 
+    triggers = frozenset(FORMULA_TRIGGERS)
     questions = question_ids()
     before = _reset_peak()
     started = time.perf_counter()
@@ -85,13 +94,19 @@ def export_baseline(directory: Path) -> dict:
         "email, outcome, status, findings, earliest_date, ruleset_id, ruleset_version, answers "
         "FROM screenings ORDER BY id"
     )
-    writer = csv.writer(_Sink(), quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    digest = hashlib.sha256()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(header(questions))
-    rows = 0
+    rows = size = 0
     for row in cursor:
         answers = json.loads(row[14] or "{}")
+        stored = row[1]  # "2026-11-26 12:35:46.581260", in UTC
         cells = [
-            *row[0:6],
+            str(row[0]),
+            f"{stored[:10]}T{stored[11:19]}Z",
+            *row[2:6],
             answers.get("date_of_birth", ""),
             *row[6:10],
             LIST_SEPARATOR.join(f["rule_id"] for f in json.loads(row[10] or "[]")),
@@ -110,11 +125,26 @@ def export_baseline(directory: Path) -> dict:
                 if isinstance(value, list)
                 else value
             )
-        writer.writerow(cells)
+        writer.writerow(["'" + cell if cell[:1] in triggers else cell for cell in cells])
         rows += 1
+        if buffer.tell() >= 64 * 1024:
+            chunk = buffer.getvalue().encode("utf-8")
+            size += len(chunk)
+            digest.update(chunk)
+            buffer.seek(0)
+            buffer.truncate()
+    chunk = buffer.getvalue().encode("utf-8")
+    size += len(chunk)
+    digest.update(chunk)
     connection.close()
     seconds = time.perf_counter() - started
-    return {"rows": rows, "seconds": seconds, "rss_before_mb": before}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "bytes": size,
+        "sha256": digest.hexdigest(),
+        "rss_before_mb": before,
+    }
 
 
 def in_subprocess(kind: str, directory: Path, secret: str) -> dict:
@@ -144,9 +174,11 @@ def run(directory: Path, secret: str) -> dict:
         "ratio": round(ratio, 2),
         "goal_ratio": GOAL_RATIO,
         "goal_peak_mb": GOAL_PEAK_MB,
+        "same_bytes": app["sha256"] == baseline["sha256"],
         "pass": ratio >= GOAL_RATIO
         and app["export_mb"] <= GOAL_PEAK_MB
-        and app["rows"] == baseline["rows"],
+        and app["rows"] == baseline["rows"]
+        and app["sha256"] == baseline["sha256"],
     }
 
 

@@ -174,8 +174,9 @@ def table(results: dict) -> str:
     )
     rows.append(
         (
-            "  baseline (sqlite3 + csv.writer)",
-            f"{e['baseline']['rows_per_s']:,.0f} rows/s, peak {e['baseline']['export_mb']} MB",
+            "  baseline (sqlite3 + csv.writer, same bytes)",
+            f"{e['baseline']['rows_per_s']:,.0f} rows/s, peak {e['baseline']['export_mb']} MB"
+            + ("" if e["same_bytes"] else ", NOT the same bytes"),
             "",
             "",
         )
