@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
 from sqlalchemy import event, func, select
 
 from screening.extensions import db
@@ -125,7 +126,7 @@ def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
     """On SQLite every transaction takes the one write lock at BEGIN unless it only reads: the
     consent POST reads and evaluates without it, then writes in a transaction of its own."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return  # PostgreSQL has no database-wide write lock: nothing to hold briefly there
+        pytest.skip("SQLite's database-wide write lock: PostgreSQL locks rows, not the database")
     patient, form = ready_to_sign(app)
     statements: list[str] = []
 
