@@ -45,7 +45,7 @@ from ..findings import (
 from ..i18n import preferred_language
 from ..intake.forms import StepForm, question_field
 from ..models import Note, Screening, Status
-from ..paging import current_page
+from ..paging import asked_page, current_page
 from ..validators import parse_patient_date
 from . import bp
 from .forms import (
@@ -71,14 +71,6 @@ CONFLICT = (
     "This screening changed while you were looking at it: someone else made a decision. "
     "Nothing you entered was saved. The latest version is below."
 )
-
-
-def _asked_page(text: str | None) -> int:
-    """The page number asked for, 1..MAX_PAGE; anything that is not a number means the first."""
-    try:
-        return min(max(int(text or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 def _status_counts(conditions: list, limit: int) -> dict[str, int]:
@@ -119,7 +111,7 @@ def queue():
     status = form.status.data if valid else ""
     listed = {"": Status.NEEDS_A_PERSON, "all": Status.ALL}.get(status, (status,))
     # Exact up to COUNT_LIMIT past the page asked for, so the page exists whenever it is counted.
-    limit = (_asked_page(request.args.get("page")) - 1) * PAGE_SIZE + COUNT_LIMIT
+    limit = (asked_page(request.args.get("page"), MAX_PAGE) - 1) * PAGE_SIZE + COUNT_LIMIT
     counts = _status_counts(conditions, limit + 1)
     capped = {s for s, n in counts.items() if n > limit}
     counts = {s: min(n, limit) for s, n in counts.items()}
