@@ -6,16 +6,28 @@ from ``rules.i18n`` and ``rules.dates``, which stay free of Flask.
 
 Staff pages are written in English, so their locale is always English; only the patients'
 answers on them follow the staff member's preferred language (``preferred_language``).
+
+Templates read their words from the page's catalog, found once per page rather than per word,
+and ``cache_per_language`` keeps the parts of a page that read the same for everyone in a
+language, so a busy page does not translate and link the same words on every view.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import Locale
+from babel.support import NullTranslations
 from flask import Flask, has_request_context, request, session
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, get_locale, get_translations
+from jinja2 import pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -57,16 +69,28 @@ def preferred_language() -> str:
 
 
 def select_language() -> str:
-    """Flask-Babel's locale selector: the preferred language, except on staff pages and in
-    the JSON API (for machines: the contract's English)."""
+    """The language of this request's page: the preferred language, except on staff pages
+    and in the JSON API (for machines: the contract's English)."""
     if request.blueprint in STAFF_BLUEPRINTS or request.path.startswith("/api/"):
         return DEFAULT_LANGUAGE
     return preferred_language()
 
 
+_LOCALES = {language: Locale.parse(language) for language in LANGUAGES}
+
+
+def _selected_locale() -> Locale:
+    # Flask-Babel's locale selector. A Locale is taken as it is: parsing the name again on
+    # each request costs as much as a page's translating.
+    return _LOCALES[select_language()]
+
+
 def current_language() -> str:
     """The language this request's page is written in ("en" outside a request)."""
-    locale = get_locale() if has_request_context() else None
+    return _language_of(get_locale() if has_request_context() else None)
+
+
+def _language_of(locale: Locale | None) -> str:
     return locale.language if locale is not None and locale.language in LANGUAGES else "en"
 
 
@@ -97,18 +121,134 @@ def safe_return_path(target: str | None) -> str | None:
 
 
 def _language_context() -> dict:
+    page = request._get_current_object()  # read several times: once through the proxy
+    locale = get_locale()
+    words = _template_gettext(_catalog(locale))
+    language = _language_of(locale)
+    staff = page.blueprint in STAFF_BLUEPRINTS
+    # A patient's page is in the language chosen (``select_language``); a staff page in English.
+    chosen = preferred_language() if staff or page.path.startswith("/api/") else language
     return {
-        "html_lang": current_language(),
-        "chosen_language": preferred_language(),  # the switch offers the others
+        # The page's own ``_`` and ``{% trans %}``: its catalog is found once, not per word.
+        "_": words,
+        "gettext": words,
+        "html_lang": language,
+        "address_root": page.script_root,  # what parts cached per language link under
         "languages": LANGUAGES,
-        "switch_prompts": STAFF_SWITCH_PROMPTS
-        if request.blueprint in STAFF_BLUEPRINTS
-        else SWITCH_PROMPTS,
+        "language_switch": _switch_buttons(chosen, staff),
         # Where the switch brings the person back: this page, as long as a GET can show it.
-        "language_return": request.full_path.rstrip("?")
-        if request.method == "GET"
-        else request.path,
+        "language_return": page.full_path.rstrip("?") if page.method == "GET" else page.path,
     }
+
+
+@cache
+def _switch_buttons(chosen: str, staff: bool) -> tuple[tuple[str, str, str], ...]:
+    """The language switch's buttons: each language but the one chosen, its name, and what its
+    button does, said in that language (for screen readers)."""
+    prompts = STAFF_SWITCH_PROMPTS if staff else SWITCH_PROMPTS
+    return tuple((code, name, prompts[code]) for code, name in LANGUAGES.items() if code != chosen)
+
+
+_catalogs: dict[str, NullTranslations] = {}
+
+
+def _catalog(locale: Locale | None) -> NullTranslations:
+    """The translations of the request's ``locale``, for the templates' words.
+
+    Flask-Babel looks the catalog up again for every string, which on a busy page costs more
+    than the translating; a locale's catalog does not change while the app runs.
+    """
+    if locale is None:  # outside a request: Flask-Babel's untranslated catalog
+        return get_translations()
+    key = str(locale)
+    catalog = _catalogs.get(key)
+    if catalog is None:
+        catalog = _catalogs[key] = get_translations()
+    return catalog
+
+
+@cache
+def _template_gettext(catalog: NullTranslations) -> Callable[..., str]:
+    """Templates' ``_`` and ``{% trans %}`` in one catalog's language: Jinja's new-style
+    gettext (escaped where the template escapes, always a ``%(name)s`` format).
+
+    Words without variables are translated once: every page repeats the same few.
+    """
+    translated: dict[str, Markup] = {}  # by message: templates translate literal words
+
+    @pass_eval_context
+    def gettext(eval_context: EvalContext, message: str, **variables) -> str:
+        if not eval_context.autoescape:
+            return catalog.ugettext(message) % variables
+        if variables:
+            return _trusted(catalog.ugettext(message)) % variables
+        words = translated.get(message)
+        if words is None:
+            words = translated[message] = _trusted(catalog.ugettext(message)) % {}
+        return words
+
+    return gettext
+
+
+def _trusted(words: str) -> Markup:
+    # The catalog's words are the app's own and may hold markup, as Jinja's gettext trusts
+    # them; the variables put in them are escaped by ``%``.
+    return Markup(words)  # noqa: S704  # nosec B704
+
+
+def _request_catalog() -> NullTranslations:
+    return _catalog(get_locale())
+
+
+@pass_eval_context
+def _request_gettext(eval_context: EvalContext, message: str, **variables) -> str:
+    """The same in the request's language, for templates without a page's context (macros
+    imported without one)."""
+    return _template_gettext(_request_catalog())(eval_context, message, **variables)
+
+
+def _language_cache() -> Callable[..., Markup]:
+    """The templates' ``cache_per_language``, keeping one app's parts."""
+    parts: dict[tuple, Markup] = {}
+
+    @pass_context
+    def cache_per_language(
+        context: Context, name: str, *keys: object, caller: Callable[[], Markup]
+    ) -> Markup:
+        """``{% call cache_per_language(name, key, ...) %}...{% endcall %}``: a part of a page
+        that reads the same for everyone in one language (its words, links to fixed addresses)
+        is written once per language, key and address root, then reused.
+
+        ``name`` is the part's own; the keys name whatever else it shows, such as a page's id
+        or number, and take few values. Nothing of one person's (answers, tokens, their own
+        links) belongs in such a part.
+        """
+        key = (name, context.get("html_lang"), context.get("address_root"), keys)
+        part = parts.get(key)
+        if part is None:
+            part = caller()
+            _, language, root, _ = key
+            if isinstance(language, str) and isinstance(root, str):  # within a page's context
+                parts[key] = part
+        return part
+
+    return cache_per_language
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """The templates' gettext functions read ``_catalog``, in place of Flask-Babel's."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: _request_catalog().ugettext(message),
+        ngettext=lambda singular, plural, n: _request_catalog().ungettext(singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, message: _request_catalog().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: _request_catalog().unpgettext(
+            context, singular, plural, n
+        ),
+    )
+    # Most of a page's words come through these two: Jinja's own wrappers would look the
+    # function up and call it through the template context at every string.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _request_gettext
 
 
 def register_i18n(app: Flask) -> None:
@@ -128,7 +268,9 @@ def register_i18n(app: Flask) -> None:
             "`pybabel compile -d screening/translations`)"
         )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    babel.init_app(app, locale_selector=select_language)
+    babel.init_app(app, locale_selector=_selected_locale)
+    _install_template_gettext(app)
+    app.jinja_env.globals["cache_per_language"] = _language_cache()
     # {% trans %} blocks are written across lines; the catalog holds them on one line.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["rule_text"] = rule_text

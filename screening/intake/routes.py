@@ -38,10 +38,12 @@ from ..models import Draft, Status, token_hash
 from . import bp, service
 from .consent import consent_for
 from .forms import (
-    NONE_OF_THESE,
     ConsentForm,
     StepForm,
+    drawn_fields,
     form_data_from_draft,
+    page_fields,
+    saved_answers,
     step_form_class,
 )
 from .steps import (
@@ -133,16 +135,13 @@ def start():
 
 
 def _step_form(draft: Draft, step_id: str) -> StepForm:
-    """The page's form: on GET filled with the saved answers, on POST with what was sent only."""
+    """The page's form, holding what was sent, to check it (a page is shown without one)."""
     ruleset = service.ruleset_for(draft)
     locked = INVITATION_KEY in draft.data
-    form_class = step_form_class(ruleset.treatment, ruleset.version, step_id, locked)
-    saved = form_data_from_draft(draft.data, form_class) if request.method == "GET" else None
-    form = form_class(data=saved)
+    form = step_form_class(ruleset.treatment, ruleset.version, step_id, locked)()
     form.ruleset = ruleset
     form.visit = _visit(draft)
     form.known_answers = dict(draft.data)
-    form.booked = _booking(draft) if locked else None
     return form
 
 
@@ -176,20 +175,36 @@ def _step_url(step_id: str, **values: Any) -> str:
     )
 
 
-def render_step(draft: Draft, step_id: str, form: StepForm, extra_errors=(), status: int = 200):
-    """A question page, with the error summary when there are errors."""
-    previous = previous_step_id(step_id, service.chosen_ruleset(draft))
+def render_step(
+    draft: Draft, step_id: str, form: StepForm | None = None, extra_errors=(), status: int = 200
+):
+    """A question page showing the saved answers, or with ``form`` what was sent and its
+    errors, with the error summary when there are errors."""
+    data = draft.data
+    chosen = service.chosen_ruleset(draft)
+    ruleset = chosen or service.ruleset_for(draft)
+    locked = INVITATION_KEY in data
+    fields = page_fields(ruleset.treatment, ruleset.version, step_id, locked, current_language())
+    if form is None:
+        answers, field_errors = saved_answers(fields, data), {}
+    else:
+        answers = {field.name: form[field.name].data for field in fields}
+        field_errors = form.errors
     return (
         render_template(
             "intake/step.html",
             step=STEPS_BY_ID[step_id],
-            form=form,
-            errors=[*extra_errors, *form.error_list()],
-            **_progress(draft, step_id),
-            back_url=_step_url(previous) if previous else url_for("intake.start"),
+            fields=drawn_fields(fields, answers, field_errors),
+            # Only the visit page shows the invited appointment (its treatment and date).
+            booked=_booking(draft) if locked and step_id == "visit" else None,
+            errors=[*extra_errors, *(form.error_list() if form is not None else ())],
+            page=page_number(step_id, chosen),
+            total_pages=total_pages(chosen),
+            # The page "Back" leads to; the start page before the first.
+            previous=previous_step_id(step_id, chosen),
             resume_url=_resume_url(),
-            returning=request.args.get("change") == "1" or form.return_to.data == CHECK,
-            none_code=NONE_OF_THESE,
+            returning=request.args.get("change") == "1"
+            or (form is not None and form.return_to.data == CHECK),
         ),
         status,
     )
@@ -211,9 +226,9 @@ def step(draft: Draft, step_id: str):
         if chosen is None:
             return _see_other("intake.step", step_id="visit")
         return redirect(_step_url(next_step_id(step_id, chosen)), code=303)
+    if request.method != "POST":
+        return render_step(draft, step_id)  # the saved answers: no form is built to show them
     form = _step_form(draft, step_id)
-    if request.method == "GET" and request.args.get("change") == "1":
-        form.return_to.data = CHECK
     if form.validate_on_submit():
         service.save_answers(draft, form.values())
         if form.return_to.data == CHECK:

@@ -9,6 +9,7 @@ is chosen only those first two pages exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from rules import TOPICS, RuleSet
 
@@ -44,6 +45,7 @@ CHECK = "check"
 CONSENT = "consent"
 
 
+@cache  # a rule set never changes, and every page asks for its pages more than once
 def steps_for(ruleset: RuleSet | None) -> tuple[Step, ...]:
     """The question pages of a treatment's rule set, in order; ``None`` before one is chosen."""
     if ruleset is None:
@@ -53,8 +55,9 @@ def steps_for(ruleset: RuleSet | None) -> tuple[Step, ...]:
     )
 
 
-def _page_ids(ruleset: RuleSet | None) -> list[str]:
-    return [step.id for step in steps_for(ruleset)] + [CHECK, CONSENT]
+@cache
+def _page_ids(ruleset: RuleSet | None) -> tuple[str, ...]:
+    return (*(step.id for step in steps_for(ruleset)), CHECK, CONSENT)
 
 
 def next_step_id(step_id: str, ruleset: RuleSet | None) -> str:
