@@ -89,6 +89,8 @@ def _choose_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in ``extensions.py``."""
     from . import database, models  # noqa: F401  (SQLite settings; tables for migrations)
+    from flask_login import current_user
+
     from .access import enforce_access
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .i18n import register_i18n
@@ -97,7 +99,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Templates read the signed-in person through the proxy, only where a page shows them:
+    # Flask-Login's own context processor would load them for every page, patients' too.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     register_i18n(app)
     app.before_request(enforce_access)
 

@@ -228,3 +228,20 @@ def test_default_patient_is_not_the_privacy_fixture():
     # The checks above look for PERSON's identity, which must not be Patient's default one.
     assert not set(PERSON.values()) & set(ABOUT_YOU.values())
     assert csrf_token('<input name="csrf_token" value="t">') == "t"
+
+
+def test_a_patients_pages_show_no_staff_links_on_a_device_where_staff_are_signed_in(app):
+    from tests.staff.helpers import signed_in
+
+    device = signed_in(app, "front.desk@example.org", "nurse")
+    assert 'class="staff-nav"' in device.get("/staff/").text
+    patient = Patient(device)
+    patient.start()
+    patient.answer_all()
+    pages = [device.get(path) for path in ("/intake/", "/intake/visit", "/intake/check")]
+    for page in pages:
+        assert page.status_code == 200
+        assert 'class="staff-nav"' not in page.text and "Sign out" not in page.text
+    submitted = patient.sign()
+    outcome = device.get(submitted.location)
+    assert outcome.status_code == 200 and 'class="staff-nav"' not in outcome.text
