@@ -88,9 +88,9 @@ def _choose_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in ``extensions.py``."""
-    from . import database, models  # noqa: F401  (SQLite settings; tables for migrations)
     from flask_login import current_user
 
+    from . import database, models  # noqa: F401  (SQLite settings; tables for migrations)
     from .access import enforce_access
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .i18n import register_i18n
