@@ -150,23 +150,30 @@ def public_url_for(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def usable(token: str) -> Invitation | None:
+    """The invitation of ``token`` if it is valid, unused and unexpired; ``None`` otherwise."""
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
+    if invitation is None or invitation.opened_at is not None or utcnow() >= invitation.expires_at:
+        return None
+    return invitation
+
+
 def redeem(token: str) -> Invitation | None:
     """Claim a valid, unused, unexpired invitation; ``None`` for anything else.
 
     The swap is one conditional update, so two clicks at once cannot both succeed.
     """
-    if not token or len(token) > 100:
-        return None
-    now = utcnow()
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == token_hash(token))
-    )
-    if invitation is None or invitation.opened_at is not None or now >= invitation.expires_at:
+    invitation = usable(token)
+    if invitation is None:
         return None
     claimed = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.opened_at.is_(None))
-        .values(opened_at=now)
+        .values(opened_at=utcnow())
     )
     if claimed.rowcount != 1:
         db.session.rollback()

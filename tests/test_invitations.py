@@ -22,7 +22,7 @@ import rules
 from screening import invitations
 from screening.extensions import db
 from screening.models import ApiToken, Draft, Invitation, Screening
-from tests.intake.patient import ABOUT_YOU, PAGES, Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, PAGES, Patient, accept_invitation, csrf_token
 from tests.mail_sink import free_port
 from tests.staff.helpers import signed_in
 
@@ -200,7 +200,7 @@ def test_lifetime_comes_from_the_setting(make_app):
 def test_opening_swaps_the_token_for_a_session_with_identity_prefilled(app):
     _, token = make_invitation(app)
     client = app.test_client()
-    response = client.get(invite_path(token))
+    response = accept_invitation(client, token)
     assert response.status_code == 303
     assert urlsplit(response.location).path == "/intake/about_you"
     assert token not in response.location
@@ -221,10 +221,54 @@ def test_opening_swaps_the_token_for_a_session_with_identity_prefilled(app):
         assert invitation.draft.data["appointment_date"] == "2026-12-10"
 
 
+def test_opening_the_link_claims_nothing_until_the_patient_selects_start(app):
+    _, token = make_invitation(app)
+    # A mail scanner or link preview opens the link first, perhaps more than once.
+    for scanner in (app.test_client(), app.test_client()):
+        page = scanner.get(invite_path(token))
+        assert page.status_code == 200
+        assert "Maya" not in page.text and "Okafor" not in page.text
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert (invitation.opened_at, invitation.draft) == (None, None)
+        assert invitations.state_of(invitation) == invitations.CREATED
+
+    # The patient's own visit: the start page, whose Start posts back to the link.
+    patient = app.test_client()
+    page = patient.get(invite_path(token))
+    assert re.search(rf'<form method="post" action="{re.escape(invite_path(token))}"', page.text)
+    assert "language-switch" not in page.text  # its return address would hold the token
+    assert page.text.count(token) == 1
+    # Without the page's CSRF token, Start is refused and claims nothing.
+    assert patient.post(invite_path(token)).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Invitation)).opened_at is None
+    started = patient.post(invite_path(token), data={"csrf_token": csrf_token(page.text)})
+    assert (started.status_code, started.location) == (303, "/intake/about_you")
+
+    # Once claimed, opening and Start both get the refusal.
+    refused = app.test_client().get(invite_path(token))
+    assert refused.status_code == 404
+    late = app.test_client()
+    page = late.get("/intake/")
+    again = late.post(invite_path(token), data={"csrf_token": csrf_token(page.text)})
+    assert again.status_code == 404
+    assert again.text == refused.text
+
+
+def test_an_invitations_start_page_reads_in_the_browsers_language(app):
+    _, token = make_invitation(app)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX,es;q=0.9"
+    page = client.get(invite_path(token))
+    assert '<html lang="es">' in page.text
+    assert "Toma unos 5 minutos." in page.text
+
+
 def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
     _, token = make_invitation(app)
     patient = Patient(app.test_client())
-    opened = patient.client.get(invite_path(token))
+    opened = accept_invitation(patient.client, token)
     assert opened.status_code == 303
     responses = [opened]
     responses.append(patient.answer("about_you", INVITED_ABOUT_YOU))
@@ -281,7 +325,7 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
 def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app):
     _, token = make_invitation(app, treatment="sculptra")
     patient = Patient(app.test_client())
-    assert patient.client.get(invite_path(token)).location == "/intake/about_you"
+    assert accept_invitation(patient.client, token).location == "/intake/about_you"
     first = patient.client.get("/intake/about_you")
     assert "Page 1 of 10" in first.text  # sculptra's eight pages, check, consent
 
@@ -310,7 +354,7 @@ def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app)
 def complete_invited(app, token: str) -> Patient:
     """Open the invitation and answer every page, then sign."""
     patient = Patient(app.test_client())
-    assert patient.client.get(invite_path(token)).status_code == 303
+    assert accept_invitation(patient.client, token).status_code == 303
     patient.answer_all(about_you=INVITED_ABOUT_YOU)
     assert patient.sign("Maya Okafor").status_code == 303
     return patient
@@ -327,10 +371,10 @@ def test_the_invitations_page_shows_each_state(app, clock):
     ):
         ids[last_name] = make_invitation(app, last_name=last_name, appointment_date=day)[1]
 
-    assert app.test_client().get(invite_path(ids["Brown"])).status_code == 303
+    assert accept_invitation(app.test_client(), ids["Brown"]).status_code == 303
 
     started = Patient(app.test_client())
-    assert started.client.get(invite_path(ids["Chen"])).status_code == 303
+    assert accept_invitation(started.client, ids["Chen"]).status_code == 303
     clock.advance(minutes=2)
     saved = started.answer("about_you", {**INVITED_ABOUT_YOU, "last_name": "Chen"})
     assert saved.status_code == 303
@@ -376,10 +420,10 @@ def test_refused_tokens_all_get_the_same_page_revealing_nothing(app, clock):
     refusals = {}
 
     browser = app.test_client()
-    assert browser.get(invite_path(reused)).status_code == 303
+    assert accept_invitation(browser, reused).status_code == 303
     refusals["reused"] = browser.get(invite_path(reused))
 
-    assert app.test_client().get(invite_path(taken)).status_code == 303
+    assert accept_invitation(app.test_client(), taken).status_code == 303
     refusals["opened by someone else"] = app.test_client().get(invite_path(taken))
 
     last = "A" if target[-1] != "A" else "B"
@@ -418,13 +462,13 @@ def test_an_altered_token_does_not_use_up_the_real_one(app):
     _, token = make_invitation(app)
     altered = token[:-1] + ("A" if token[-1] != "A" else "B")
     assert app.test_client().get(invite_path(altered)).status_code == 404
-    assert app.test_client().get(invite_path(token)).status_code == 303
+    assert accept_invitation(app.test_client(), token).status_code == 303
 
 
 def test_the_link_still_works_until_its_appointment(app, clock):
     _, token = make_invitation(app, appointment_date="2026-12-01", appointment_time="13:00")
     clock.advance(minutes=59)
-    assert app.test_client().get(invite_path(token)).status_code == 303
+    assert accept_invitation(app.test_client(), token).status_code == 303
 
 
 # --- the token stays out of the logs -------------------------------------------------------
@@ -445,11 +489,6 @@ def test_the_access_log_filter_redacts_invitation_tokens(app, caplog):
     assert all(token not in record.getMessage() for record in caplog.records)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def test_a_real_server_logs_no_token(app, caplog):
     _, token = make_invitation(app)
     caplog.set_level(logging.INFO)
@@ -462,11 +501,8 @@ def test_a_real_server_logs_no_token(app, caplog):
             f"http://127.0.0.1:{server.server_port}{invite_path(token)}",
             headers={"Host": "clinic.test"},
         )
-        opener = urllib.request.build_opener(_NoRedirects)
-        with pytest.raises(urllib.error.HTTPError) as refused_redirect:
-            opener.open(request, timeout=10)
-        assert refused_redirect.value.code == 303
-        assert token not in refused_redirect.value.headers["Location"]
+        with urllib.request.urlopen(request, timeout=10) as opened:
+            assert opened.status == 200  # the start page, whose Start claims the link
         deadline = timer.monotonic() + 5
         while "[token]" not in caplog.text and timer.monotonic() < deadline:
             timer.sleep(0.02)
@@ -477,8 +513,8 @@ def test_a_real_server_logs_no_token(app, caplog):
     assert "/intake/invite/[token]" in caplog.text
     assert token not in caplog.text
     assert all(token not in record.getMessage() for record in caplog.records)
-    with app.app_context():
-        assert db.session.scalar(select(Invitation)).opened_at is not None
+    with app.app_context():  # opened, not claimed: that takes Start
+        assert db.session.scalar(select(Invitation)).opened_at is None
 
 
 # --- command line --------------------------------------------------------------------------
@@ -509,7 +545,7 @@ def test_the_command_line_prints_a_working_link(app, runner):
     token = link.group(1)
     assert len(token) >= 22
     assert token not in everything_stored(app)
-    opened = app.test_client().get(urlsplit(link.group(0)).path)
+    opened = accept_invitation(app.test_client(), urlsplit(link.group(0)).path)
     assert opened.status_code == 303
     with app.app_context():
         assert db.session.scalar(select(Invitation)).created_via == "cli"
@@ -565,7 +601,9 @@ def test_an_invitation_made_on_the_staff_page_is_emailed(mail_app, mail):
     token = link.group(1)
     assert token not in response.text
     assert token not in everything_stored(mail_app)
-    assert mail_app.test_client().get(urlsplit(link.group(0)).path).status_code == 303
+    assert (
+        accept_invitation(mail_app.test_client(), urlsplit(link.group(0)).path).status_code == 303
+    )
     with mail_app.app_context():
         assert db.session.scalar(select(Invitation)).emailed_at is not None
 
@@ -606,7 +644,7 @@ def test_email_link_sends_the_resume_link_to_the_drafts_address(mail_app, mail):
 def test_email_link_for_an_invited_patient_goes_to_the_invited_address(mail_app, mail):
     _, token = make_invitation(mail_app)
     client = mail_app.test_client()
-    assert client.get(invite_path(token)).status_code == 303
+    assert accept_invitation(client, token).status_code == 303
     page = client.get("/intake/about_you")
     response = client.post("/intake/email-link", data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 303
@@ -662,7 +700,7 @@ def test_the_api_creates_an_invitation_without_csrf(app, runner):
         assert invitation.created_via == "api"
         assert invitation.last_name == "Okafor"
         assert db.session.scalar(select(ApiToken)).last_used_at is not None
-    assert app.test_client().get(urlsplit(body["url"]).path).status_code == 303
+    assert accept_invitation(app.test_client(), urlsplit(body["url"]).path).status_code == 303
 
 
 @pytest.mark.parametrize(
@@ -751,7 +789,7 @@ def test_an_api_invitation_opens_like_any_other(app, runner):
     token = create_api_token(runner)
     body = app.test_client().post(API, json=INVITE, headers=bearer(token)).get_json()
     patient = Patient(app.test_client())
-    opened = patient.client.get(urlsplit(body["url"]).path)
+    opened = accept_invitation(patient.client, urlsplit(body["url"]).path)
     assert opened.status_code == 303
     visit = patient.client.get("/intake/visit")
     assert 'name="treatment"' not in visit.text
@@ -781,7 +819,9 @@ def test_a_phone_only_invitation_shows_its_link_even_with_email_set_up(mail_app,
     link = LINK.search(response.text)
     assert link
     assert mail.envelopes == []
-    assert mail_app.test_client().get(urlsplit(link.group(1)).path).status_code == 303
+    assert (
+        accept_invitation(mail_app.test_client(), urlsplit(link.group(1)).path).status_code == 303
+    )
 
 
 def test_when_the_email_fails_the_staff_page_shows_the_link(make_app):
@@ -790,7 +830,7 @@ def test_when_the_email_fails_the_staff_page_shows_the_link(make_app):
     assert response.status_code == 200
     link = LINK.search(response.text)
     assert link, "the link is lost when the email fails"
-    assert app.test_client().get(urlsplit(link.group(1)).path).status_code == 303
+    assert accept_invitation(app.test_client(), urlsplit(link.group(1)).path).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(Invitation)).emailed_at is None
 
@@ -821,7 +861,7 @@ def test_when_the_email_fails_the_command_line_still_prints_the_link(make_app):
         f"{invitation_count(app)} invitation(s) stored but the only link was lost: "
         f"{result.exception!r}"
     )
-    assert app.test_client().get(urlsplit(link.group(0)).path).status_code == 303
+    assert accept_invitation(app.test_client(), urlsplit(link.group(0)).path).status_code == 303
 
 
 def test_email_link_when_the_server_is_down_says_so(make_app):

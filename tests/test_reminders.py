@@ -11,7 +11,7 @@ import rules
 from screening import invitations
 from screening.extensions import db
 from screening.models import ReminderSent, Screening, Status
-from tests.intake.patient import Patient
+from tests.intake.patient import Patient, accept_invitation
 from tests.mail_sink import free_port
 from tests.staff.helpers import submit_screening
 
@@ -205,7 +205,7 @@ def test_an_invited_patients_reminder_gives_the_time(mail_app, mail, clock):
             appointment_time="14:30",
         )
     patient = Patient(mail_app.test_client())
-    assert patient.client.get(f"/intake/invite/{token}").status_code == 303
+    assert accept_invitation(patient.client, token).status_code == 303
     patient.answer_all(
         about_you={
             "first_name": "Maya",

@@ -414,20 +414,33 @@ def _same_site(url: str | None) -> bool:
     return bool(url) and url.startswith(request.host_url + "intake/")
 
 
-@bp.get("/invite/<token>")
+@bp.route("/invite/<token>", methods=["GET", "POST"])
 @allow(PATIENT)
 def invitation(token: str):
-    """An invitation link: swap its one-time token for a session, then leave the token's URL."""
+    """An invitation link. Opening it shows the start page; its Start button swaps the one-time
+    token for a session, then leaves the token's URL.
+
+    Opening claims nothing: mail scanners and link previews open links before the patient
+    does, and must not use the link up.
+    """
+    if request.method != "POST":
+        if invitations.usable(token) is None:
+            return _invitation_refused()
+        return render_template("intake/start.html", invitation_path=request.path)
     claimed = invitations.redeem(token)
     if claimed is None:
-        # Used, expired, altered or guessed: the same answer, telling nothing.
-        return render_template("intake/invitation_refused.html"), 404
+        return _invitation_refused()
     draft, draft_token = service.start_draft(invitations.prefilled_data(claimed))
     claimed.draft_id = draft.id
     db.session.commit()
     session[SESSION_KEY] = draft_token
     session.permanent = True
     return _see_other("intake.step", step_id=FIRST_STEPS[0].id)
+
+
+def _invitation_refused() -> tuple[str, int]:
+    # Used, expired, altered or guessed: the same answer, telling nothing.
+    return render_template("intake/invitation_refused.html"), 404
 
 
 @bp.get("/resume/<token>")

@@ -70,6 +70,15 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def accept_invitation(client, token: str):
+    """Open an invitation link, then select Start on the page it shows, as the patient does;
+    returns Start's response (a 303 to the first page when the link is usable)."""
+    path = token if token.startswith("/intake/invite/") else f"/intake/invite/{token}"
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return client.post(path, data={"csrf_token": csrf_token(page.text)})
+
+
 def field_names(html: str) -> list[str]:
     """The names of a page's answer fields, in page order (no CSRF token, no hidden fields)."""
     names = _FIELD_NAME.findall(html)

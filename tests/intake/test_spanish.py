@@ -15,7 +15,7 @@ from rules.i18n import translate
 from screening.extensions import db
 from screening.intake.consent import CONSENT_DOCUMENTS, consent_for
 from screening.models import Screening
-from tests.intake.patient import ABOUT_YOU, VISIT, Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, VISIT, Patient, accept_invitation, csrf_token
 from tests.intake.test_walkthrough import visible_text
 
 TREATMENT = "pdo_smooth_threads"
@@ -195,7 +195,7 @@ def test_an_invited_patients_booking_reads_in_spanish(app, client):
             appointment_date="2026-12-10",
             appointment_time="14:30",
         )
-    spanish(client).get(f"/intake/invite/{token}")
+    assert accept_invitation(spanish(client), token).status_code == 303
     text = visible_text(client.get("/intake/visit").text)
     title = translate(dict(rules.treatments())[TREATMENT], "es")
     assert f"Tiene cita para {title} el {APPOINTMENT} a las 14:30" in text

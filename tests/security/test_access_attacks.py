@@ -25,7 +25,7 @@ from screening.access import MANAGER, NURSE, PATIENT, PUBLIC
 from screening.extensions import db
 from screening.models import Decision, Draft, Invitation, Note, Screening, token_hash
 from screening.security import SESSION_COOKIE_HOST_NAME as SESSION_COOKIE
-from tests.intake.patient import ABOUT_YOU, Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, Patient, accept_invitation, csrf_token
 from tests.staff.helpers import (
     make_staff,
     post_decision,
@@ -302,7 +302,7 @@ def test_altered_guessed_or_cross_used_tokens_all_get_one_plain_404(app):
     assert count(app, Note) == 0
     # A patient's link is no invitation, and an invitation was not used up by the guesses.
     assert app.test_client().get(f"/intake/invite/{token}").status_code == 404
-    assert app.test_client().get(f"/intake/invite/{invitation_token}").status_code == 303
+    assert accept_invitation(app.test_client(), invitation_token).status_code == 303
 
 
 # --- notes -------------------------------------------------------------------------------------

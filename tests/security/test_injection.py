@@ -32,7 +32,7 @@ from screening.access import ADMIN, MANAGER, NURSE
 from screening.extensions import db
 from screening.models import Decision, Invitation, Screening
 from tests.checking_client import CheckingClient
-from tests.intake.patient import ABOUT_YOU, Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, Patient, accept_invitation, csrf_token
 from tests.staff.helpers import make_staff, post_decision, sign_in, signed_in
 
 PAYLOADS = {
@@ -284,7 +284,7 @@ def test_an_invited_patient_sees_the_names_staff_typed_as_text(app):
     )
     link = re.search(r'href="http://clinic\.test(/intake/invite/[^"]+)"', created.text).group(1)
     patient = app.test_client()
-    assert patient.get(link).status_code == 303
+    assert accept_invitation(patient, link).status_code == 303
     about_you = patient.get("/intake/about_you")
     assert_inert(about_you.text, "invited about you", shows=(payload, "{{7*7}}"))
 
