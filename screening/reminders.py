@@ -3,7 +3,7 @@
 Eight days before the appointment: which bleeding-risk substances to stop, from which date.
 The day before: no alcohol or caffeine in the 24 hours before, and no make-up. Each reminder is
 recorded before it is sent, under a unique key, so none goes out twice; visits waiting to be
-rescheduled, or not going ahead, get none.
+rescheduled, or not going ahead, get none. Each is written in the language the patient signed in.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from rules.dates import format_date
+from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 from . import mailer
 from .clock import utcnow
@@ -25,11 +27,6 @@ from .models import ReminderSent, Screening, Status
 STOP_SUBSTANCES = "stop_substances"
 DAY_BEFORE = "day_before"
 DAYS_AHEAD = {STOP_SUBSTANCES: 8, DAY_BEFORE: 1}
-# The seed's list, in full: the message names no substance the patient reported taking.
-SUBSTANCES = (
-    "aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, garlic "
-    "supplements, St John's wort and kava kava"
-)
 NOT_GOING_AHEAD = (Status.RESCHEDULE, Status.NOT_ELIGIBLE)
 
 
@@ -65,29 +62,63 @@ def due_reminders(today: date) -> list[Reminder]:
 
 
 def _message(screening: Screening, kind: str) -> Reminder:
-    clinic = current_app.config["CLINIC_NAME"]
-    phone = current_app.config["CLINIC_PHONE"]
-    day = format_date(screening.appointment_date)
-    at = f" at {screening.appointment_time:%H:%M}" if screening.appointment_time else ""
+    """The reminder in the language the patient signed in (English for screenings before
+    the choice was recorded)."""
+    language = screening.consent_language
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    with force_locale(language):
+        subject, body = _worded(screening, kind, language)
+    return Reminder(screening.id, kind, screening.email, subject, body)
+
+
+def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
+    names = {
+        "name": screening.first_name,
+        "clinic": current_app.config["CLINIC_NAME"],
+        "day": format_date(screening.appointment_date, language),
+        "time": f"{screening.appointment_time:%H:%M}" if screening.appointment_time else "",
+    }
+    timed = bool(names["time"])
     if kind == STOP_SUBSTANCES:
-        stop_from = format_date(screening.appointment_date - timedelta(days=7))
-        body = (
-            f"Hello {screening.first_name},\n\nYour appointment at {clinic} is on {day}{at}.\n\n"
-            f"From {stop_from}, please do not take {SUBSTANCES}. If a doctor prescribed one of "
-            "them, or another blood thinner, keep taking it unless your prescriber tells you "
-            "otherwise.\n\n"
+        when = (
+            gettext("Your appointment at %(clinic)s is on %(day)s at %(time)s.", **names)
+            if timed
+            else gettext("Your appointment at %(clinic)s is on %(day)s.", **names)
+        )
+        # The seed's list, in full: the message names no substance the patient reported taking.
+        advice = gettext(
+            "From %(date)s, please do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, "
+            "ginkgo biloba, ginseng, garlic supplements, St John's wort and kava kava. If a "
+            "doctor prescribed one of them, or another blood thinner, keep taking it unless your "
+            "prescriber tells you otherwise.",
+            date=format_date(screening.appointment_date - timedelta(days=7), language),
         )
     else:
-        since = f"{screening.appointment_time:%H:%M} today" if at else "24 hours before it"
-        body = (
-            f"Hello {screening.first_name},\n\nYour appointment at {clinic} is tomorrow, "
-            f"{day}{at}.\n\nPlease have no alcohol and no caffeine from {since}, and come "
-            "without make-up if you can.\n\n"
+        when = (
+            gettext("Your appointment at %(clinic)s is tomorrow, %(day)s at %(time)s.", **names)
+            if timed
+            else gettext("Your appointment at %(clinic)s is tomorrow, %(day)s.", **names)
         )
-    body += f"If you feel unwell, or need to change the appointment, call us on {phone}.\n"
-    return Reminder(
-        screening.id, kind, screening.email, f"Your appointment at {clinic} on {day}", body
+        advice = (
+            gettext(
+                "Please have no alcohol and no caffeine from %(time)s today, and come without "
+                "make-up if you can.",
+                **names,
+            )
+            if timed
+            else gettext(
+                "Please have no alcohol and no caffeine from 24 hours before it, and come "
+                "without make-up if you can."
+            )
+        )
+    call = gettext(
+        "If you feel unwell, or need to change the appointment, call us on %(phone)s.",
+        phone=current_app.config["CLINIC_PHONE"],
     )
+    greeting = gettext("Hello %(name)s,", **names)
+    body = f"{greeting}\n\n{when}\n\n{advice}\n\n{call}\n"
+    return gettext("Your appointment at %(clinic)s on %(day)s", **names), body
 
 
 def send_due_reminders(today: date) -> tuple[int, int]:

@@ -224,6 +224,47 @@ def test_an_invited_patients_reminder_gives_the_time(mail_app, mail, clock):
     assert "from 14:30 today" in text
 
 
+def test_a_patient_who_answered_in_spanish_gets_reminders_in_spanish(mail_app, mail, clock):
+    with mail_app.app_context():
+        _, token = invitations.create_invitation(
+            first_name="Lucía",
+            last_name="Ramos",
+            email="lucia@example.com",
+            phone="909 555 0123",
+            treatment="pdo_smooth_threads",
+            appointment_date="2026-12-10",
+            appointment_time="14:30",
+        )
+    patient = Patient(mail_app.test_client())
+    patient.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX,es;q=0.9"
+    assert accept_invitation(patient.client, token).status_code == 303
+    patient.answer_all(
+        about_you={"first_name": "Lucía", "last_name": "Ramos", "email": "lucia@example.com"}
+    )
+    assert patient.sign("Lucía Ramos").status_code == 303
+    submit_screening(mail_app)  # Ana, the same appointment, in English
+
+    on(clock, date(2026, 12, 2))
+    assert send(mail_app).exit_code == 0
+    on(clock, date(2026, 12, 9))
+    assert send(mail_app).exit_code == 0
+    by_address = {}
+    for envelope, text in zip(mail.envelopes, mail.texts(), strict=True):
+        by_address.setdefault(envelope.rcpt_tos[0], []).append(text)
+
+    stop, day_before = by_address["lucia@example.com"]
+    assert stop.startswith("Su cita en ") and " el jueves 10 de diciembre de 2026\n" in stop
+    assert "Hola, Lucía:" in stop
+    assert "es el jueves 10 de diciembre de 2026 a las 14:30." in stop
+    assert "A partir del jueves 3 de diciembre de 2026, por favor no tome aspirina" in stop
+    assert "es mañana, jueves 10 de diciembre de 2026, a las 14:30." in day_before
+    assert "a partir de hoy a las 14:30" in day_before
+    for text in (stop, day_before):
+        assert "appointment" not in text and "Hello" not in text
+    # The patient who answered in English still reads English.
+    assert all("Your appointment at" in text for text in by_address["ana@example.com"])
+
+
 def test_without_a_mail_server_the_command_exits_with_a_plain_message(app, clock):
     submit_screening(app)
     on(clock, date(2026, 12, 2))
