@@ -256,6 +256,24 @@ def test_opening_the_link_claims_nothing_until_the_patient_selects_start(app):
     assert again.text == refused.text
 
 
+def test_start_sent_after_the_page_timed_out_shows_the_start_page_again(app):
+    _, token = make_invitation(app)
+    patient = app.test_client()
+    patient.get(invite_path(token))
+    timed_out = patient.post(invite_path(token), data={"csrf_token": "expired"})
+    assert timed_out.status_code == 400
+    assert "This page timed out before it was sent. Select the button again." in timed_out.text
+    assert re.search(
+        rf'<form method="post" action="{re.escape(invite_path(token))}"', timed_out.text
+    )
+    assert "language-switch" not in timed_out.text and timed_out.text.count(token) == 1
+    started = patient.post(invite_path(token), data={"csrf_token": csrf_token(timed_out.text)})
+    assert (started.status_code, started.location) == (303, "/intake/about_you")
+    # Once the link is used, a timed-out Start gets the refusal like anything else.
+    late = app.test_client()
+    assert late.post(invite_path(token), data={"csrf_token": "expired"}).status_code == 404
+
+
 def test_an_invitations_start_page_reads_in_the_browsers_language(app):
     _, token = make_invitation(app)
     client = app.test_client()

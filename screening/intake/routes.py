@@ -533,6 +533,10 @@ def upload_note(token: str):
     return _see_other("intake.result", token=token)
 
 
+_START_TIMED_OUT = (
+    "main-submit",
+    _l("This page timed out before it was sent. Select the button again."),
+)
 _TIMED_OUT = (
     "main-submit",
     _l(
@@ -544,6 +548,17 @@ _TIMED_OUT = (
 
 def rerender_after_csrf_failure():
     """On a failed CSRF check, show the page again with what the patient typed, or ``None``."""
+    if request.endpoint == "intake.invitation":
+        # The start page again (it holds the token only in its form), or the refusal: never
+        # the generic error page, whose language switch would carry the token in its address.
+        if invitations.usable((request.view_args or {}).get("token", "")) is None:
+            return _invitation_refused()
+        return (
+            render_template(
+                "intake/start.html", invitation_path=request.path, errors=[_START_TIMED_OUT]
+            ),
+            400,
+        )
     draft = service.find_draft(session.get(SESSION_KEY))
     if draft is None or draft.screening is not None or service.is_expired(draft):
         return None
