@@ -133,6 +133,7 @@ def _language_context() -> dict:
         "_": words,
         "gettext": words,
         "html_lang": language,
+        "staff_page": staff,  # only staff pages show the staff links (base.html)
         "address_root": page.script_root,  # what parts cached per language link under
         "languages": LANGUAGES,
         "language_switch": _switch_buttons(chosen, staff),
@@ -150,6 +151,7 @@ def _switch_buttons(chosen: str, staff: bool) -> tuple[tuple[str, str, str], ...
 
 
 _catalogs: dict[str, NullTranslations] = {}
+_UNTRANSLATED = NullTranslations()
 
 
 def _catalog(locale: Locale | None) -> NullTranslations:
@@ -158,8 +160,8 @@ def _catalog(locale: Locale | None) -> NullTranslations:
     Flask-Babel looks the catalog up again for every string, which on a busy page costs more
     than the translating; a locale's catalog does not change while the app runs.
     """
-    if locale is None:  # outside a request: Flask-Babel's untranslated catalog
-        return get_translations()
+    if locale is None:  # outside a request: the words as written
+        return _UNTRANSLATED
     key = str(locale)
     catalog = _catalogs.get(key)
     if catalog is None:
@@ -207,6 +209,11 @@ def _request_gettext(eval_context: EvalContext, message: str, **variables) -> st
     return _template_gettext(_request_catalog())(eval_context, message, **variables)
 
 
+# Parts kept at most: a few per page, language and address root. The root comes from the request
+# (a proxy's SCRIPT_NAME), so past this many nothing more is kept rather than growing for ever.
+MAX_KEPT_PARTS = 1000
+
+
 def _language_cache() -> Callable[..., Markup]:
     """The templates' ``cache_per_language``, keeping one app's parts."""
     parts: dict[tuple, Markup] = {}
@@ -228,7 +235,8 @@ def _language_cache() -> Callable[..., Markup]:
         if part is None:
             part = caller()
             _, language, root, _ = key
-            if isinstance(language, str) and isinstance(root, str):  # within a page's context
+            # Kept only within a page's context (its language and root known).
+            if isinstance(language, str) and isinstance(root, str) and len(parts) < MAX_KEPT_PARTS:
                 parts[key] = part
         return part
 

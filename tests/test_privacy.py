@@ -238,10 +238,12 @@ def test_a_patients_pages_show_no_staff_links_on_a_device_where_staff_are_signed
     patient = Patient(device)
     patient.start()
     patient.answer_all()
-    pages = [device.get(path) for path in ("/intake/", "/intake/visit", "/intake/check")]
-    for page in pages:
-        assert page.status_code == 200
-        assert 'class="staff-nav"' not in page.text and "Sign out" not in page.text
+    paths = {"/": 200, "/intake/": 200, "/intake/visit": 200, "/intake/check": 200}
+    paths["/intake/no-such-page"] = 404
+    for path, status in paths.items():
+        page = device.get(path)
+        assert page.status_code == status, path
+        assert 'class="staff-nav"' not in page.text and "Sign out" not in page.text, path
     submitted = patient.sign()
     outcome = device.get(submitted.location)
     assert outcome.status_code == 200 and 'class="staff-nav"' not in outcome.text

@@ -212,3 +212,18 @@ def test_parts_kept_per_language_link_under_the_address_root_they_were_asked_at(
     mounted = patient.client.get("/intake/visit", base_url=mounted_at).text
     for link in ('href="{}/static/preclear.css"', 'action="{}/intake/visit"'):
         assert link.format("") in plain and link.format("/clinic") in mounted
+
+
+def test_past_a_bound_no_more_parts_are_kept(app, monkeypatch):
+    import screening.i18n
+
+    monkeypatch.setattr(screening.i18n, "MAX_KEPT_PARTS", 2)
+    template = app.jinja_env.from_string(
+        '{% call cache_per_language("bounded") %}{{ word }}{% endcall %}'
+    )
+    for root in ("/a", "/b"):  # kept: what was written first stays
+        assert template.render(html_lang="en", address_root=root, word="first") == "first"
+        assert template.render(html_lang="en", address_root=root, word="again") == "first"
+    # A third root, say from a proxy's SCRIPT_NAME: written each time, kept no more.
+    assert template.render(html_lang="en", address_root="/c", word="first") == "first"
+    assert template.render(html_lang="en", address_root="/c", word="again") == "again"
