@@ -193,28 +193,28 @@ def test_a_moved_appointment_gets_reminders_for_the_new_date(mail_app, mail, clo
     assert len(mail.envelopes) == 3
 
 
-def test_an_invited_patients_reminder_gives_the_time(mail_app, mail, clock):
-    with mail_app.app_context():
+def screen_invited(app, first_name: str, last_name: str, email: str, **headers) -> None:
+    """An invitation for 10 December at 14:30, answered and signed by the invited patient
+    (whose browser sends ``headers``)."""
+    with app.app_context():
         _, token = invitations.create_invitation(
-            first_name="Maya",
-            last_name="Okafor",
-            email="maya@example.com",
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
             phone="909 555 0199",
             treatment="pdo_smooth_threads",
             appointment_date="2026-12-10",
             appointment_time="14:30",
         )
-    patient = Patient(mail_app.test_client())
+    patient = Patient(app.test_client())
+    patient.client.environ_base.update(headers)
     assert accept_invitation(patient.client, token).status_code == 303
-    patient.answer_all(
-        about_you={
-            "first_name": "Maya",
-            "last_name": "Okafor",
-            "email": "maya@example.com",
-            "phone": "909 555 0199",
-        }
-    )
-    assert patient.sign("Maya Okafor").status_code == 303
+    patient.answer_all(about_you={"first_name": first_name, "last_name": last_name, "email": email})
+    assert patient.sign(f"{first_name} {last_name}").status_code == 303
+
+
+def test_an_invited_patients_reminder_gives_the_time(mail_app, mail, clock):
+    screen_invited(mail_app, "Maya", "Okafor", "maya@example.com")
 
     on(clock, date(2026, 12, 9))
     assert send(mail_app).exit_code == 0
@@ -225,23 +225,8 @@ def test_an_invited_patients_reminder_gives_the_time(mail_app, mail, clock):
 
 
 def test_a_patient_who_answered_in_spanish_gets_reminders_in_spanish(mail_app, mail, clock):
-    with mail_app.app_context():
-        _, token = invitations.create_invitation(
-            first_name="Lucía",
-            last_name="Ramos",
-            email="lucia@example.com",
-            phone="909 555 0123",
-            treatment="pdo_smooth_threads",
-            appointment_date="2026-12-10",
-            appointment_time="14:30",
-        )
-    patient = Patient(mail_app.test_client())
-    patient.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX,es;q=0.9"
-    assert accept_invitation(patient.client, token).status_code == 303
-    patient.answer_all(
-        about_you={"first_name": "Lucía", "last_name": "Ramos", "email": "lucia@example.com"}
-    )
-    assert patient.sign("Lucía Ramos").status_code == 303
+    spanish = {"HTTP_ACCEPT_LANGUAGE": "es-MX,es;q=0.9"}
+    screen_invited(mail_app, "Lucía", "Ramos", "lucia@example.com", **spanish)
     submit_screening(mail_app)  # Ana, the same appointment, in English
 
     on(clock, date(2026, 12, 2))
