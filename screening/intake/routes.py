@@ -198,8 +198,7 @@ def render_step(
             # Only the visit page shows the invited appointment (its treatment and date).
             booked=_booking(draft) if locked and step_id == "visit" else None,
             errors=[*extra_errors, *(form.error_list() if form is not None else ())],
-            page=page_number(step_id, chosen),
-            total_pages=total_pages(chosen),
+            **_progress(draft, step_id),
             # The page "Back" leads to; the start page before the first.
             previous=previous_step_id(step_id, chosen),
             resume_url=_resume_url(),
@@ -424,9 +423,7 @@ def invitation(token: str):
     does, and must not use the link up.
     """
     if request.method != "POST":
-        if invitations.usable(token) is None:
-            return _invitation_refused()
-        return render_template("intake/start.html", invitation_path=request.path)
+        return _invitation_start(token)
     claimed = invitations.redeem(token)
     if claimed is None:
         return _invitation_refused()
@@ -436,6 +433,16 @@ def invitation(token: str):
     session[SESSION_KEY] = draft_token
     session.permanent = True
     return _see_other("intake.step", step_id=FIRST_STEPS[0].id)
+
+
+def _invitation_start(token: str, errors=(), status: int = 200):
+    """The start page of a usable invitation link, its Start posting back to the link; the
+    refusal for any other."""
+    if invitations.usable(token) is None:
+        return _invitation_refused()
+    return render_template(
+        "intake/start.html", invitation_path=request.path, errors=list(errors)
+    ), status
 
 
 def _invitation_refused() -> tuple[str, int]:
@@ -551,14 +558,8 @@ def rerender_after_csrf_failure():
     if request.endpoint == "intake.invitation":
         # The start page again (it holds the token only in its form), or the refusal: never
         # the generic error page, whose language switch would carry the token in its address.
-        if invitations.usable((request.view_args or {}).get("token", "")) is None:
-            return _invitation_refused()
-        return (
-            render_template(
-                "intake/start.html", invitation_path=request.path, errors=[_START_TIMED_OUT]
-            ),
-            400,
-        )
+        token = (request.view_args or {}).get("token", "")
+        return _invitation_start(token, errors=[_START_TIMED_OUT], status=400)
     draft = service.find_draft(session.get(SESSION_KEY))
     if draft is None or draft.screening is not None or service.is_expired(draft):
         return None
