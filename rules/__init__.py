@@ -10,10 +10,10 @@ Patient-facing words come in English and Spanish: ``evaluate(..., language="es")
 """
 
 from .engine import evaluate, evaluate_document, validate
-from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
+from .model import AnswerError, Clearance, Ends, Finding, Instruction, Outcome, Result
 from .questions import TOPICS, Kind, Option, Question, Topic
 from .ruleset import InstructionTemplate, Rule, RuleSet
-from .rulesets import CURRENT_VERSIONS, RULESETS, get_ruleset, treatments
+from .rulesets import CURRENT_VERSIONS, RULESETS, ends_of_finding, get_ruleset, treatments
 
 __all__ = [
     "CURRENT_VERSIONS",
@@ -21,6 +21,7 @@ __all__ = [
     "TOPICS",
     "AnswerError",
     "Clearance",
+    "Ends",
     "Finding",
     "Instruction",
     "InstructionTemplate",
@@ -32,6 +33,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "Topic",
+    "ends_of_finding",
     "evaluate",
     "evaluate_document",
     "get_ruleset",

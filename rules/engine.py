@@ -14,6 +14,7 @@ from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
 from .model import (
     AnswerError,
     Clearance,
+    Ends,
     Finding,
     Instruction,
     Outcome,
@@ -324,7 +325,7 @@ def apply_rules(
             if unanswered:
                 if step.blocking:
                     finding = _not_asked_finding(
-                        step.rule, unanswered, ruleset, visit, json_values, language
+                        step, unanswered, ruleset, visit, json_values, language
                     )
                     ranked.append((step.not_asked_rank, finding))
                 # Advice waits for an answer; it would not change the outcome anyway.
@@ -394,6 +395,9 @@ class _Verdict:
     sure"), worked out once per rule set: everything but the dates and values in its texts and
     the answers it read.
 
+    ``ends`` is how the finding may end: the rule's own way for its "yes", a nurse's decision
+    for a "not sure" (``Rule.ends_for``).
+
     ``rank`` orders findings: most severe first, then those that cannot be overridden, then in
     rule order (an ``int`` that sorts as ``(-severity, overridable, order)`` would).
     """
@@ -406,6 +410,7 @@ class _Verdict:
     staff_template: str
     source: str
     rank: int
+    ends: Ends | None
 
     def finding(
         self, earliest_date: date | None, texts: tuple[str, str], answers: dict[str, Any]
@@ -423,6 +428,7 @@ class _Verdict:
             staff_text,
             self.source,
             answers,
+            self.ends,
         )
 
 
@@ -433,7 +439,8 @@ class _RuleStep:
     finding it gives when it reads a question the patient was never asked.
 
     ``verdict_by_answer`` is set for a rule whose trigger is a table of answers to one question
-    (``AnswerIs``): the verdict for each answer that fires it.
+    (``AnswerIs``): the verdict for each answer that fires it. ``not_asked_ends`` is how the
+    finding given for a question never asked may end.
     """
 
     rule: Rule
@@ -444,6 +451,7 @@ class _RuleStep:
     if_fired: _Verdict
     if_unsure: _Verdict
     not_asked_rank: int
+    not_asked_ends: Ends | None
 
 
 @cache
@@ -488,6 +496,7 @@ def _rule_plan(ruleset: RuleSet) -> tuple[_RuleStep, ...]:
                 if_fired=if_fired,
                 if_unsure=if_unsure,
                 not_asked_rank=_rank(Outcome.NEEDS_CLEARANCE, True, order, rule_count),
+                not_asked_ends=rule.ends_for(Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW),
             )
         )
     return tuple(plan)
@@ -512,6 +521,7 @@ def _verdict(
         staff_template=staff_template,
         source=rule.source,
         rank=_rank(outcome, overridable, order, rule_count),
+        ends=rule.ends_for(outcome, clearance),
     )
 
 
@@ -600,13 +610,14 @@ def _text_values(
 
 
 def _not_asked_finding(
-    rule: Rule,
+    step: _RuleStep,
     unanswered: list[str],
     ruleset: RuleSet,
     visit: Visit,
     json_values: dict[str, Any],
     language: str,
 ) -> Finding:
+    rule = step.rule
     questions = ruleset.questions_by_id
     asked = " ".join(f'"{questions[qid].label}"' for qid in unanswered)
     template, written_in = localized(NOT_ASKED_PATIENT_TEXT, language)
@@ -628,6 +639,7 @@ def _not_asked_finding(
         ),
         source=rule.source,
         answers={qid: json_values.get(qid) for qid in rule.reads},
+        ends=step.not_asked_ends,
     )
 
 

@@ -35,6 +35,21 @@ _SEVERITY = {
 }
 
 
+class Ends(enum.StrEnum):
+    """How a finding may end (lifecycle.md, "How a finding ends"): each rule says so in its data.
+
+    A finding raised by a "not sure" answer, or by a question never asked, ends by ``nurse``
+    whatever its rule's way for "yes"; ``advice`` findings need no ending (``None``).
+    """
+
+    DATE = "date"  # an appointment date on or after the finding's earliest date
+    RECHECK = "recheck"  # the patient's fresh "no", at check-in or by the re-check
+    NEW_SCREENING = "new_screening"  # only a new questionnaire for a new visit
+    NOTE = "note"  # a note verified for this finding, then a nurse's decision
+    NURSE = "nurse"  # a nurse's decision with a reason
+    NEVER = "never"  # nothing: the treatment is not given
+
+
 class Clearance(enum.StrEnum):
     """Who has to act before a ``needs_clearance`` finding can be resolved."""
 
@@ -52,6 +67,8 @@ class Finding:
     """One rule that fired, with everything needed to explain it.
 
     ``answers`` holds the answers the rule read, as JSON values (ISO dates, lists of codes).
+    ``ends`` says how the finding may end (``None`` only for advice); it is not part of the
+    contract's JSON (``to_dict``): ``rules.ends_of_finding`` gives it for a stored finding.
     """
 
     rule_id: str
@@ -63,6 +80,7 @@ class Finding:
     staff_text: str
     source: str
     answers: Mapping[str, Any]
+    ends: Ends | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON shape of a finding."""
@@ -102,6 +120,7 @@ def new_finding(
     staff_text: str,
     source: str,
     answers: Mapping[str, Any],
+    ends: Ends | None = None,
 ) -> Finding:
     """``Finding(rule_id, outcome, ...)``, equal in every way, built faster (see above)."""
     finding = _FindingDraft()
@@ -114,6 +133,7 @@ def new_finding(
     finding.staff_text = staff_text
     finding.source = source
     finding.answers = answers
+    finding.ends = ends
     finding.__class__ = Finding
     return finding
 

@@ -42,6 +42,11 @@ class Trigger(Protocol):
     def reads(self) -> tuple[str, ...]:
         """The question ids the trigger reads, reported with each finding."""
 
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        """The questions it reads whose answers can change before the visit (all but a date of
+        birth): the ones worth asking again at check-in."""
+
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         """A ``Match`` when the rule fires for these answers, else ``None``."""
 
@@ -70,6 +75,10 @@ class AnswerIs:
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.question,)
+
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return self.reads
 
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         answer = answers.get(self.question)
@@ -104,6 +113,10 @@ class TakenWithinDays:
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.taken, self.last_dose)
+
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return self.reads
 
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         taken = answers.get(self.taken)
@@ -148,6 +161,10 @@ class AnswerIsWithAny:
     def reads(self) -> tuple[str, ...]:
         return (self.question, self.list_question)
 
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return self.reads
+
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         if answers.get(self.question) != self.value:
             return None
@@ -187,6 +204,10 @@ class RecentDate:
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.question,)
+
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return self.reads
 
     @property
     def window(self) -> Period:
@@ -229,6 +250,10 @@ class DateNear:
     def reads(self) -> tuple[str, ...]:
         return (self.question,)
 
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return self.reads
+
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         day = answers.get(self.question)
         if day is None:
@@ -258,6 +283,10 @@ class AgeUnder:
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.birth_date,)
+
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return ()  # a date of birth does not change before the visit
 
     def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
         born = answers.get(self.birth_date)

@@ -6,6 +6,10 @@ released version's fingerprint). The last version listed for a treatment is its 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import Clearance, Ends, Outcome
 from ..ruleset import RuleSet
 from . import catalog_treatments, pdo_smooth_threads
 
@@ -27,6 +31,19 @@ def get_ruleset(treatment: str, version: str | None = None) -> RuleSet:
     """
     versions = RULESETS[treatment]
     return versions[CURRENT_VERSIONS[treatment] if version is None else version]
+
+
+def ends_of_finding(treatment: str, version: str, finding: Mapping[str, Any]) -> Ends | None:
+    """How a stored finding (``Finding.to_dict()``: its ``rule_id``, ``outcome`` and
+    ``clearance``) of a screening judged by ``treatment`` at ``version`` may end.
+
+    The rule's own way for its "yes" finding; ``nurse`` for any other blocking finding of the
+    rule (a "not sure" answer, a question never asked); ``None`` for advice. Raises ``KeyError``
+    for an unknown treatment, version or rule, ``ValueError`` for an unknown outcome or clearance.
+    """
+    rule = get_ruleset(treatment, version).rule(finding["rule_id"])
+    clearance = finding["clearance"]
+    return rule.ends_for(Outcome(finding["outcome"]), Clearance(clearance) if clearance else None)
 
 
 def treatments() -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..model import Clearance, Outcome
+from ..model import Clearance, Ends, Outcome
 from ..questions import ADDED_QUESTIONS_BY_ID, with_added_questions
 from ..ruleset import Rule, RuleSet
 from ..triggers import AnswerIs, AnswerIsWithAny, DateNear, RecentDate
@@ -43,6 +43,7 @@ def _note_rule(
         when=AnswerIs(rule_id),
         outcome=Outcome.NEEDS_CLEARANCE,
         clearance=clearance,
+        ends=Ends.NOTE,
         patient_text=(
             f"Because {reason}, we need a signed note from {note_from} saying this treatment is "
             "safe for you. Please send or bring it before your appointment on "
@@ -78,6 +79,7 @@ def _nurse_rule(
         when=AnswerIs(question or rule_id),
         outcome=Outcome.NEEDS_CLEARANCE,
         clearance=Clearance.NURSE_REVIEW,
+        ends=Ends.NURSE,
         patient_text=(
             f"You told us {told}. A nurse will contact you before your appointment on "
             "{appointment_date} to talk it through and decide whether it can go ahead."
@@ -104,6 +106,7 @@ def _not_eligible(rule_id: str, source: str, told: str, staff_reason: str, quest
         when=AnswerIs(question or rule_id),
         outcome=Outcome.RESCHEDULE,
         overridable=False,
+        ends=Ends.NEVER,
         patient_text=(
             f"You told us {told}. This means this treatment is not suitable for you, so it "
             "cannot go ahead. Please call us to talk about other treatments."
@@ -122,6 +125,7 @@ def _reschedule_until_gone(rule_id: str, source: str, told: str, staff_text: str
         source=source,
         when=AnswerIs(rule_id),
         outcome=Outcome.RESCHEDULE,
+        ends=Ends.RECHECK,
         patient_text=(
             f"You told us {told}. Treatment can't go ahead until it has fully settled: please "
             "call us to rebook."
@@ -289,6 +293,7 @@ COLD_SORE_HISTORY_PERIORAL = Rule(
     when=AnswerIsWithAny("cold_sore_history", "treatment_areas", PERIORAL_AREAS),
     outcome=Outcome.NEEDS_CLEARANCE,
     clearance=Clearance.PRESCRIBER_NOTE,
+    ends=Ends.NOTE,
     patient_text=(
         "You have had cold sores, and you will be treated around the mouth ({items}). Treatment "
         "there can bring a cold sore back, so you need an antiviral medicine beforehand. Please "
@@ -306,6 +311,7 @@ TOXIN_90_DAYS = Rule(
     source=catalog_source("S", 14, 15, 12),
     when=RecentDate("toxin_last_date", days=90),
     outcome=Outcome.RESCHEDULE,
+    ends=Ends.DATE,
     patient_text=(
         "Your last toxin treatment was on {date}, less than {window} before your appointment. "
         "Toxin treatments need at least {window} between them. The earliest date you could come "
@@ -322,6 +328,7 @@ ISOTRETINOIN_6_MONTHS = Rule(
     source=catalog_source("S", 42, 43, note="labelling; contested by the ASDS 2017 consensus"),
     when=RecentDate("isotretinoin_last_dose", months=6),
     outcome=Outcome.RESCHEDULE,
+    ends=Ends.DATE,
     patient_text=(
         "You last took isotretinoin on {date}. Your skin needs {window} after the last dose to "
         "heal normally after microneedling. The earliest date you could come is {earliest_date}."

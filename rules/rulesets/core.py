@@ -6,7 +6,7 @@ the catalog (``catalog.md``).
 
 from __future__ import annotations
 
-from ..model import Clearance, Outcome
+from ..model import Clearance, Ends, Outcome
 from ..ruleset import InstructionTemplate, Rule
 from ..triggers import AgeUnder, AnswerIs, TakenWithinDays
 
@@ -21,6 +21,7 @@ PREGNANCY = Rule(
     when=AnswerIs("pregnant"),
     outcome=Outcome.RESCHEDULE,
     overridable=False,
+    ends=Ends.NEW_SCREENING,
     patient_text=(
         f"You told us you are pregnant or could be. {_NOT_ELIGIBLE} "
         "Please call us to talk about when treatment would be safe for you."
@@ -42,6 +43,7 @@ BREASTFEEDING = Rule(
     when=AnswerIs("breastfeeding"),
     outcome=Outcome.RESCHEDULE,
     overridable=False,
+    ends=Ends.NEW_SCREENING,
     patient_text=(
         f"You told us you are breastfeeding. {_NOT_ELIGIBLE} "
         "Please call us to rebook once you have stopped breastfeeding."
@@ -55,6 +57,7 @@ NEUROMUSCULAR_DISORDER = Rule(
     when=AnswerIs("neuromuscular_disorder"),
     outcome=Outcome.NEEDS_CLEARANCE,
     clearance=Clearance.PROVIDER_NOTE,
+    ends=Ends.NOTE,
     patient_text=(
         "Because you have had a neuromuscular disorder, we need a signed note from your primary "
         "care provider saying this treatment is safe for you. Please send or bring it before "
@@ -80,6 +83,7 @@ IMMUNOSUPPRESSIVE_DISORDER = Rule(
     when=AnswerIs("immunosuppressive_disorder"),
     outcome=Outcome.NEEDS_CLEARANCE,
     clearance=Clearance.PROVIDER_NOTE,
+    ends=Ends.NOTE,
     patient_text=(
         "Because you have a condition or take a medicine that weakens your immune system, we "
         "need a signed note from your primary care provider saying this treatment is safe for "
@@ -107,6 +111,7 @@ PRESCRIBED_BLOOD_THINNER = Rule(
     when=AnswerIs("prescribed_blood_thinner"),
     outcome=Outcome.NEEDS_CLEARANCE,
     clearance=Clearance.PRESCRIBER_NOTE,
+    ends=Ends.NOTE,
     patient_text=(
         "You take a blood thinner prescribed by a doctor. Keep taking it: do not stop a "
         "prescribed medicine unless the doctor who prescribed it tells you to. We need a note "
@@ -136,6 +141,7 @@ BLEEDING_RISK_7_DAYS = Rule(
         taken="bleeding_risk_substances", last_dose="bleeding_risk_last_dose", days=7
     ),
     outcome=Outcome.RESCHEDULE,
+    ends=Ends.DATE,
     patient_text=(
         "You last took {taken} on {last_dose}, less than {days} days before your appointment. "
         "These raise the risk of bruising and bleeding, so they must be stopped for {days} full "
@@ -152,6 +158,7 @@ FEELING_UNWELL = Rule(
     source="seed, pre-care 3",
     when=AnswerIs("feeling_unwell"),
     outcome=Outcome.RESCHEDULE,
+    ends=Ends.RECHECK,
     patient_text=(
         "You told us you are feeling unwell. Please don't come while you are ill: call us to "
         "rebook once you feel better."
@@ -164,6 +171,7 @@ COLD_SORE = Rule(
     source="seed, pre-care 3",
     when=AnswerIs("cold_sore"),
     outcome=Outcome.RESCHEDULE,
+    ends=Ends.RECHECK,
     patient_text=(
         "You have a cold sore right now. Treatment can't go ahead until it has fully healed: "
         "call us to rebook."
@@ -176,6 +184,7 @@ BLEMISH_OR_RASH = Rule(
     source="seed, pre-care 3",
     when=AnswerIs("blemish_or_rash"),
     outcome=Outcome.RESCHEDULE,
+    ends=Ends.RECHECK,
     patient_text=(
         "You have a blemish or rash where you would be treated. Treatment can't go ahead until "
         "it has cleared: call us to rebook."
@@ -189,6 +198,7 @@ MINOR = Rule(
     when=AgeUnder(birth_date="date_of_birth", years=18),
     outcome=Outcome.RESCHEDULE,
     overridable=False,
+    ends=Ends.DATE,
     patient_text=(
         "You will be {age} on the day of your appointment, and this treatment is only for people "
         "aged {years} or over. The earliest date you could come is {earliest_date}, when you "

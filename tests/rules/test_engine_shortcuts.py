@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from rules import RULESETS, Clearance, Finding, Outcome, Result, engine, evaluate
+from rules import RULESETS, Clearance, Ends, Finding, Outcome, Result, engine, evaluate
 from rules.model import new_finding, new_result
 from rules.triggers import AnswerIs
 from tests.contract import no_answers, treatment_answers
@@ -29,6 +29,7 @@ FINDING_FIELDS = {
     "staff_text": "staff words",
     "source": "catalog.md 1",
     "answers": {"pregnant": "yes"},
+    "ends": Ends.NEW_SCREENING,
 }
 
 

@@ -4,7 +4,16 @@ from datetime import date
 
 import pytest
 
-from rules import CURRENT_VERSIONS, RULESETS, TOPICS, AnswerError, Kind, evaluate, get_ruleset
+from rules import (
+    CURRENT_VERSIONS,
+    RULESETS,
+    TOPICS,
+    AnswerError,
+    Ends,
+    Kind,
+    evaluate,
+    get_ruleset,
+)
 from rules.questions import CORE_QUESTIONS, Condition, ConditionOp, Question
 from rules.ruleset import RuleSet
 from tests.contract import CORE_QUESTION_IDS, VERSION_2_ADDED, no_answers, seed_answers
@@ -57,7 +66,8 @@ def test_fingerprint_ignores_wording_but_not_judgement():
         version=base.version,
         title=base.title,
         questions=base.questions,
-        rules=(_replace(first_rule, overridable=True), *base.rules[1:]),
+        # Overridable, a pregnancy finding would end by a patient's fresh answer (recheck).
+        rules=(_replace(first_rule, overridable=True, ends=Ends.RECHECK), *base.rules[1:]),
         instructions=base.instructions,
     )
     assert weakened.fingerprint() != base.fingerprint()
