@@ -225,10 +225,10 @@ def instruction_index(
     ]
 
 
-def _listed(words: list[str]) -> str:
+def _listed(words: list[str], last: str = "and") -> str:
     if len(words) <= 1:
         return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
 def _days(count: int) -> str:
@@ -245,6 +245,10 @@ _TRIGGER_WORDS = {
     "answer_is_with_any": lambda d: (
         f"{d['question']} is “{d['value']}” and {d['list_question']} includes any of "
         f"{_listed(list(d['codes']))}"
+    ),
+    "any_answer_is_with_any": lambda d: (
+        f"{_listed(list(d['questions']), 'or')} is “{d['value']}” and {d['list_question']} "
+        f"includes any of {_listed(list(d['codes']))}"
     ),
     "recent_date": lambda d: (
         f"{d['question']} is less than "

@@ -185,6 +185,44 @@ class AnswerIsWithAny:
 
 
 @dataclass(frozen=True, slots=True)
+class AnyAnswerIsWithAny:
+    """Fires when any of the choice ``questions`` is answered ``value`` and a list question
+    includes any of ``codes`` (a cold sore now or before, and a treatment area around the
+    mouth)."""
+
+    questions: tuple[str, ...]
+    list_question: str
+    codes: tuple[str, ...]
+    value: str = "yes"
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (*self.questions, self.list_question)
+
+    @property
+    def current_reads(self) -> tuple[str, ...]:
+        return self.reads
+
+    def match(self, answers: Answers, visit: Visit, questions: Questions) -> Match | None:
+        if not any(answers.get(question) == self.value for question in self.questions):
+            return None
+        chosen = [code for code in answers.get(self.list_question) or () if code in self.codes]
+        if not chosen:
+            return None
+        listed = questions[self.list_question]
+        return Match(params={"items": _option_labels(listed, chosen)})
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "op": "any_answer_is_with_any",
+            "questions": list(self.questions),
+            "value": self.value,
+            "list_question": self.list_question,
+            "codes": list(self.codes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RecentDate:
     """Fires when an optional date (a last dose, a last treatment) is less than a window before
     the appointment: ``days``, or ``months`` calendar months clamped to the month's end.

@@ -700,6 +700,18 @@ MESSAGES: dict[str, str] = {
         "{appointment_date}."
     ),
     (
+        "You have a cold sore now, or have had cold sores before, and you will be treated "
+        "around the mouth ({items}). Treatment there can bring a cold sore back, so you need "
+        "an antiviral medicine beforehand. Please ask your doctor to prescribe it and send us "
+        "their note; a nurse will check it before your appointment on {appointment_date}."
+    ): (
+        "Usted tiene herpes labial ahora, o lo ha tenido antes, y se le va a tratar alrededor "
+        "de la boca ({items}). El tratamiento en esa zona puede hacer que el herpes labial "
+        "vuelva a salir, así que necesita tomar un medicamento antiviral antes. Por favor, "
+        "pídale a su médico que se lo recete y que nos envíe una nota; una enfermera la "
+        "revisará antes de su cita del {appointment_date}."
+    ),
+    (
         "Your last toxin treatment was on {date}, less than {window} before your appointment. "
         "Toxin treatments need at least {window} between them. The earliest date you could "
         "come is {earliest_date}."

@@ -14,7 +14,7 @@ from dataclasses import replace
 from ..model import Clearance, Ends, Outcome
 from ..questions import ADDED_QUESTIONS_BY_ID, with_added_questions
 from ..ruleset import Rule, RuleSet
-from ..triggers import AnswerIs, AnswerIsWithAny, DateNear, RecentDate
+from ..triggers import AnswerIs, AnswerIsWithAny, AnyAnswerIsWithAny, DateNear, RecentDate
 from .core import CORE_INSTRUCTIONS, CORE_RULES
 
 PERIORAL_AREAS = ("lips", "lip_lines", "smile_lines", "marionette_lines")
@@ -303,6 +303,29 @@ COLD_SORE_HISTORY_PERIORAL = Rule(
     staff_text=(
         "History of cold sores (HSV) with treatment around the mouth ({items}). Antiviral "
         "prophylaxis beforehand: a prescriber's note is required."
+    ),
+)
+
+# From each rule set's version 2: a cold sore now is a history of cold sores (lifecycle.md, "Rule
+# data that follows"), so the antiviral is needed then too.
+COLD_SORE_NOW_OR_BEFORE_PERIORAL = replace(
+    COLD_SORE_HISTORY_PERIORAL,
+    source=catalog_source(
+        "S",
+        35,
+        36,
+        note="a cold sore now counts as a history: lifecycle.md, Rule data that follows",
+    ),
+    when=AnyAnswerIsWithAny(("cold_sore_history", "cold_sore"), "treatment_areas", PERIORAL_AREAS),
+    patient_text=(
+        "You have a cold sore now, or have had cold sores before, and you will be treated around "
+        "the mouth ({items}). Treatment there can bring a cold sore back, so you need an "
+        "antiviral medicine beforehand. Please ask your doctor to prescribe it and send us their "
+        "note; a nurse will check it before your appointment on {appointment_date}."
+    ),
+    staff_text=(
+        "Cold sore now, or a history of cold sores (HSV), with treatment around the mouth "
+        "({items}). Antiviral prophylaxis beforehand: a prescriber's note is required."
     ),
 )
 

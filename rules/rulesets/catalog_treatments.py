@@ -1,13 +1,21 @@
-"""The clinic's other treatments, each with the core rules and the catalog's rows for it."""
+"""The clinic's other treatments, each with the core rules and the catalog's rows for it.
+
+Version 2 of barbed threads, filler and microneedling: a cold sore now counts as a history of
+cold sores for the perioral antiviral rule (lifecycle.md); nothing else changes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..ruleset import RuleSet
 from .catalog import (
     ACTIVE_CANCER_TREATMENT,
     ACTIVE_SKIN_CONDITION,
     AUTOIMMUNE_DISORDER,
     BLEEDING_DISORDER,
     COLD_SORE_HISTORY_PERIORAL,
+    COLD_SORE_NOW_OR_BEFORE_PERIORAL,
     DENTAL_WORK_14_DAYS,
     FILLER_ALLERGY,
     INTERACTING_MEDICINES,
@@ -112,4 +120,31 @@ MICRONEEDLING = catalog_ruleset(
     ),
 )
 
-RELEASED = (PDO_BARBED_THREADS, DERMAL_FILLER, NEUROTOXIN, SCULPTRA, MICRONEEDLING)
+
+def _cold_sore_now_counts(version_1: RuleSet) -> RuleSet:
+    """Version 2 of a treatment: its version 1 with the perioral antiviral rule firing on a cold
+    sore now as well as on a history of cold sores."""
+    rules = tuple(
+        COLD_SORE_NOW_OR_BEFORE_PERIORAL if rule is COLD_SORE_HISTORY_PERIORAL else rule
+        for rule in version_1.rules
+    )
+    if rules == version_1.rules:
+        raise ValueError(f"{version_1.key} has no perioral cold-sore rule to change")
+    return replace(version_1, version="2", rules=rules)
+
+
+PDO_BARBED_THREADS_2 = _cold_sore_now_counts(PDO_BARBED_THREADS)
+DERMAL_FILLER_2 = _cold_sore_now_counts(DERMAL_FILLER)
+MICRONEEDLING_2 = _cold_sore_now_counts(MICRONEEDLING)
+
+# A treatment's versions in order: the last one listed is its current version.
+RELEASED = (
+    PDO_BARBED_THREADS,
+    DERMAL_FILLER,
+    NEUROTOXIN,
+    SCULPTRA,
+    MICRONEEDLING,
+    PDO_BARBED_THREADS_2,
+    DERMAL_FILLER_2,
+    MICRONEEDLING_2,
+)

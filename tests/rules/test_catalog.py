@@ -345,6 +345,9 @@ def test_unsure_is_refused_where_the_catalog_offers_only_yes_or_no(treatment, qu
 # ---------------------------------------------------------------------------
 
 COLD_SORE_TREATMENTS = (FILLER, BARBED, MICRO)
+# Their current versions (2) read a cold sore now beside the history (lifecycle.md), and report
+# both answers with the areas.
+COLD_SORE_READS = {"cold_sore_history": "yes", "cold_sore": "no"}
 NOT_PERIORAL = tuple(area for area in AREAS if area not in PERIORAL)
 
 
@@ -358,7 +361,7 @@ def test_cold_sore_history_with_a_perioral_area_needs_a_prescriber_note(treatmen
     assert (finding.outcome, finding.clearance) == ("needs_clearance", "prescriber_note")
     assert finding.overridable is True
     assert finding.earliest_date is None
-    assert dict(finding.answers) == {"cold_sore_history": "yes", "treatment_areas": [area]}
+    assert dict(finding.answers) == {**COLD_SORE_READS, "treatment_areas": [area]}
     assert_cites(finding, "S", (35, 36))
     assert result.outcome == "needs_clearance"
 
@@ -386,7 +389,7 @@ def test_cold_sore_history_with_mixed_areas_names_the_whole_answer(treatment):
     answers = treatment_answers(treatment, cold_sore_history="yes", treatment_areas=areas)
     (finding,) = run(treatment, answers).findings
     assert finding.rule_id == "cold_sore_history_perioral"
-    assert dict(finding.answers) == {"cold_sore_history": "yes", "treatment_areas": areas}
+    assert dict(finding.answers) == {**COLD_SORE_READS, "treatment_areas": areas}
 
 
 @pytest.mark.parametrize("treatment", COLD_SORE_TREATMENTS)
@@ -676,5 +679,5 @@ def test_all_no_is_clear_with_no_findings_for_every_treatment(treatment):
     assert result.outcome == "clear"
     assert result.findings == ()
     assert result.earliest_date is None
-    assert result.ruleset == (treatment, "2" if treatment == SMOOTH else "1")
+    assert result.ruleset == (treatment, "1" if treatment in (TOXIN, SCULPTRA) else "2")
     assert len(result.instructions) == 4

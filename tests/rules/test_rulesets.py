@@ -30,6 +30,9 @@ RELEASED_FINGERPRINTS = {
     ("neurotoxin", "1"): "0380276bed84b10b8491ba1ca0d4bcd35a18d13f29ba93529c7f0916a73105cc",
     ("sculptra", "1"): "50d2c85ac8433f2bdee3e1198b09cc0ed8f61ef156939bfc2fe554e77dc98b83",
     ("microneedling", "1"): "27795c75177d305ec334dcd4ecab4d4a4bdebd71c2b2926261416938531e0eb4",
+    ("pdo_barbed_threads", "2"): "680616aebde13c176ca975344a338a2f5c305a92217d4e0d62c7c710fa13a99b",
+    ("dermal_filler", "2"): "a6c64d409e188b5c9e9ed725fc22a46f7deb24b2c6c0a089cecf1883efd3e637",
+    ("microneedling", "2"): "2702711661d7a6cbfbd6c254f1317105e94bd18f565513b35fa545afeac2fb79",
 }
 
 

@@ -109,8 +109,11 @@ def test_keloid_history_has_two_variants_with_their_treatments():
     assert [(m.treatment, m.version) for m in review.memberships] == [
         ("pdo_smooth_threads", "2"),
         ("pdo_barbed_threads", "1"),
+        ("pdo_barbed_threads", "2"),
         ("dermal_filler", "1"),
+        ("dermal_filler", "2"),
         ("microneedling", "1"),
+        ("microneedling", "2"),
     ]
     assert (review.rule.outcome, review.rule.clearance, review.rule.overridable) == (
         Outcome.NEEDS_CLEARANCE,
@@ -158,8 +161,18 @@ def test_questions_come_with_their_labels_and_unsure_only_where_offered():
     assert pregnancy.unsure_outcome == (Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW)
     (breastfeeding,) = entries["breastfeeding"].variants
     assert not breastfeeding.offers_unsure
-    (perioral,) = entries["cold_sore_history_perioral"].variants
-    assert [q.id for q in perioral.questions] == ["cold_sore_history", "treatment_areas"]
+    history_only, now_or_before = entries["cold_sore_history_perioral"].variants
+    assert [q.id for q in history_only.questions] == ["cold_sore_history", "treatment_areas"]
+    assert [q.id for q in now_or_before.questions] == [
+        "cold_sore_history",
+        "cold_sore",
+        "treatment_areas",
+    ]
+    assert {(m.treatment, m.version) for m in now_or_before.memberships} == {
+        ("pdo_barbed_threads", "2"),
+        ("dermal_filler", "2"),
+        ("microneedling", "2"),
+    }
 
 
 def test_every_trigger_is_put_in_words():
@@ -187,6 +200,13 @@ def test_every_trigger_is_put_in_words():
     assert said("cold_sore_history_perioral") == (
         "cold_sore_history is “yes” and treatment_areas includes any of lips, lip_lines, "
         "smile_lines and marionette_lines"
+    )
+    now_or_before = next(
+        e.variants[1].rule for e in rule_index() if e.rule_id == "cold_sore_history_perioral"
+    )
+    assert trigger_in_words(now_or_before.when.describe()) == (
+        "cold_sore_history or cold_sore is “yes” and treatment_areas includes any of lips, "
+        "lip_lines, smile_lines and marionette_lines"
     )
     assert trigger_in_words({"op": "new_thing", "question": "q", "days": 3}) == (
         "new_thing (question=q, days=3)"
