@@ -9,7 +9,7 @@ Patient-facing words come in English and Spanish: ``evaluate(..., language="es")
 ``rules.i18n.translate``.
 """
 
-from .engine import evaluate, evaluate_document, validate
+from .engine import evaluate, evaluate_document, instructions_for, validate
 from .model import AnswerError, Clearance, Ends, Finding, Instruction, Outcome, Result
 from .questions import TOPICS, Kind, Option, Question, Topic
 from .ruleset import InstructionTemplate, Rule, RuleSet
@@ -37,6 +37,7 @@ __all__ = [
     "evaluate",
     "evaluate_document",
     "get_ruleset",
+    "instructions_for",
     "treatments",
     "validate",
 ]

@@ -652,7 +652,7 @@ def _instructions(
     dated = []
     for template in ruleset.instructions:
         start, end = template.dates(appointment, today)
-        text, written_in = localized(template.text, language)
+        text, written_in = localized(template.text_starting(start, today), language)
         dated.append(
             Instruction(
                 id=template.id,
@@ -666,6 +666,22 @@ def _instructions(
             )
         )
     return tuple(dated)
+
+
+def instructions_for(
+    treatment: str,
+    version: str | None,
+    appointment_date: date,
+    today: date,
+    language: str = DEFAULT_LANGUAGE,
+) -> tuple[Instruction, ...]:
+    """The pre-care instructions ``evaluate`` gives with a result of ``treatment`` at
+    ``version`` (the current one when ``None``) for an appointment on ``appointment_date`` seen
+    on ``today``, in ``language``: e.g. to show them again after the appointment moved.
+
+    Raises ``KeyError`` for an unknown treatment or version.
+    """
+    return _instructions(get_ruleset(treatment, version), appointment_date, today, language)
 
 
 INPUT_FIELDS = ("treatment", "appointment_date", "today", "version", "language", "answers")

@@ -115,6 +115,10 @@ class InstructionTemplate:
 
     ``starts``/``ends`` are offsets in days from the appointment date (negative: before it);
     ``None`` as ``starts`` means from the day of the screening.
+
+    ``text_from_now`` is said instead of ``text`` when the start date is already past (a patient
+    screened fewer days ahead than ``starts``): an instruction is never dated in the past
+    (lifecycle.md, invariant 9). The instruction's dates stay as counted.
     """
 
     id: str
@@ -122,17 +126,25 @@ class InstructionTemplate:
     source: str
     starts: int | None
     ends: int = 0
+    text_from_now: str | None = None
 
     def dates(self, appointment_date: date, today: date) -> tuple[date, date]:
         """The first and last day the instruction applies for this appointment."""
         start = today if self.starts is None else appointment_date + timedelta(days=self.starts)
         return start, appointment_date + timedelta(days=self.ends)
 
+    def text_starting(self, start: date, today: date) -> str:
+        """The text to give when the instruction starts on ``start``, seen on ``today``."""
+        if start < today and self.text_from_now is not None:
+            return self.text_from_now
+        return self.text
+
     def describe(self) -> dict[str, Any]:
         """The instruction as JSON."""
         return {
             "id": self.id,
             "text": self.text,
+            "text_from_now": self.text_from_now,
             "source": self.source,
             "starts": self.starts,
             "ends": self.ends,
@@ -248,7 +260,7 @@ class RuleSet:
         for rule in described["rules"]:
             del rule["patient_text"], rule["staff_text"], rule["ends"]
         for instruction in described["instructions"]:
-            del instruction["text"]
+            del instruction["text"], instruction["text_from_now"]
         del described["title"]
         canonical = json.dumps(described, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()

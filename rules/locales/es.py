@@ -443,13 +443,17 @@ MESSAGES: dict[str, str] = {
     ),
     (
         "You last took {taken} on {last_dose}, less than {days} days before your appointment. "
-        "These raise the risk of bruising and bleeding, so they must be stopped for {days} "
-        "full days before treatment. The earliest date you could come is {earliest_date}."
+        "These raise the risk of bruising and bleeding, so treatment needs {days} full days "
+        "after the last dose. The earliest date you could come is {earliest_date}. If a doctor "
+        "prescribed any of them (daily aspirin, for example), keep taking it and call us: we "
+        "will check with your prescriber."
     ): (
         "Usted tomó {taken} por última vez el {last_dose}, menos de {days} días antes de su "
-        "cita. Estos productos aumentan el riesgo de moretones y sangrado, así que debe dejar "
-        "de tomarlos durante {days} días completos antes del tratamiento. La primera fecha en "
-        "que podría venir es el {earliest_date}."
+        "cita. Estos productos aumentan el riesgo de moretones y sangrado, así que para el "
+        "tratamiento deben pasar {days} días completos desde la última dosis. La primera fecha "
+        "en que podría venir es el {earliest_date}. Si un médico le recetó alguno de ellos (por "
+        "ejemplo, aspirina diaria), siga tomándolo y llámenos: nosotros lo consultaremos con el "
+        "médico que se lo recetó."
     ),
     (
         "You told us you are feeling unwell. Please don't come while you are ill: call us to "
@@ -723,11 +727,16 @@ MESSAGES: dict[str, str] = {
     (
         "You last took isotretinoin on {date}. Your skin needs {window} after the last dose to "
         "heal normally after microneedling. The earliest date you could come is "
-        "{earliest_date}."
+        "{earliest_date}. If a doctor prescribed isotretinoin and you are still taking it, keep "
+        "taking it: do not stop a prescribed medicine because of this treatment. Talk to your "
+        "prescriber, and call us."
     ): (
         "Usted tomó isotretinoína por última vez el {date}. Su piel necesita {window} después "
         "de la última dosis para sanar normalmente después del tratamiento con microagujas. La "
-        "primera fecha en que podría venir es el {earliest_date}."
+        "primera fecha en que podría venir es el {earliest_date}. Si un médico le recetó "
+        "isotretinoína y todavía la toma, siga tomándola: no deje de tomar un medicamento "
+        "recetado a causa de este tratamiento. Hable con el médico que se la recetó, y "
+        "llámenos."
     ),
     (
         "You told us you are allergic to stainless steel or another metal. This means this "
@@ -757,22 +766,22 @@ MESSAGES: dict[str, str] = {
     ),
     (
         "You had a vaccine on {date}, {relation}. Some clinics prefer {days} days between a "
-        "vaccine and filler, so we may talk to you about it. Your appointment can still go "
-        "ahead."
+        "vaccine and filler, so we may talk to you about it. This on its own does not change "
+        "your appointment."
     ): (
         "Usted se vacunó el {date}, {relation}. Algunas clínicas prefieren que pasen {days} "
         "días entre una vacuna y un relleno, así que es posible que hablemos con usted al "
-        "respecto. Su cita puede realizarse de todos modos."
+        "respecto. Esto, por sí solo, no cambia su cita."
     ),
     (
         "Your dental work on {date} is {relation}. Some clinics prefer {days} days between "
         "dental work and this treatment, to lower the risk of infection, so we may talk to you "
-        "about it. Your appointment can still go ahead."
+        "about it. This on its own does not change your appointment."
     ): (
         "Su tratamiento dental del {date} es {relation}. Algunas clínicas prefieren que pasen "
         "{days} días entre un tratamiento dental y este tratamiento, para reducir el riesgo de "
-        "infección, así que es posible que hablemos con usted al respecto. Su cita puede "
-        "realizarse de todos modos."
+        "infección, así que es posible que hablemos con usted al respecto. Esto, por sí solo, "
+        "no cambia su cita."
     ),
     # A blocking rule reading a question the patient was never asked (rules.engine).
     (
@@ -787,13 +796,25 @@ MESSAGES: dict[str, str] = {
         "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, "
         "ginseng, garlic supplements, St John's wort or kava kava from {from_date} until your "
         "appointment on {until_date}. If a doctor prescribed one of these, or another blood "
-        "thinner, keep taking it unless your prescriber tells you to stop."
+        "thinner, keep taking it and call us: we will check with your prescriber."
     ): (
         "No tome aspirina, ibuprofeno, naproxeno, aceite de pescado, vitamina E, ginkgo biloba, "
         "ginseng, suplementos de ajo, hierba de San Juan ni kava kava desde el {from_date} "
         "hasta su cita del {until_date}. Si un médico le recetó alguno de estos, u otro "
-        "anticoagulante, siga tomándolo a menos que el médico que se lo recetó le indique que "
-        "lo deje."
+        "anticoagulante, siga tomándolo y llámenos: nosotros lo consultaremos con el médico "
+        "que se lo recetó."
+    ),
+    # Screened fewer days ahead than the instruction starts: it is never dated in the past.
+    (
+        "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, "
+        "ginseng, garlic supplements, St John's wort or kava kava from now until your "
+        "appointment on {until_date}. If a doctor prescribed one of these, or another blood "
+        "thinner, keep taking it and call us: we will check with your prescriber."
+    ): (
+        "No tome aspirina, ibuprofeno, naproxeno, aceite de pescado, vitamina E, ginkgo biloba, "
+        "ginseng, suplementos de ajo, hierba de San Juan ni kava kava desde ahora hasta su cita "
+        "del {until_date}. Si un médico le recetó alguno de estos, u otro anticoagulante, siga "
+        "tomándolo y llámenos: nosotros lo consultaremos con el médico que se lo recetó."
     ),
     (
         "Have no alcohol and no caffeine (coffee, tea, energy drinks) in the 24 hours before "
@@ -801,6 +822,13 @@ MESSAGES: dict[str, str] = {
     ): (
         "No tome alcohol ni cafeína (café, té, bebidas energéticas) durante las 24 horas antes "
         "de su cita: desde la misma hora del {from_date}."
+    ),
+    (
+        "Have no alcohol and no caffeine (coffee, tea, energy drinks) in the 24 hours before "
+        "your appointment."
+    ): (
+        "No tome alcohol ni cafeína (café, té, bebidas energéticas) durante las 24 horas antes "
+        "de su cita."
     ),
     "Come to your appointment on {until_date} without make-up, if you can.": (
         "Si puede, venga a su cita del {until_date} sin maquillaje."

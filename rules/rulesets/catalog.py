@@ -354,7 +354,10 @@ ISOTRETINOIN_6_MONTHS = Rule(
     ends=Ends.DATE,
     patient_text=(
         "You last took isotretinoin on {date}. Your skin needs {window} after the last dose to "
-        "heal normally after microneedling. The earliest date you could come is {earliest_date}."
+        "heal normally after microneedling. The earliest date you could come is {earliest_date}. "
+        "If a doctor prescribed isotretinoin and you are still taking it, keep taking it: do not "
+        "stop a prescribed medicine because of this treatment. Talk to your prescriber, and call "
+        "us."
     ),
     staff_text=(
         "Isotretinoin last dose {date}, less than {window} (calendar) before the appointment. "
@@ -390,7 +393,8 @@ VACCINE_14_DAYS = Rule(
     outcome=Outcome.ADVICE,
     patient_text=(
         "You had a vaccine on {date}, {relation}. Some clinics prefer {days} days between a "
-        "vaccine and filler, so we may talk to you about it. Your appointment can still go ahead."
+        "vaccine and filler, so we may talk to you about it. This on its own does not change your "
+        "appointment."
     ),
     staff_text=(
         "Vaccine on {date}, {relation} (within {days} days). Advice only: mention it to the "
@@ -406,7 +410,7 @@ DENTAL_WORK_14_DAYS = Rule(
     patient_text=(
         "Your dental work on {date} is {relation}. Some clinics prefer {days} days between "
         "dental work and this treatment, to lower the risk of infection, so we may talk to you "
-        "about it. Your appointment can still go ahead."
+        "about it. This on its own does not change your appointment."
     ),
     staff_text=(
         "Dental work {date}, {relation} (within {days} days). Advice only: mention it to the "

@@ -142,14 +142,19 @@ BLEEDING_RISK_7_DAYS = Rule(
     ),
     outcome=Outcome.RESCHEDULE,
     ends=Ends.DATE,
+    # Aspirin may be prescribed: the patient keeps taking a prescribed one (lifecycle.md,
+    # invariant 10), and the prescriber's clearance decides.
     patient_text=(
         "You last took {taken} on {last_dose}, less than {days} days before your appointment. "
-        "These raise the risk of bruising and bleeding, so they must be stopped for {days} full "
-        "days before treatment. The earliest date you could come is {earliest_date}."
+        "These raise the risk of bruising and bleeding, so treatment needs {days} full days "
+        "after the last dose. The earliest date you could come is {earliest_date}. If a doctor "
+        "prescribed any of them (daily aspirin, for example), keep taking it and call us: we "
+        "will check with your prescriber."
     ),
     staff_text=(
         "Bleeding-risk substance ({taken}) last taken {last_dose}, {days_before} day(s) before "
-        "the appointment; the {days}-day window is not met. Earliest date {earliest_date}."
+        "the appointment; the {days}-day window is not met. Earliest date {earliest_date}. A "
+        "prescribed one (daily aspirin) must not be stopped: the prescriber's clearance decides."
     ),
 )
 
@@ -232,7 +237,13 @@ CORE_INSTRUCTIONS = (
             "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, "
             "ginseng, garlic supplements, St John's wort or kava kava from {from_date} until "
             "your appointment on {until_date}. If a doctor prescribed one of these, or another "
-            "blood thinner, keep taking it unless your prescriber tells you to stop."
+            "blood thinner, keep taking it and call us: we will check with your prescriber."
+        ),
+        text_from_now=(
+            "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, "
+            "ginseng, garlic supplements, St John's wort or kava kava from now until your "
+            "appointment on {until_date}. If a doctor prescribed one of these, or another blood "
+            "thinner, keep taking it and call us: we will check with your prescriber."
         ),
     ),
     InstructionTemplate(
@@ -242,6 +253,10 @@ CORE_INSTRUCTIONS = (
         text=(
             "Have no alcohol and no caffeine (coffee, tea, energy drinks) in the 24 hours before "
             "your appointment: from the same time of day on {from_date}."
+        ),
+        text_from_now=(
+            "Have no alcohol and no caffeine (coffee, tea, energy drinks) in the 24 hours before "
+            "your appointment."
         ),
     ),
     InstructionTemplate(

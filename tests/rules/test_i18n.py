@@ -63,6 +63,7 @@ def patient_texts():
                 add(rule.unsure_patient_text, f"{key} rule {rule.id} (unsure)")
             for instruction in ruleset.instructions:
                 add(instruction.text, f"{key} instruction {instruction.id}")
+                add(instruction.text_from_now, f"{key} instruction {instruction.id} (from now)")
     return found
 
 
@@ -244,9 +245,10 @@ def test_bleeding_risk_with_two_substances_in_spanish():
     assert finding(spanish, "bleeding_risk_7_days").patient_text == (
         "Usted tomó aspirina e ibuprofeno por última vez el viernes 4 de diciembre de 2026, "
         "menos de 7 días antes de su cita. Estos productos aumentan el riesgo de moretones y "
-        "sangrado, así que debe dejar de tomarlos durante 7 días completos antes del "
-        "tratamiento. La primera fecha en que podría venir es el viernes 11 de diciembre de "
-        "2026."
+        "sangrado, así que para el tratamiento deben pasar 7 días completos desde la última "
+        "dosis. La primera fecha en que podría venir es el viernes 11 de diciembre de 2026. Si "
+        "un médico le recetó alguno de ellos (por ejemplo, aspirina diaria), siga tomándolo y "
+        "llámenos: nosotros lo consultaremos con el médico que se lo recetó."
     )
     assert "(Aspirin and Ibuprofen) last taken Friday 4 December 2026" in (
         finding(spanish, "bleeding_risk_7_days").staff_text
@@ -284,7 +286,9 @@ def test_isotretinoin_clamped_to_the_end_of_february_in_spanish():
         "Usted tomó isotretinoína por última vez el lunes 31 de agosto de 2026. Su piel "
         "necesita 6 meses después de la última dosis para sanar normalmente después del "
         "tratamiento con microagujas. La primera fecha en que podría venir es el domingo 28 de "
-        "febrero de 2027."
+        "febrero de 2027. Si un médico le recetó isotretinoína y todavía la toma, siga "
+        "tomándola: no deje de tomar un medicamento recetado a causa de este tratamiento. Hable "
+        "con el médico que se la recetó, y llámenos."
     )
 
 
@@ -334,8 +338,12 @@ def test_instructions_in_spanish_with_spanish_dates():
     texts = {instruction.id: instruction.text for instruction in spanish.instructions}
     substances = texts["avoid_bleeding_risk_substances"]
     assert substances.startswith("No tome aspirina, ibuprofeno")
+    # Screened 6 days ahead, on 4 December: the 7 days before the appointment began yesterday.
+    assert "desde ahora hasta su cita del jueves 10 de diciembre" in substances
+    a_week_ahead = evaluate(SMOOTH, APPOINTMENT, no_answers(), date(2026, 12, 3), language="es")
+    texts = {instruction.id: instruction.text for instruction in a_week_ahead.instructions}
     assert "desde el jueves 3 de diciembre de 2026 hasta su cita del jueves 10 de diciembre" in (
-        substances
+        texts["avoid_bleeding_risk_substances"]
     )
     assert (
         texts["no_makeup"]
