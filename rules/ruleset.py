@@ -90,6 +90,8 @@ class Rule:
 def _ends_problem(rule: Rule) -> str | None:
     """What is inconsistent between a rule's ``ends`` and the rest of it, or ``None``."""
     ends = rule.ends
+    if ends is not None and not isinstance(ends, Ends):
+        return f"ends must be one of Ends, not {ends!r}"
     if (rule.outcome is Outcome.ADVICE) != (ends is None):
         return "advice, and only advice, has no ends"
     if ends is Ends.NOTE and rule.clearance not in _NOTES:
