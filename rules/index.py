@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Clearance, Outcome
+from .model import Clearance, Ends, Outcome
 from .questions import Question
 from .ruleset import InstructionTemplate, Rule, RuleSet
 from .rulesets import CURRENT_VERSIONS, RULESETS
@@ -26,6 +26,20 @@ _CATALOG_CITATION = re.compile(r"catalog\.md ((?:\d+)(?:, \d+)*)")
 _SEED_CITATION = re.compile(r"seed, pre-care (\d+)")
 _URL = re.compile(r"https?://[^\s)]+")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+# What ends a finding, for staff (lifecycle.md, "How a finding ends").
+ENDS_WORDS: dict[Ends, str] = {
+    Ends.DATE: "A new appointment date on or after the earliest date; nothing else",
+    Ends.RECHECK: (
+        "The patient's fresh “no”, at check-in or by the re-check from their link; a new date "
+        "alone never ends it"
+    ),
+    Ends.NEW_SCREENING: "Only a new questionnaire for a new visit; no staff action",
+    Ends.NOTE: "A note verified for this finding, then a nurse's decision with a reason",
+    Ends.NURSE: "A nurse's decision with a reason",
+    Ends.NEVER: "Nothing: not suitable for this treatment",
+}
+NO_ENDING_WORDS = "Nothing to end: advice never blocks the appointment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,12 @@ class RuleVariant:
         if self.rule.outcome in (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE):
             return Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW
         return self.rule.outcome, None
+
+    @property
+    def unsure_ends(self) -> Ends | None:
+        """How a finding of a "not sure" answer ends: by a nurse, whatever the rule's way for
+        "yes" (``None`` for advice)."""
+        return self.rule.ends_for(*self.unsure_outcome)
 
     def uses(self, treatment: str) -> bool:
         """Whether any version of ``treatment`` uses this definition."""
@@ -290,6 +310,11 @@ def references(source: str) -> list[Reference]:
             text = CATALOG_SOURCES.get(number, "not in the catalog's list of sources")
             found.append(Reference(number, text))
     return found
+
+
+def ends_in_words(ends: Ends | None) -> str:
+    """What ends a finding that ends by ``ends``, for staff; advice (``None``) needs nothing."""
+    return NO_ENDING_WORDS if ends is None else ENDS_WORDS[ends]
 
 
 def template_in_words(text: str) -> str:

@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError
 
 from rules import RULESETS, treatments
 from rules.index import (
+    ends_in_words,
     instruction_index,
     references,
     rule_index,
@@ -76,6 +77,7 @@ def rules_page():
         outcome_words=OUTCOME_WORDS,
         clearance_words=CLEARANCE_WORDS,
         trigger_in_words=trigger_in_words,
+        ends_in_words=ends_in_words,
         references=references,
         template_in_words=template_in_words,
         timing_in_words=timing_in_words,

@@ -9,10 +9,11 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from rules import CURRENT_VERSIONS, RULESETS, Clearance, Outcome
+from rules import CURRENT_VERSIONS, RULESETS, Clearance, Ends, Outcome
 from rules.index import (
     KNOWN_TRIGGERS,
     Membership,
+    ends_in_words,
     instruction_index,
     references,
     rule_index,
@@ -291,7 +292,15 @@ def test_the_page_lists_every_rule_of_every_rule_set(nurse):
                 assert f"{question.id}: {question.label}" in text
             unsure_text = words(template_in_words(rule.unsure_staff_text))
             assert (unsure_text in text) == variant.offers_unsure, entry.rule_id
-            assert ("cannot be overridden by staff" in text) == (not rule.overridable)
+            overridable = "true" if rule.overridable else "false"
+            assert (
+                f"Overridable{'Yes' if rule.overridable else 'No'} overridable: {overridable}"
+                in (text)
+            )
+            assert f"Ends by{ends_in_words(rule.ends)}" in text, entry.rule_id
+            if variant.offers_unsure:
+                assert "Ends by, if not sureA nurse's decision with a reason nurse" in text
+            assert "a nurse may resolve it" not in text
     assert "<script" not in page.text
     assert not re.search(r"<(img|link|iframe)[^>]+https?://", page.text)  # no external loads
 
@@ -306,7 +315,9 @@ def test_keloid_history_shows_both_definitions_with_their_treatments(nurse):
     assert "Needs clearance" in review and "A nurse follows up" in review
     assert "Sculptra (sculptra): version 1 (current)" in not_eligible
     assert "Microneedling" not in not_eligible
-    assert "No: cannot be overridden by staff" in not_eligible
+    assert "OverridableNo overridable: false" in not_eligible
+    assert "Ends byNothing: not suitable for this treatment never" in not_eligible
+    assert "Ends byA nurse's decision with a reason nurse" in review
     assert "38: Sculptra US product information" in not_eligible
 
 
@@ -335,12 +346,64 @@ def test_sources_link_to_the_catalog_references(nurse):
     )
 
 
+# lifecycle.md's words for each way a finding ends, restated.
+ENDS_BY = {
+    "date": "A new appointment date on or after the earliest date; nothing else",
+    "recheck": (
+        "The patient's fresh “no”, at check-in or by the re-check from their link; a new date "
+        "alone never ends it"
+    ),
+    "new_screening": "Only a new questionnaire for a new visit; no staff action",
+    "note": "A note verified for this finding, then a nurse's decision with a reason",
+    "nurse": "A nurse's decision with a reason",
+    "never": "Nothing: not suitable for this treatment",
+}
+
+
+def test_each_way_of_ending_is_put_in_words():
+    for ends, said in ENDS_BY.items():
+        assert ends_in_words(Ends(ends)) == said
+    assert "advice" in ends_in_words(None)
+    entries = {e.rule_id: e for e in rule_index()}
+    (pregnancy,) = entries["pregnancy"].variants
+    assert pregnancy.rule.ends == "new_screening"
+    assert pregnancy.unsure_ends == "nurse"
+    (vaccine,) = entries["vaccine_14_days"].variants
+    assert vaccine.unsure_ends is None
+
+
+def test_how_each_finding_ends_is_shown(nurse):
+    parsed = Sections(nurse.get(URL).text)
+    for rule_id, ends in [
+        ("bleeding_risk_7_days", "date"),
+        ("minor", "date"),
+        ("cold_sore", "recheck"),
+        ("pregnancy", "new_screening"),
+        ("prescribed_blood_thinner", "note"),
+        ("milk_protein_allergy", "nurse"),
+        ("toxin_allergy", "never"),
+    ]:
+        (shown,) = (words(t) for t in parsed.definitions[rule_id])
+        assert f"Ends by{words(ENDS_BY[ends])} {ends}" in shown, rule_id
+    (bleeding,) = (words(t) for t in parsed.definitions["bleeding_risk_7_days"])
+    assert "OverridableYes overridable: true" in bleeding
+    (pregnancy,) = (words(t) for t in parsed.definitions["pregnancy"])
+    assert "Ends by, if not sureA nurse's decision with a reason nurse" in pregnancy
+    (dental,) = (words(t) for t in parsed.definitions["dental_work_14_days"])
+    assert "Ends byNothing to end: advice never blocks the appointment" in dental
+
+
 def test_the_pre_care_instructions_are_listed(nurse):
     page = nurse.get(URL)
     text = words(re.sub(r"<[^>]+>", " ", page.text))
     assert 'id="instructions-heading"' in page.text
     assert "From 7 days before the appointment until the appointment day" in text
     assert "Come to your appointment on [until date] without make-up, if you can." in text
+    assert (
+        "Patient reads if screened after it starts Have no alcohol and no caffeine (coffee, tea, "
+        "energy drinks) in the 24 hours before your appointment."
+    ) in text
+    assert "kava kava from now until your appointment on [until date]" in text
 
 
 def test_a_treatment_filter_shows_its_rules_only(nurse):
@@ -355,7 +418,7 @@ def test_a_treatment_filter_shows_its_rules_only(nurse):
 
     sculptra = Sections(nurse.get(f"{URL}?treatment=sculptra").text)
     (only,) = sculptra.definitions["keloid_history"]
-    assert "No: cannot be overridden by staff" in only
+    assert "OverridableNo overridable: false" in only
     assert 'id="rule-keloid_history-2"' in nurse.get(f"{URL}?treatment=sculptra").text
 
     smooth = Sections(nurse.get(f"{URL}?treatment=pdo_smooth_threads").text)
