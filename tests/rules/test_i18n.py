@@ -342,8 +342,9 @@ def test_instructions_in_spanish_with_spanish_dates():
     assert "desde ahora hasta su cita del jueves 10 de diciembre" in substances
     a_week_ahead = evaluate(SMOOTH, APPOINTMENT, no_answers(), date(2026, 12, 3), language="es")
     texts = {instruction.id: instruction.text for instruction in a_week_ahead.instructions}
-    assert "desde el jueves 3 de diciembre de 2026 hasta su cita del jueves 10 de diciembre" in (
-        texts["avoid_bleeding_risk_substances"]
+    assert (
+        "desde el jueves 3 de diciembre de 2026 hasta su cita del jueves 10 de diciembre"
+        in (texts["avoid_bleeding_risk_substances"])
     )
     assert (
         texts["no_makeup"]
