@@ -14,8 +14,9 @@ from .triggers import Trigger
 
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
 _NOTES = (Clearance.PROVIDER_NOTE, Clearance.PRESCRIBER_NOTE)
-# The ways of ending that leave the appointment as it was booked: what ends the finding is not
-# a staff decision, so staff cannot override it either (lifecycle.md).
+# The ways of ending in which no staff decision takes part: only a rule ending one of these ways
+# may be not overridable (lifecycle.md: pregnancy, "not suitable", and under 18, which a date
+# ends).
 _NOT_OVERRIDABLE = (Ends.NEVER, Ends.NEW_SCREENING, Ends.DATE)
 # Findings that end with a new date, a fresh answer or a new questionnaire: what a patient says
 # again before the visit can change them (``RuleSet.check_in_questions``).
