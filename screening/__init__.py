@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .clock import system_clock
+from .clock import clinic_time, system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
 from .database import sqlite_uri
 from .logs import install_redaction
@@ -53,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     install_redaction()
     app.context_processor(_clinic_context)
+    # Every time staff see is in the clinic's time zone (lifecycle invariant 11).
+    app.jinja_env.globals["clinic_time"] = clinic_time
     return app
 
 

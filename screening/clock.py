@@ -18,9 +18,28 @@ def utcnow() -> datetime:
     return current_app.config["CLOCK"]()
 
 
+def clinic_zone() -> ZoneInfo:
+    """The clinic's time zone (``CLINIC_TIMEZONE``)."""
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
 def clinic_today() -> date:
     """Today's date where the clinic is: every date a patient sees is the clinic's."""
-    return utcnow().astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+    return clinic_date(utcnow())
+
+
+def clinic_date(moment: datetime) -> date:
+    """The clinic's date at an instant."""
+    return moment.astimezone(clinic_zone()).date()
+
+
+def clinic_time(moment: datetime | None, seconds: bool = False) -> str:
+    """An instant as staff read it, in the clinic's time zone: "2026-12-01 12:00 PST"."""
+    if moment is None:
+        return ""
+    return moment.astimezone(clinic_zone()).strftime(
+        "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
+    )
 
 
 def utc_text(moment: datetime | None) -> str:

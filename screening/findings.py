@@ -1,100 +1,114 @@
-"""What staff do with a screening's findings, and the status that follows from them.
+"""What staff and patients do to a screening after it is submitted, each path held to
+lifecycle.md: a nurse's decision, an acknowledgement, a new date, the day-of check-in, the
+patient's re-check, a cancellation, the comparison with the person's earlier screenings.
 
-Findings are stored exactly as the rules returned them; beside them, ``finding_states`` gives
-each a state: ``open``, ``resolved`` (by a nurse's decision, or a reschedule acknowledged) or
-``acknowledged`` (a finding no one may override, which the clinic has acknowledged). The
-screening's status is derived from the findings and notes, never set by hand. Every operation
-checks the version of the screening the nurse was shown, adds one ``Decision`` and one audit
-row, and commits.
+Findings are stored as the rules returned them, with how each ends (``lifecycle``); the status is
+derived from them, never set. Every operation checks the version of the screening it was shown,
+adds one ``Decision`` and one audit row, and commits; a refusal changes nothing and is audited
+where it was an attempt to end a finding some other way than its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from datetime import date, time
 from typing import Any
 
-from flask import current_app
-from flask_babel import gettext
-
 import rules
+from rules import AnswerError, Ends
 
-from . import audit, notes
+from . import audit
 from .clock import utcnow
 from .extensions import db
-from .models import Decision, Note, Screening, StaffUser, Status
-
-OPEN = "open"
-RESOLVED = "resolved"
-ACKNOWLEDGED = "acknowledged"
-BLOCKING = ("reschedule", "needs_clearance")
-NOTE_KINDS = ("provider_note", "prescriber_note")
-MAX_PATIENT_UPLOADS = 10  # files a patient may upload for one screening
-# The questions a nurse asks again on the day of the appointment.
-CHECK_IN_QUESTIONS = (
-    "feeling_unwell",
-    "cold_sore",
-    "blemish_or_rash",
-    "bleeding_risk_substances",
-    "bleeding_risk_last_dose",
-    "pregnant",
-    "breastfeeding",
-    # Asked only for the treatments whose rules read them (microneedling, barbed threads).
-    "recent_sunburn",
-    "active_skin_condition",
+from .lifecycle import (
+    ACKNOWLEDGED,
+    AWAITING_RECHECK,
+    ENDED_BY_DECISION,
+    FINAL,
+    OPEN,
+    RESOLVED,
+    covering_notes,
+    derive_status,
+    endings,
+    is_open,
+    overall,
+    rederived,
+    refusal,
+    state_of,
+    stored_findings,
 )
+from .models import AnswerChange, Decision, Screening, StaffUser
+
+# Every question some rule set asks again at the day-of check-in, from the rule data
+# (``RuleSet.check_in_questions``); a screening's own come from its rule set.
+CHECK_IN_QUESTIONS = tuple(
+    dict.fromkeys(
+        qid
+        for versions in rules.RULESETS.values()
+        for ruleset in versions.values()
+        for qid in ruleset.check_in_questions
+    )
+)
+RECHECK_DAYS_BEFORE = 3  # the patient's re-check opens this many days before the new date
 
 
 class DecisionRefused(Exception):
-    """The decision is not allowed; the message says why, in plain words."""
+    """The decision is not allowed; the message says why, in plain words. ``field`` names the
+    form field the message is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class StaleScreening(Exception):
     """The screening changed since the nurse loaded it; nothing was saved."""
 
 
-def state_of(states: dict[str, Any], finding: dict[str, Any]) -> str:
-    """A finding's state; a finding nobody has acted on is open."""
-    return states.get(finding["rule_id"], {}).get("state", OPEN)
+def comparison_pending(screening: Screening) -> bool:
+    """Whether the screening waits for a nurse to compare it with the person's earlier ones."""
+    comparison = screening.comparison
+    return bool(comparison) and not comparison.get("confirmed_by")
 
 
-def is_open_blocker(states: dict[str, Any], finding: dict[str, Any]) -> bool:
-    """A reschedule or clearance finding nobody has resolved or acknowledged."""
-    return finding["outcome"] in BLOCKING and state_of(states, finding) == OPEN
-
-
-def derive_status(findings: list[dict[str, Any]], states: dict[str, Any], notes: list[Note]) -> str:
-    """The screening's status from its findings, their states and the notes (see ``Status``)."""
-    # Once the clinic has acknowledged a finding no one may override, nothing else matters.
-    if any(state_of(states, f) == ACKNOWLEDGED for f in findings):
-        return Status.NOT_ELIGIBLE
-    open_blockers = [f for f in findings if is_open_blocker(states, f)]
-    if any(f["outcome"] == "reschedule" for f in open_blockers):
-        return Status.RESCHEDULE
-    needed_notes = {f["clearance"] for f in open_blockers if f["clearance"] in NOTE_KINDS}
-    if needed_notes:
-        if any(n.kind in needed_notes and not n.verified for n in notes):
-            return Status.NOTE_TO_VERIFY
-        verified = {n.kind for n in notes if n.verified}
-        if needed_notes - verified:
-            return Status.AWAITING_NOTE
-    if open_blockers:
-        return Status.NEEDS_REVIEW
-    return Status.CLEARED
+def ends_of(screening: Screening):
+    """How each finding of the screening ends, by its rule set version's data."""
+    return endings(screening.ruleset_id, screening.ruleset_version)
 
 
 def refresh_status(screening: Screening) -> None:
-    """Set the status from the findings and notes as they now stand."""
-    screening.status = derive_status(screening.findings, screening.finding_states, screening.notes)
+    """Set the status from the findings, notes, cancellation and comparison as they now stand."""
+    screening.status = derive_status(
+        screening.findings,
+        screening.finding_states,
+        screening.notes,
+        ends_of(screening),
+        cancelled=screening.cancelled_at is not None,
+        comparison_pending=comparison_pending(screening),
+    )
 
 
-def _check_version(screening: Screening, seen_version: int | None) -> None:
+def find_finding(screening: Screening, rule_id: str) -> dict[str, Any] | None:
+    """The screening's finding of ``rule_id``, if it has one."""
+    return next((f for f in screening.findings if f["rule_id"] == rule_id), None)
+
+
+def check_version(screening: Screening, seen_version: int | None) -> None:
+    """Raise ``StaleScreening`` unless the form was made from the screening as it stands."""
     if seen_version != screening.row_version:
         raise StaleScreening()
 
 
-def _refuse(screening: Screening, message: str, why: str) -> None:
+def not_cancelled(screening: Screening, seen_version: int | None = None) -> None:
+    """Refuse any decision but undoing it on a cancelled visit (and, given the version the page
+    was made from, one made from an old page)."""
+    if seen_version is not None:
+        check_version(screening, seen_version)
+    if screening.cancelled_at is not None:
+        raise DecisionRefused("This visit was cancelled. Undo the cancellation first.")
+
+
+def _refuse(screening: Screening, message: str, why: str, field: str | None = None) -> None:
+    """Refuse, and audit the attempt."""
     audit.record(
         audit.Action.REFUSED,
         result="refused",
@@ -103,15 +117,29 @@ def _refuse(screening: Screening, message: str, why: str) -> None:
         detail=why,
     )
     db.session.commit()
-    raise DecisionRefused(message)
+    raise DecisionRefused(message, field)
 
 
-def _decide(
-    screening: Screening, staff: StaffUser, kind: str, *, rule_id=None, reason="", details=None
+def _reason(reason: str, message: str = "Give the reason for your decision.") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DecisionRefused(message, "reason")
+    return reason
+
+
+def record_decision(
+    screening: Screening,
+    staff: StaffUser | None,
+    kind: str,
+    *,
+    rule_id: str | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
 ) -> Decision:
+    """A new decision on the screening, by ``staff`` (``None``: the patient), in the session."""
     decision = Decision(
         screening=screening,
-        staff_id=staff.id,
+        staff=staff,
         kind=kind,
         rule_id=rule_id,
         reason=reason,
@@ -123,7 +151,8 @@ def _decide(
     return decision
 
 
-def _finish(screening: Screening, decision: Decision) -> None:
+def finish(screening: Screening, decision: Decision) -> None:
+    """Derive the status, audit the decision and commit."""
     refresh_status(screening)
     screening.updated_at = utcnow()
     audit.record(
@@ -131,6 +160,7 @@ def _finish(screening: Screening, decision: Decision) -> None:
         object_type="screening",
         object_id=screening.id,
         detail=f"{decision.kind} #{decision.id}",
+        staff=decision.staff,
     )
     db.session.commit()
 
@@ -143,60 +173,14 @@ def _set_state(screening: Screening, rule_id: str, state: str, decision: Decisio
     }
 
 
-def find_finding(screening: Screening, rule_id: str) -> dict[str, Any] | None:
-    """The screening's finding of ``rule_id``, if it has one."""
-    return next((f for f in screening.findings if f["rule_id"] == rule_id), None)
-
-
-def refuse_override(screening: Screening) -> None:
-    """Refuse, and audit, any attempt to resolve a finding no one may override."""
-    _refuse(
-        screening,
-        "This finding can never be cleared by staff: the clinic does not treat in this case.",
-        "not overridable",
-    )
-
-
-def resolve_finding(
-    screening: Screening, rule_id: str, reason: str, staff: StaffUser, seen_version: int | None
-) -> Decision:
-    """Clear one finding with a reason. Refused (and audited) for a finding no one may override,
-    and for a note-gated finding without a verified note of its kind."""
-    finding = find_finding(screening, rule_id)
-    if finding is not None and not finding["overridable"]:
-        refuse_override(screening)
-    _check_version(screening, seen_version)
-    if finding is None or not is_open_blocker(screening.finding_states, finding):
-        raise DecisionRefused("This finding is not open: it may have been decided already.")
-    if finding["clearance"] in NOTE_KINDS and not any(
-        n.kind == finding["clearance"] and n.verified for n in screening.notes
-    ):
-        _refuse(
-            screening,
-            "This finding can be resolved only once the note it needs has been verified.",
-            "note not verified",
-        )
-    if not reason.strip():
-        raise DecisionRefused("Give the reason for your decision.")
-    decision = _decide(screening, staff, "resolve", rule_id=rule_id, reason=reason.strip())
-    _set_state(screening, rule_id, RESOLVED, decision)
-    _finish(screening, decision)
-    return decision
-
-
-def reevaluate(
-    screening: Screening,
-    answers: dict[str, Any],
-    appointment_date: date,
-    today: date,
-    asked_again: frozenset[str] = frozenset(),
-) -> None:
-    """Evaluate again under the screening's own rule set version, keeping earlier decisions on
-    findings whose answers did not change and were not asked again.
+def evaluate_stored(
+    screening: Screening, answers: dict[str, Any], appointment_date: date, today: date
+) -> rules.Result:
+    """The screening's answers evaluated under its own rule set version.
 
     Raises ``rules.AnswerError`` when the answers or the date are not acceptable.
     """
-    result = rules.evaluate(
+    return rules.evaluate(
         treatment=screening.ruleset_id,
         appointment_date=appointment_date,
         answers=answers,
@@ -204,335 +188,433 @@ def reevaluate(
         version=screening.ruleset_version,
         not_asked=screening.questions_not_asked,
     )
+
+
+def rederive(
+    screening: Screening,
+    result: rules.Result,
+    appointment_date: date,
+    asked_again: frozenset[str] = frozenset(),
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The findings and states ``result`` gives the screening, keeping what only ends its own
+    way (``lifecycle.rederived``); nothing is stored."""
+    return rederived(
+        screening.findings,
+        screening.finding_states,
+        stored_findings(result),
+        appointment_date,
+        endings(*result.ruleset),
+        ends_of(screening),
+        asked_again,
+    )
+
+
+def apply_result(
+    screening: Screening,
+    result: rules.Result,
+    answers: dict[str, Any],
+    appointment_date: date,
+    derived: tuple[list[dict[str, Any]], dict[str, Any]] | None = None,
+) -> None:
+    """Store the answers and date as they now stand and the findings derived from them
+    (``derived``, when the caller has it already, else ``rederive``)."""
+    findings, states = derived or rederive(screening, result, appointment_date)
     screening.answers = answers
     screening.appointment_date = appointment_date
-    _store_result(screening, result, asked_again)
-
-
-def _store_result(
-    screening: Screening, result: rules.Result, asked_again: frozenset[str] = frozenset()
-) -> None:
-    """Replace the stored result, keeping decisions on findings that did not change."""
-    previous = {f["rule_id"]: f for f in screening.findings}
-    findings = [finding.to_dict() for finding in result.findings]
-    states = {}
-    for fresh in findings:
-        earlier = previous.get(fresh["rule_id"])
-        unchanged = (
-            earlier is not None
-            and earlier["answers"] == fresh["answers"]
-            and earlier["outcome"] == fresh["outcome"]
-            and earlier["clearance"] == fresh["clearance"]
-            and not asked_again.intersection(fresh["answers"])
-        )
-        if unchanged and fresh["rule_id"] in screening.finding_states:
-            states[fresh["rule_id"]] = screening.finding_states[fresh["rule_id"]]
     screening.findings = findings
     screening.finding_states = states
-    screening.instructions = [i.to_dict() for i in result.instructions]
-    screening.outcome = str(result.outcome)
-    screening.earliest_date = result.earliest_date
+    screening.instructions = [instruction.to_dict() for instruction in result.instructions]
+    screening.outcome, screening.earliest_date = overall(findings)
 
 
-@dataclass(frozen=True)
-class FindingChange:
-    """One rule whose finding differs between the stored result and the current rules."""
-
-    rule_id: str
-    change: str  # "added", "removed" or "changed"
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+def _open_rule_ids(findings: list[dict[str, Any]], states: dict[str, Any]) -> set[str]:
+    return {f["rule_id"] for f in findings if is_open(states, f)}
 
 
-@dataclass(frozen=True)
-class RulesComparison:
-    """The stored result beside what the treatment's current rules say about the same answers.
-
-    ``result`` is ``None`` when the answers cannot be evaluated under the current rules;
-    ``error`` then says why.
-    """
-
-    from_version: str
-    to_version: str
-    not_asked: tuple[str, ...]
-    result: rules.Result | None
-    changes: tuple[FindingChange, ...]
-    outcome_before: str
-    outcome_after: str | None
-    error: str = ""
-
-    @property
-    def differs(self) -> bool:
-        """Whether accepting the current rules would change any finding or the outcome."""
-        return bool(self.changes) or self.outcome_after != self.outcome_before
-
-
-_COMPARED = ("outcome", "overridable", "clearance", "earliest_date", "answers")
-
-
-def compare_with_current_rules(screening: Screening, today: date) -> RulesComparison | None:
-    """Evaluate the screening's answers under its treatment's current rules, changing nothing.
-
-    ``None`` when the screening already uses the current version. Questions the current
-    version adds were never asked, and are reported as such (never read as "no").
-    """
-    current = rules.get_ruleset(screening.ruleset_id)
-    if current.version == screening.ruleset_version:
-        return None
-    asked_under = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version)
-    not_asked = tuple(
-        q.id
-        for q in current.questions
-        if q.id not in asked_under.questions_by_id or q.id in screening.questions_not_asked
-    )
-    answers = {k: v for k, v in screening.answers.items() if k in current.questions_by_id}
-    try:
-        result = rules.evaluate(
-            treatment=current.treatment,
-            appointment_date=screening.appointment_date,
-            answers=answers,
-            # A past appointment is judged as on its own day.
-            today=min(today, screening.appointment_date),
-            version=current.version,
-            not_asked=not_asked,
+def _record_changes(
+    screening: Screening,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    asked: tuple[str, ...],
+    decision: Decision,
+    staff: StaffUser | None,
+) -> list[str]:
+    """One ``AnswerChange`` per asked question whose answer changed; returns their ids."""
+    changed = [qid for qid in asked if before.get(qid) != after.get(qid)]
+    now = utcnow()
+    for qid in changed:
+        db.session.add(
+            AnswerChange(
+                screening=screening,
+                decision_id=decision.id,
+                question_id=qid,
+                old_value=before.get(qid),
+                new_value=after.get(qid),
+                staff_id=staff.id if staff is not None else None,
+                changed_at=now,
+            )
         )
-    except rules.AnswerError as error:
-        problems = "; ".join(f"{key}: {' '.join(msgs)}" for key, msgs in error.errors.items())
-        return RulesComparison(
-            screening.ruleset_version,
-            current.version,
-            not_asked,
-            None,
-            (),
-            screening.outcome,
-            None,
-            error=f"The answers cannot be evaluated under the current rules ({problems}).",
-        )
-    before = {f["rule_id"]: f for f in screening.findings}
-    after = {f.rule_id: f.to_dict() for f in result.findings}
-    changes = []
-    for rule_id in [*before, *(r for r in after if r not in before)]:
-        old, new = before.get(rule_id), after.get(rule_id)
-        if old is None:
-            changes.append(FindingChange(rule_id, "added", None, new))
-        elif new is None:
-            changes.append(FindingChange(rule_id, "removed", old, None))
-        elif any(old[key] != new[key] for key in _COMPARED):
-            changes.append(FindingChange(rule_id, "changed", old, new))
-    return RulesComparison(
-        screening.ruleset_version,
-        current.version,
-        not_asked,
-        result,
-        tuple(changes),
-        screening.outcome,
-        str(result.outcome),
+    return changed
+
+
+def original_answers(screening: Screening) -> dict[str, Any]:
+    """The answers as the patient submitted them: each changed one as it was first."""
+    original = dict(screening.answers)
+    for change in reversed(screening.answer_changes):
+        if change.old_value is None:
+            original.pop(change.question_id, None)
+        else:
+            original[change.question_id] = change.old_value
+    return original
+
+
+# Decisions on one finding ---------------------------------------------------------------------
+
+
+def resolvable(screening: Screening, finding: dict[str, Any]) -> bool:
+    """Whether a nurse's decision with a reason may end this finding now: an open note or
+    nurse finding (a note finding once a note has been verified for it) of a visit that is not
+    cancelled."""
+    ends = ends_of(screening)(finding)
+    return (
+        screening.cancelled_at is None
+        and is_open(screening.finding_states, finding)
+        and ends in ENDED_BY_DECISION
+        and (ends is not Ends.NOTE or bool(covering_notes(screening.notes, finding)))
     )
 
 
-def accept_current_rules(
-    screening: Screening, reason: str, staff: StaffUser, seen_version: int | None, today: date
+def refuse_resolution(screening: Screening, finding: dict[str, Any]) -> None:
+    """Refuse, and audit, a decision on a finding that a decision cannot end."""
+    ends = ends_of(screening)
+    _refuse(screening, refusal(finding, ends), f"{ends(finding)} finding {finding['rule_id']}")
+
+
+def ensure_resolvable(screening: Screening, rule_id: str, seen_version: int | None) -> None:
+    """Refuse (``DecisionRefused``, audited for an attempt to end a finding some other way than
+    its own) unless a decision may end this finding now; ``StaleScreening`` for an old page."""
+    finding = find_finding(screening, rule_id)
+    if finding is not None and refusal(finding, ends_of(screening)) is not None:
+        refuse_resolution(screening, finding)
+    check_version(screening, seen_version)
+    not_cancelled(screening)
+    if finding is None or not is_open(screening.finding_states, finding):
+        raise DecisionRefused("This finding is not open: it may have been decided already.")
+    if ends_of(screening)(finding) is Ends.NOTE and not covering_notes(screening.notes, finding):
+        _refuse(
+            screening,
+            "This finding can be resolved only once the note it needs has been verified for it.",
+            f"no note verified for {rule_id}",
+        )
+
+
+def resolve_finding(
+    screening: Screening, rule_id: str, reason: str, staff: StaffUser, seen_version: int | None
 ) -> Decision:
-    """Move the screening to its treatment's current rules, as the comparison showed them.
-
-    Decisions on findings that did not change are kept; the move, with every difference, is
-    recorded as a decision and audited.
-    """
-    _check_version(screening, seen_version)
-    comparison = compare_with_current_rules(screening, today)
-    if comparison is None:
-        raise DecisionRefused("This screening already uses the current rules.")
-    if comparison.result is None:
-        raise DecisionRefused(comparison.error)
-    if not reason.strip():
-        raise DecisionRefused("Give the reason for your decision.")
-    decision = _decide(
-        screening,
-        staff,
-        "accept_current_rules",
-        reason=reason.strip(),
-        details={
-            "from_version": comparison.from_version,
-            "to_version": comparison.to_version,
-            "outcome_before": comparison.outcome_before,
-            "outcome_after": comparison.outcome_after,
-            "changes": {change.rule_id: change.change for change in comparison.changes},
-            "not_asked": list(comparison.not_asked),
-        },
-    )
-    screening.ruleset_version = comparison.to_version
-    screening.questions_not_asked = list(comparison.not_asked)
-    _store_result(screening, comparison.result)
-    _finish(screening, decision)
+    """End one finding with a reason. Only a note or nurse finding ends so, a note finding once a
+    note has been verified for it; any other is refused and audited."""
+    ensure_resolvable(screening, rule_id, seen_version)
+    reason = _reason(reason)
+    decision = record_decision(screening, staff, "resolve", rule_id=rule_id, reason=reason)
+    _set_state(screening, rule_id, RESOLVED, decision)
+    finish(screening, decision)
     return decision
 
 
 def acknowledge_reschedule(
+    screening: Screening, reason: str, staff: StaffUser, seen_version: int | None
+) -> Decision:
+    """Record that the patient was told the visit cannot go ahead. It ends nothing: a finding
+    nothing ends makes the visit not eligible once acknowledged; the others wait for a new date
+    or the patient's fresh answer."""
+    check_version(screening, seen_version)
+    not_cancelled(screening)
+    told = [
+        f
+        for f in screening.findings
+        if is_open(screening.finding_states, f)
+        and f["outcome"] == "reschedule"
+        and state_of(screening.finding_states, f) == OPEN
+    ]
+    if not told:
+        raise DecisionRefused("There is no reschedule waiting to be acknowledged.")
+    decision = record_decision(
+        screening,
+        staff,
+        "acknowledge",
+        reason=(reason or "").strip(),
+        details={"findings": [f["rule_id"] for f in told]},
+    )
+    for finding in told:
+        _set_state(screening, finding["rule_id"], ACKNOWLEDGED, decision)
+    finish(screening, decision)
+    return decision
+
+
+# A new date -------------------------------------------------------------------------------------
+
+
+def move_appointment(
     screening: Screening,
     new_date: date | None,
+    new_time: time | None,
     reason: str,
     staff: StaffUser,
     seen_version: int | None,
     today: date,
 ) -> Decision:
-    """Record that the patient was told. With a new appointment date the date-window rules are
-    evaluated again; reschedules without a date (illness, cold sore, rash) are resolved by the
-    rebooking. Findings no one may override are acknowledged, never resolved."""
-    _check_version(screening, seen_version)
-    states = screening.finding_states
-    if not any(
-        is_open_blocker(states, f) and f["outcome"] == "reschedule" for f in screening.findings
-    ):
-        raise DecisionRefused("There is no reschedule waiting to be acknowledged.")
-    old_date = screening.appointment_date
-    if new_date is not None:
-        reevaluate(screening, dict(screening.answers), new_date, today)
-    decision = _decide(
+    """Move the visit to a new date (and time), from any status but cancelled.
+
+    Every date finding is checked against the new date; a date before the earliest date the
+    patient can come, the same date, or a date in the past, is refused. Re-check findings stay
+    open, now waiting for the patient's fresh answer; nothing else changes (invariant 3).
+    """
+    check_version(screening, seen_version)
+    not_cancelled(screening)
+    if new_date is None:
+        raise DecisionRefused("Enter the new appointment date.", "new_date")
+    if new_date < today:
+        raise DecisionRefused("The new appointment date is in the past.", "new_date")
+    if new_date == screening.appointment_date:
+        raise DecisionRefused(
+            "The new appointment date is the date the appointment already has.", "new_date"
+        )
+    reason = _reason(reason, "Give the reason for moving the appointment.")
+    answers = dict(screening.answers)
+    try:
+        result = evaluate_stored(screening, answers, new_date, today)
+    except AnswerError as error:
+        problems = "; ".join(messages[0] for messages in error.errors.values())
+        raise DecisionRefused(
+            f"The answers cannot be checked for that date: {problems}.", "new_date"
+        ) from None
+    states, ends = screening.finding_states, ends_of(screening)
+    open_dates = [f for f in screening.findings if is_open(states, f) and ends(f) is Ends.DATE]
+    earliest = [f.earliest_date for f in result.findings if f.ends is Ends.DATE]
+    earliest += [date.fromisoformat(f["earliest_date"]) for f in open_dates]
+    if earliest and new_date < max(earliest):
+        raise DecisionRefused(
+            f"The new appointment date is before the earliest date this patient can come, "
+            f"{max(earliest).isoformat()}.",
+            "new_date",
+        )
+    old_date, old_time = screening.appointment_date, screening.appointment_time
+    decision = record_decision(
         screening,
         staff,
-        "acknowledge",
-        reason=reason.strip(),
+        "move",
+        reason=reason,
         details={
             "old_appointment_date": old_date.isoformat(),
-            "new_appointment_date": new_date.isoformat() if new_date else None,
+            "old_appointment_time": old_time.strftime("%H:%M") if old_time else None,
+            "new_appointment_date": new_date.isoformat(),
+            "new_appointment_time": new_time.strftime("%H:%M") if new_time else None,
+            "ended": [f["rule_id"] for f in open_dates],
         },
     )
+    apply_result(screening, result, answers, new_date)
+    screening.appointment_time = new_time
     for finding in screening.findings:
-        if finding["outcome"] != "reschedule":
+        if not is_open(screening.finding_states, finding):
             continue
-        if not is_open_blocker(screening.finding_states, finding):
-            continue
-        if not finding["overridable"]:
+        if ends(finding) is Ends.RECHECK:
+            _set_state(screening, finding["rule_id"], AWAITING_RECHECK, decision)
+        elif ends(finding) in FINAL and state_of(screening.finding_states, finding) == OPEN:
             _set_state(screening, finding["rule_id"], ACKNOWLEDGED, decision)
-        elif new_date is not None and finding["earliest_date"] is None:
-            _set_state(screening, finding["rule_id"], RESOLVED, decision)
-    _finish(screening, decision)
+    finish(screening, decision)
     return decision
+
+
+# Answers given again: the day-of check-in and the patient's re-check ----------------------------
+
+
+def final_answers(screening: Screening) -> dict[str, str]:
+    """Question id -> rule id, for the answers behind an open finding that nothing the clinic
+    does ends (a pregnancy, an allergy that rules the treatment out): no check-in changes them."""
+    states, ends = screening.finding_states, ends_of(screening)
+    return {
+        qid: finding["rule_id"]
+        for finding in screening.findings
+        if is_open(states, finding) and ends(finding) in FINAL
+        for qid in finding["answers"]
+    }
+
+
+def ensure_check_in(screening: Screening, seen_version: int | None, today: date) -> None:
+    """Refuse a check-in on any day but the appointment's, or of a cancelled visit."""
+    check_version(screening, seen_version)
+    not_cancelled(screening)
+    if today != screening.appointment_date:
+        raise DecisionRefused("Check-in is recorded on the day of the appointment.")
 
 
 def check_in(
     screening: Screening,
     confirmed: dict[str, Any],
+    reason: str,
     staff: StaffUser,
     seen_version: int | None,
     today: date,
 ) -> Decision:
-    """Record the patient's answers again on the day; any change is evaluated at once.
+    """Record the patient's answers again on the day of the appointment.
 
-    ``confirmed`` holds the check-in questions' answers. Raises ``rules.AnswerError`` for
-    answers that are not acceptable and ``DecisionRefused`` on any other day.
+    ``confirmed`` holds the answers to the rule set's check-in questions. A changed answer is
+    kept with its old value, needs a reason, and the findings are derived again; it never turns
+    an answer behind a finding nothing ends into another (a new questionnaire is needed), which
+    is refused and audited. Raises ``rules.AnswerError`` for answers that are not acceptable and
+    ``DecisionRefused`` on any other day.
     """
-    _check_version(screening, seen_version)
-    if today != screening.appointment_date:
-        raise DecisionRefused("Check-in is recorded on the day of the appointment.")
-    answers = {k: v for k, v in screening.answers.items() if k not in CHECK_IN_QUESTIONS}
-    answers.update({k: v for k, v in confirmed.items() if v is not None})
-    changed = sorted(
-        qid for qid in CHECK_IN_QUESTIONS if screening.answers.get(qid) != answers.get(qid)
-    )
-    reevaluate(screening, answers, screening.appointment_date, today, frozenset(confirmed))
-    screening.checked_in_at = utcnow()
-    decision = _decide(screening, staff, "check_in", details={"changed": changed})
-    _finish(screening, decision)
-    return decision
-
-
-def verify_note(screening: Screening, note: Note, staff: StaffUser, seen_version: int | None):
-    """A nurse has read an uploaded note and confirms it is what the finding needs."""
-    _check_version(screening, seen_version)
-    if note.verified:
-        raise DecisionRefused("This note has already been verified.")
-    note.verified_at = utcnow()
-    note.verified_by_id = staff.id
-    decision = _decide(screening, staff, "verify_note", details={"note_id": note.id})
-    _finish(screening, decision)
-    return decision
-
-
-def record_paper_note(
-    screening: Screening, kind: str, staff: StaffUser, seen_version: int | None
-) -> Decision:
-    """A note received on paper, checked by the nurse recording it."""
-    _check_version(screening, seen_version)
-    if kind not in NOTE_KINDS:
-        raise DecisionRefused("Choose the kind of note.")
-    now = utcnow()
-    note = Note(
-        screening=screening,
-        kind=kind,
-        on_paper=True,
-        uploaded_by_id=staff.id,
-        uploaded_at=now,
-        verified_by_id=staff.id,
-        verified_at=now,
-    )
-    db.session.add(note)
-    db.session.flush()
-    decision = _decide(screening, staff, "paper_note", details={"note_id": note.id, "kind": kind})
-    _finish(screening, decision)
-    return decision
-
-
-def notes_needed(screening: Screening) -> list[str]:
-    """The note kinds open findings of this screening wait for."""
-    states = screening.finding_states
-    kinds = {f["clearance"] for f in screening.findings if is_open_blocker(states, f)}
-    return [kind for kind in NOTE_KINDS if kind in kinds]
-
-
-def save_uploaded_note(screening: Screening, kind: str, upload, staff) -> Note:
-    """Check, store and record an uploaded note (by the patient when ``staff`` is ``None``).
-
-    Raises ``notes.NoteRejected`` with a plain message; nothing is stored then.
-    """
-    if kind not in NOTE_KINDS:
-        raise notes.NoteRejected(gettext("Choose the kind of note"))
-    if upload is None or not upload.filename:
-        raise notes.NoteRejected(gettext("Choose a file to upload"))
-    if staff is None and sum(not n.on_paper for n in screening.notes) >= MAX_PATIENT_UPLOADS:
-        # A patient's link must not be a way to fill the clinic's disk.
-        raise notes.NoteRejected(
-            gettext(
-                "We already have %(count)d files from you. Please call the clinic to send more.",
-                count=MAX_PATIENT_UPLOADS,
+    ensure_check_in(screening, seen_version, today)
+    asked = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version).check_in_questions
+    before = dict(screening.answers)
+    answers = dict(before)
+    for qid in asked:
+        if qid not in confirmed:
+            continue  # not asked today: it stands as given
+        if confirmed[qid] is None:
+            answers.pop(qid, None)  # a question that no longer applies (a last-dose date)
+        else:
+            answers[qid] = confirmed[qid]
+    changed = [qid for qid in asked if before.get(qid) != answers.get(qid)]
+    locked = final_answers(screening)
+    for qid in changed:
+        if qid in locked:
+            _refuse(
+                screening,
+                "The patient's answer behind a finding that no check-in can end was changed. "
+                "A new questionnaire is needed, for a new visit.",
+                f"check-in changed the answer behind {locked[qid]}",
+                field=qid,
             )
-        )
-    checked = notes.check_upload(upload.filename, upload.stream)
-    upload_dir = notes_dir()
-    stored_name, digest = notes.store_note(upload_dir, checked)
-    try:
-        note = Note(
-            screening=screening,
-            kind=kind,
-            on_paper=False,
-            stored_name=stored_name,
-            content_type=checked.content_type,
-            size=len(checked.content),
-            sha256=digest,
-            uploaded_by_id=staff.id if staff is not None else None,
-            uploaded_at=utcnow(),
-        )
-        db.session.add(note)
-        db.session.flush()
-        refresh_status(screening)
-        screening.updated_at = utcnow()
-        audit.record(
-            audit.Action.UPLOAD_NOTE,
-            object_type="note",
-            object_id=note.id,
-            detail=f"screening {screening.id}",
-            staff=staff,
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        notes.delete_stored(upload_dir, stored_name)
-        raise
-    return note
-
-
-def notes_dir():
-    """Where uploaded notes are kept: ``instance/uploads`` unless configured."""
-    return Path(
-        current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads"
+    result = evaluate_stored(screening, answers, screening.appointment_date, today)
+    derived = rederive(screening, result, screening.appointment_date, frozenset(asked))
+    ended = _open_rule_ids(screening.findings, screening.finding_states) - _open_rule_ids(*derived)
+    if ended:
+        # A changed answer that ends a finding is the nurse's decision: it needs its reason.
+        reason = _reason(reason, "Give the reason: say what the patient told you.")
+    decision = record_decision(
+        screening,
+        staff,
+        "check_in",
+        reason=(reason or "").strip(),
+        details={"changed": changed, "ended": sorted(ended)},
     )
+    _record_changes(screening, before, answers, asked, decision, staff)
+    apply_result(screening, result, answers, screening.appointment_date, derived)
+    screening.checked_in_at = utcnow()
+    finish(screening, decision)
+    return decision
+
+
+def recheck_opens(screening: Screening) -> date | None:
+    """The first day the patient may answer the re-check from their link, or ``None`` when
+    none is waiting (the visit was not moved after a re-check finding, or it is cancelled)."""
+    if screening.cancelled_at is not None:
+        return None
+    states = screening.finding_states
+    if not any(
+        is_open(states, f) and state_of(states, f) == AWAITING_RECHECK for f in screening.findings
+    ):
+        return None
+    return date.fromordinal(screening.appointment_date.toordinal() - RECHECK_DAYS_BEFORE)
+
+
+def recheck_offered(screening: Screening, today: date) -> bool:
+    """Whether the patient may answer the re-check today: from a few days before the new date
+    until the appointment day."""
+    opens = recheck_opens(screening)
+    return opens is not None and opens <= today <= screening.appointment_date
+
+
+def record_recheck(
+    screening: Screening, fresh: dict[str, Any], seen_version: int | None, today: date
+) -> Decision:
+    """The patient's fresh answers to the re-check questions, from their link.
+
+    A fresh "no" ends the re-check finding it answers; a "yes" keeps it open (the visit
+    cannot go ahead on the new date either). Every changed answer is kept with its old value.
+    """
+    check_version(screening, seen_version)
+    if not recheck_offered(screening, today):
+        raise DecisionRefused("There is nothing to re-check today.")
+    asked = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version).recheck_questions
+    before = dict(screening.answers)
+    answers = {**before, **{qid: fresh[qid] for qid in asked}}
+    result = evaluate_stored(screening, answers, screening.appointment_date, today)
+    derived = rederive(screening, result, screening.appointment_date, frozenset(asked))
+    ended = _open_rule_ids(screening.findings, screening.finding_states) - _open_rule_ids(*derived)
+    decision = record_decision(screening, None, "recheck")
+    changed = _record_changes(screening, before, answers, asked, decision, None)
+    decision.details = {"changed": changed, "ended": sorted(ended)}
+    apply_result(screening, result, answers, screening.appointment_date, derived)
+    finish(screening, decision)
+    return decision
+
+
+# The visit as a whole ----------------------------------------------------------------------------
+
+
+def ensure_cancellable(screening: Screening, seen_version: int | None) -> None:
+    """Refuse cancelling a visit already cancelled."""
+    check_version(screening, seen_version)
+    if screening.cancelled_at is not None:
+        raise DecisionRefused("This visit is already cancelled.")
+
+
+def ensure_cancelled(screening: Screening, seen_version: int | None) -> None:
+    """Refuse undoing the cancellation of a visit that is not cancelled."""
+    check_version(screening, seen_version)
+    if screening.cancelled_at is None:
+        raise DecisionRefused("This visit is not cancelled.")
+
+
+def cancel_visit(
+    screening: Screening, reason: str, staff: StaffUser, seen_version: int | None
+) -> Decision:
+    """Cancel the visit: no reminders, the patient's link says so; the screening stays in the
+    records with its cancellation."""
+    ensure_cancellable(screening, seen_version)
+    reason = _reason(reason, "Give the reason for cancelling the visit.")
+    decision = record_decision(screening, staff, "cancel", reason=reason)
+    screening.cancelled_at = utcnow()
+    finish(screening, decision)
+    return decision
+
+
+def undo_cancellation(
+    screening: Screening, reason: str, staff: StaffUser, seen_version: int | None
+) -> Decision:
+    """Undo a cancellation: the visit stands as its findings say."""
+    ensure_cancelled(screening, seen_version)
+    reason = _reason(reason, "Give the reason for undoing the cancellation.")
+    decision = record_decision(screening, staff, "undo_cancel", reason=reason)
+    screening.cancelled_at = None
+    finish(screening, decision)
+    return decision
+
+
+def ensure_comparison(screening: Screening, seen_version: int | None) -> None:
+    """Refuse confirming a comparison when none waits for a nurse."""
+    check_version(screening, seen_version)
+    not_cancelled(screening)
+    if not comparison_pending(screening):
+        raise DecisionRefused("There is no comparison waiting for a nurse.")
+
+
+def confirm_comparison(
+    screening: Screening, reason: str, staff: StaffUser, seen_version: int | None
+) -> Decision:
+    """A nurse compared the screening with the person's earlier ones and confirms it may stand
+    on its own findings."""
+    ensure_comparison(screening, seen_version)
+    reason = _reason(reason)
+    decision = record_decision(
+        screening,
+        staff,
+        "confirm_comparison",
+        reason=reason,
+        details={"compared_with": [item["id"] for item in screening.comparison["with"]]},
+    )
+    screening.comparison = {**screening.comparison, "confirmed_by": decision.id}
+    finish(screening, decision)
+    return decision

@@ -29,12 +29,13 @@ _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)", re.ASCII)
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
-CREATED, OPENED, STARTED, SUBMITTED, EXPIRED = (
+CREATED, OPENED, STARTED, SUBMITTED, EXPIRED, CANCELLED = (
     "created",
     "opened",
     "started",
     "submitted",
     "expired",
+    "cancelled",
 )
 INVITATION_KEY = "_invitation"  # in a draft's data: the invitation that made it
 
@@ -157,7 +158,12 @@ def usable(token: str) -> Invitation | None:
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_hash == token_hash(token))
     )
-    if invitation is None or invitation.opened_at is not None or utcnow() >= invitation.expires_at:
+    if (
+        invitation is None
+        or invitation.opened_at is not None
+        or invitation.cancelled_at is not None
+        or utcnow() >= invitation.expires_at
+    ):
         return None
     return invitation
 
@@ -182,10 +188,12 @@ def redeem(token: str) -> Invitation | None:
 
 
 def state_of(invitation: Invitation) -> str:
-    """created, opened, started (a page saved), submitted, or expired."""
+    """created, opened, started (a page saved), submitted, cancelled or expired."""
     draft = invitation.draft
     if draft is not None and draft.screening is not None:
         return SUBMITTED
+    if invitation.cancelled_at is not None:
+        return CANCELLED
     if draft is not None and draft.updated_at > draft.created_at:
         return STARTED
     if invitation.opened_at is not None:
@@ -197,6 +205,51 @@ def locked_visit(draft: Draft) -> Invitation | None:
     """The invitation that fixed this draft's treatment and appointment, if any."""
     invitation_id = draft.data.get(INVITATION_KEY)
     return db.session.get(Invitation, invitation_id) if invitation_id else None
+
+
+def visit_cancelled(draft: Draft) -> bool:
+    """Whether the draft answers for an invited visit the clinic has cancelled since."""
+    invitation = locked_visit(draft)
+    return invitation is not None and invitation.cancelled_at is not None
+
+
+def cancel_invitation(invitation: Invitation, reason: str, staff: StaffUser) -> None:
+    """Cancel an invited visit no screening was sent for yet: its link stops working, and a
+    questionnaire begun from it can no longer be sent. Raises ``InvitationError``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvitationError({"reason": ["Give the reason for cancelling the visit"]})
+    if invitation.cancelled_at is not None:
+        raise InvitationError({"reason": ["This visit is already cancelled"]})
+    if invitation.draft is not None and invitation.draft.screening is not None:
+        raise InvitationError(
+            {"reason": ["The patient has sent the questionnaire: cancel the screening instead"]}
+        )
+    invitation.cancelled_at = utcnow()
+    invitation.cancel_reason = reason
+    audit.record(
+        audit.Action.INVITATION,
+        staff=staff,
+        object_type="invitation",
+        object_id=invitation.id,
+        detail="cancelled",
+    )
+    db.session.commit()
+
+
+def undo_invitation_cancellation(invitation: Invitation, staff: StaffUser) -> None:
+    """Undo a cancellation: the link works again if it is still unused and in time."""
+    if invitation.cancelled_at is None:
+        raise InvitationError({"reason": ["This visit is not cancelled"]})
+    invitation.cancelled_at = None
+    audit.record(
+        audit.Action.INVITATION,
+        staff=staff,
+        object_type="invitation",
+        object_id=invitation.id,
+        detail="cancellation undone",
+    )
+    db.session.commit()
 
 
 def prefilled_data(invitation: Invitation) -> dict:

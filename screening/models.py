@@ -74,17 +74,28 @@ class Draft(db.Model):
 
 
 class Status:
-    """Where a screening stands for the clinic; derived from its findings (see ``review``)."""
+    """Where a screening stands for the clinic; derived, never set (``lifecycle.derive_status``)."""
 
-    CLEARED = "cleared"  # no blocking finding left: the appointment can go ahead
-    RESCHEDULE = "reschedule"  # a reschedule the clinic has not yet acknowledged
+    CLEARED = "cleared"  # every blocking finding has ended: the appointment can go ahead
+    RESCHEDULE = "reschedule"  # the visit cannot go ahead on its date: it waits for a new one
+    AWAITING_RECHECK = "awaiting_recheck"  # moved; waits for the patient's fresh answers
     NOTE_TO_VERIFY = "note_to_verify"  # a clearance note was uploaded and waits for a nurse
     AWAITING_NOTE = "awaiting_note"  # a provider's or prescriber's note has not arrived
     NEEDS_REVIEW = "needs_review"  # a nurse must follow up or decide
-    NOT_ELIGIBLE = "not_eligible"  # a finding no one may override, acknowledged
+    NOT_ELIGIBLE = "not_eligible"  # a finding nothing ends, acknowledged: not going ahead
+    CANCELLED = "cancelled"  # the clinic cancelled the visit
 
-    ALL = (CLEARED, RESCHEDULE, NOTE_TO_VERIFY, AWAITING_NOTE, NEEDS_REVIEW, NOT_ELIGIBLE)
-    NEEDS_A_PERSON = (RESCHEDULE, NOTE_TO_VERIFY, AWAITING_NOTE, NEEDS_REVIEW)
+    ALL = (
+        CLEARED,
+        RESCHEDULE,
+        AWAITING_RECHECK,
+        NOTE_TO_VERIFY,
+        AWAITING_NOTE,
+        NEEDS_REVIEW,
+        NOT_ELIGIBLE,
+        CANCELLED,
+    )
+    NEEDS_A_PERSON = (RESCHEDULE, AWAITING_RECHECK, NOTE_TO_VERIFY, AWAITING_NOTE, NEEDS_REVIEW)
 
 
 class Screening(db.Model):
@@ -101,6 +112,8 @@ class Screening(db.Model):
         Index("ix_screenings_queue_order", "status", "appointment_date", "submitted_at", "id"),
         # The queue filtered by treatment: its page in order, and the counts by status read from
         # the index alone (the outcome, the other filter, is in it too).
+        # Screenings of the same person (``people``): date of birth and last name, normalised.
+        Index("ix_screenings_person", "date_of_birth", "last_name_key"),
         Index(
             "ix_screenings_queue_filters",
             "status",
@@ -121,6 +134,12 @@ class Screening(db.Model):
     last_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40))
+    # Who the person is, for finding their other screenings (``people``): the answer to
+    # date_of_birth, and the last name, email and phone as ``people`` normalises them.
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    last_name_key: Mapped[str] = mapped_column(String(100), default="")
+    email_key: Mapped[str] = mapped_column(String(254), default="")
+    phone_key: Mapped[str] = mapped_column(String(40), default="")
 
     treatment: Mapped[str] = mapped_column(String(64))
     appointment_date: Mapped[date] = mapped_column(Date)
@@ -131,9 +150,13 @@ class Screening(db.Model):
     # Questions of the rule set the patient was never asked: the screening was answered under
     # an earlier version and a nurse accepted the later one.
     questions_not_asked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The rules' findings (the contract's JSON shape) and how each ends ("ends", lifecycle.md).
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Where staff stand on each finding: rule id -> {"state": ..., "decision_id": ...}.
     finding_states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Earlier screenings of the same person this one must be compared with by a nurse before it
+    # can be cleared (lifecycle invariant 6): {"with": [...], "confirmed_by": decision id}.
+    comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     instructions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(32))
     earliest_date: Mapped[date | None] = mapped_column(Date)
@@ -150,6 +173,7 @@ class Screening(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on every change: a nurse's form carries the version it was shown, and two nurses
     # acting at once cannot overwrite each other.
     row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -159,6 +183,9 @@ class Screening(db.Model):
         back_populates="screening", order_by="Decision.id"
     )
     notes: Mapped[list[Note]] = relationship(back_populates="screening", order_by="Note.id")
+    answer_changes: Mapped[list[AnswerChange]] = relationship(
+        back_populates="screening", order_by="AnswerChange.id"
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -221,13 +248,17 @@ class StaffSession(db.Model):
 
 
 class Decision(db.Model):
-    """A staff decision on a screening, kept forever: resolve, acknowledge, check in, ..."""
+    """A decision on a screening, kept forever: resolve, acknowledge, move, check in, ...
+
+    Made by a member of staff, or by the patient (``staff_id`` empty) for a re-check from their
+    link.
+    """
 
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     kind: Mapped[str] = mapped_column(String(32))
     rule_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -235,7 +266,47 @@ class Decision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     screening: Mapped[Screening] = relationship(back_populates="decisions")
-    staff: Mapped[StaffUser] = relationship()
+    staff: Mapped[StaffUser | None] = relationship()
+
+
+class AnswerChange(db.Model):
+    """An answer changed after submission (a check-in or a re-check): old and new value, who
+    and when. The screening's ``answers`` hold the answers as they now stand; the first change
+    of a question keeps what the patient originally said."""
+
+    __tablename__ = "answer_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    # JSON values as answers hold them; null when there was (or is) no answer.
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))  # none: the patient
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    screening: Mapped[Screening] = relationship(back_populates="answer_changes")
+    staff: Mapped[StaffUser | None] = relationship()
+
+
+class StatusChange(db.Model):
+    """A screening whose status changed without anyone acting on it (a change to how findings
+    end, applied to stored screenings), listed for a nurse until one marks it handled."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    status_before: Mapped[str] = mapped_column(String(32))
+    status_after: Mapped[str] = mapped_column(String(32))
+    why: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    screening: Mapped[Screening] = relationship()
+    handled_by: Mapped[StaffUser | None] = relationship()
 
 
 class Note(db.Model):
@@ -255,6 +326,8 @@ class Note(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The rule ids of the findings a nurse verified this note for: it ends only those.
+    covers: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     screening: Mapped[Screening] = relationship(back_populates="notes")
     uploaded_by: Mapped[StaffUser | None] = relationship(foreign_keys=[uploaded_by_id])
@@ -312,6 +385,8 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), unique=True)
 
     draft: Mapped[Draft | None] = relationship()

@@ -2,8 +2,11 @@
 
 Eight days before the appointment: which bleeding-risk substances to stop, from which date.
 The day before: no alcohol or caffeine in the 24 hours before, and no make-up. Each reminder is
-recorded before it is sent, under a unique key, so none goes out twice; visits waiting to be
-rescheduled, or not going ahead, get none. Each is written in the language the patient signed in.
+recorded before it is sent, under a unique key, so none goes out twice. Reminders tell the truth
+of the visit as it stands (lifecycle invariant 8): none for a visit cancelled, waiting to be
+rescheduled or not going ahead; a visit still waiting for a note, a nurse or the patient's
+re-check is told that something is outstanding (call us), never "see you tomorrow". No reminder
+names an answer or a finding. Each is written in the language the patient signed in.
 """
 
 from __future__ import annotations
@@ -27,7 +30,14 @@ from .models import ReminderSent, Screening, Status
 STOP_SUBSTANCES = "stop_substances"
 DAY_BEFORE = "day_before"
 DAYS_AHEAD = {STOP_SUBSTANCES: 8, DAY_BEFORE: 1}
-NOT_GOING_AHEAD = (Status.RESCHEDULE, Status.NOT_ELIGIBLE)
+NOT_GOING_AHEAD = (Status.RESCHEDULE, Status.NOT_ELIGIBLE, Status.CANCELLED)
+# Visits that may still go ahead once something is done: their reminders say so.
+OUTSTANDING = (
+    Status.AWAITING_RECHECK,
+    Status.NOTE_TO_VERIFY,
+    Status.AWAITING_NOTE,
+    Status.NEEDS_REVIEW,
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
         "day": format_date(screening.appointment_date, language),
         "time": f"{screening.appointment_time:%H:%M}" if screening.appointment_time else "",
     }
+    if screening.status in OUTSTANDING:
+        return _outstanding(screening, kind, names, language)
     timed = bool(names["time"])
     if kind == STOP_SUBSTANCES:
         when = (
@@ -119,6 +131,33 @@ def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
     greeting = gettext("Hello %(name)s,", **names)
     body = f"{greeting}\n\n{when}\n\n{advice}\n\n{call}\n"
     return gettext("Your appointment at %(clinic)s on %(day)s", **names), body
+
+
+def _outstanding(
+    screening: Screening, kind: str, names: dict[str, str], language: str
+) -> tuple[str, str]:
+    """A reminder for a visit that can go ahead only once something still outstanding is done:
+    it says so, and what to do, without naming what it is."""
+    outstanding = gettext(
+        "Your appointment at %(clinic)s on %(day)s can go ahead only once something still "
+        "outstanding is done. Please call us on %(phone)s so that we can sort it out with you.",
+        **names,
+        phone=current_app.config["CLINIC_PHONE"],
+    )
+    parts = [gettext("Hello %(name)s,", **names), outstanding]
+    if kind == STOP_SUBSTANCES:
+        # The seed's list, in full, so that nothing stands in the way once the rest is done.
+        parts.append(
+            gettext(
+                "So that it can go ahead, from %(date)s please do not take aspirin, ibuprofen, "
+                "naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, garlic supplements, St "
+                "John's wort and kava kava. If a doctor prescribed one of them, or another blood "
+                "thinner, keep taking it unless your prescriber tells you otherwise.",
+                date=format_date(screening.appointment_date - timedelta(days=7), language),
+            )
+        )
+    body = "\n\n".join(parts) + "\n"
+    return gettext("Before your appointment at %(clinic)s on %(day)s", **names), body
 
 
 def send_due_reminders(today: date) -> tuple[int, int]:

@@ -38,10 +38,10 @@ def _json_body() -> Any:
 def evaluate():
     """Evaluate ``{"treatment", "appointment_date", "today"?, "version"?, "answers"}``.
 
-    ``today`` defaults to the clinic's today. Bad input: 422 with ``{"errors": {...}}``.
+    ``today`` left out or null is the clinic's today. Bad input: 422 with ``{"errors": {...}}``.
     """
     document = _json_body()
-    if isinstance(document, dict) and "today" not in document:
+    if isinstance(document, dict) and document.get("today") is None:
         document = {**document, "today": clinic_today().isoformat()}
     try:
         return jsonify(evaluate_document(document))

@@ -9,7 +9,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -20,9 +19,10 @@ import rules
 from rules import AnswerError, Question, RuleSet
 from rules.i18n import DEFAULT_LANGUAGE
 
-from ..clock import clinic_today, utcnow
+from .. import people
+from ..clock import clinic_date, clinic_today, utcnow
 from ..extensions import db
-from ..findings import derive_status
+from ..lifecycle import derive_status, endings, stored_findings
 from ..models import Draft, Screening, new_token, token_hash
 from .consent import consent_for
 from .steps import IDENTITY_FIELDS, Step, steps_for
@@ -182,14 +182,17 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
         raise AnswerError(checked.errors)
     result = checked.result
     data = draft.data
-    findings = [finding.to_dict() for finding in result.findings]
+    findings = stored_findings(result)
     now = utcnow()
+    person = people.person_columns(data["last_name"], data["email"], data["phone"], checked.answers)
+    comparison = _comparison(person, checked, findings)
     row = {
         "draft_id": draft.id,
         "first_name": data["first_name"],
         "last_name": data["last_name"],
         "email": data["email"],
         "phone": data["phone"],
+        **person,
         "treatment": checked.ruleset.treatment,
         "appointment_date": date.fromisoformat(data["appointment_date"]),
         "appointment_time": time.fromisoformat(data["appointment_time"])
@@ -200,10 +203,17 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
         "ruleset_version": checked.ruleset.version,
         "findings": findings,
         "finding_states": {},
+        "comparison": comparison,
         "instructions": [instruction.to_dict() for instruction in result.instructions],
         "outcome": str(result.outcome),
         "earliest_date": result.earliest_date,
-        "status": derive_status(findings, {}, []),
+        "status": derive_status(
+            findings,
+            {},
+            [],
+            endings(*checked.ruleset.key),
+            comparison_pending=comparison is not None,
+        ),
         "consent_signature": consent.signature,
         "consent_text_hash": consent_for(checked.ruleset.treatment, consent.language).digest(),
         "consent_language": consent.language,
@@ -231,6 +241,36 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     return screening_id
 
 
+def _comparison(
+    person: dict[str, Any], checked: Review, findings: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The person's earlier screenings this one must wait for a nurse to compare it with
+    (lifecycle invariant 6), as ``Screening.comparison`` keeps them; ``None`` when none."""
+    condition = people.same_person(person)
+    if condition is None:
+        return None
+    earlier = db.session.scalars(
+        select(Screening)
+        .where(condition)
+        .order_by(Screening.submitted_at.desc(), Screening.id.desc())
+        .limit(people.COMPARED_AT_MOST)
+    )
+    now = utcnow()
+    differences = [
+        people.difference(
+            screening,
+            clinic_date(screening.submitted_at),
+            checked.answers,
+            findings,
+            checked.ruleset.key,
+            now,
+        )
+        for screening in earlier
+    ]
+    waiting = [d.as_stored() for d in differences if d.needs_a_nurse]
+    return {"with": waiting, "confirmed_by": None} if waiting else None
+
+
 def first_step_to_answer(
     draft: Draft, errors: Collection[str] = (), skip: str | None = None
 ) -> Step | None:
@@ -256,11 +296,11 @@ def first_step_to_answer(
 
 @dataclass(frozen=True)
 class PatientTexts:
-    """What the outcome page tells the patient, in their language: the stored (English) findings
-    and instructions with their patient texts translated where a translation is known."""
+    """What the outcome page tells the patient, in their language and in the rules' current
+    words: the stored findings' patient texts, and the pre-care instructions dated from today."""
 
     by_rule: dict[str, str]
-    instructions: list[dict[str, Any]]
+    instructions: tuple[rules.Instruction, ...]
 
     def finding(self, stored: dict[str, Any]) -> dict[str, Any]:
         """A stored finding with its patient text in the patient's language."""
@@ -268,49 +308,46 @@ class PatientTexts:
         return {**stored, "patient_text": text} if text else stored
 
 
-def patient_texts(screening: Screening, language: str) -> PatientTexts:
-    """The patient texts of a stored screening in ``language``.
+_SAME_FINDING = ("outcome", "clearance", "earliest_date", "answers")
 
-    The stored findings stay as the rules gave them, in English (the contract). Their words in
-    another language come from evaluating the stored answers again, in English and in
-    ``language`` side by side: a text is replaced only where the English evaluation gives
-    exactly the stored text, so which findings are shown, and what they say, never changes.
-    Whatever cannot be matched (the answers no longer evaluate, the result was re-evaluated
-    on another day) stays in English.
+
+def patient_texts(screening: Screening, language: str) -> PatientTexts:
+    """The patient texts of a stored screening in ``language``, as the rules word them now.
+
+    The stored findings stay as the rules gave them (the contract, in English). Their words come
+    from evaluating the stored answers again for the stored date, in ``language``: a text is
+    taken only for the same finding (the same rule, outcome, clearance, earliest date and
+    answers), so which findings are shown never changes, while wording mended since (a text
+    that must not tell anyone to stop a prescribed medicine) reaches old screenings too. A
+    finding the evaluation no longer gives (one kept after the answers changed) keeps its stored
+    text. Instructions are dated from today, so none names a day already past.
     """
-    stored_instructions = [dict(item) for item in screening.instructions]
-    if language == DEFAULT_LANGUAGE:
-        return PatientTexts({}, stored_instructions)
-    wanted = {finding["rule_id"]: finding["patient_text"] for finding in screening.findings}
+    today = min(clinic_today(), screening.appointment_date)
     by_rule: dict[str, str] = {}
-    by_instruction: dict[str, str] = {}
-    submitted = screening.submitted_at.astimezone(
-        ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    ).date()
-    for today in dict.fromkeys((submitted, min(clinic_today(), screening.appointment_date))):
-        visit = {
-            "treatment": screening.ruleset_id,
-            "appointment_date": screening.appointment_date,
-            "answers": screening.answers,
-            "today": today,
-            "version": screening.ruleset_version,
-            "not_asked": screening.questions_not_asked or (),
-        }
-        try:
-            english = rules.evaluate(**visit)
-            translated = rules.evaluate(**visit, language=language)
-        except AnswerError:
-            continue
-        for ours, theirs in zip(english.findings, translated.findings, strict=False):
-            if ours.rule_id == theirs.rule_id and wanted.get(ours.rule_id) == ours.patient_text:
-                by_rule.setdefault(ours.rule_id, theirs.patient_text)
-        if len(english.instructions) == len(translated.instructions):
-            for ours, theirs in zip(english.instructions, translated.instructions, strict=True):
-                by_instruction.setdefault(ours.text, theirs.text)
-        if len(by_rule) == len(wanted) and all(
-            item["text"] in by_instruction for item in stored_instructions
-        ):
-            break
-    for item in stored_instructions:
-        item["text"] = by_instruction.get(item["text"], item["text"])
-    return PatientTexts(by_rule, stored_instructions)
+    try:
+        fresh = rules.evaluate(
+            treatment=screening.ruleset_id,
+            appointment_date=screening.appointment_date,
+            answers=screening.answers,
+            today=today,
+            version=screening.ruleset_version,
+            not_asked=screening.questions_not_asked or (),
+            language=language,
+        )
+    except AnswerError:
+        fresh = None
+    if fresh is not None:
+        stored = {finding["rule_id"]: finding for finding in screening.findings}
+        for finding in fresh.findings:
+            as_stored = finding.to_dict()
+            kept = stored.get(finding.rule_id)
+            if kept is not None and all(kept[key] == as_stored[key] for key in _SAME_FINDING):
+                by_rule[finding.rule_id] = finding.patient_text
+    instructions = rules.instructions_for(
+        screening.ruleset_id,
+        screening.ruleset_version,
+        screening.appointment_date,
+        today,
+        language,
+    )
+    return PatientTexts(by_rule, instructions)
