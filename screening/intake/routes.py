@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import (
@@ -19,22 +19,34 @@ from flask import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms import HiddenField
 
 import rules
-from rules import AnswerError
+from rules import AnswerError, Ends
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
 from .. import invitations, mailer, notes
 from ..access import PATIENT, PUBLIC, allow
+from ..clearance import notes_needed, save_uploaded_note
 from ..clock import clinic_today
 from ..database import begin_without_write_lock
 from ..extensions import db, limiter
-from ..findings import RESOLVED, notes_needed, save_uploaded_note, state_of
+from ..findings import (
+    DecisionRefused,
+    StaleScreening,
+    comparison_pending,
+    ends_of,
+    recheck_offered,
+    recheck_opens,
+    record_recheck,
+)
 from ..i18n import current_language, patient_date, rule_text
 from ..invitations import INVITATION_KEY
-from ..models import Draft, Status, token_hash
+from ..lifecycle import FINAL, is_open
+from ..models import Draft, Screening, Status, token_hash
 from . import bp, service
 from .consent import consent_for
 from .forms import (
@@ -43,6 +55,7 @@ from .forms import (
     drawn_fields,
     form_data_from_draft,
     page_fields,
+    question_field,
     saved_answers,
     step_form_class,
 )
@@ -91,6 +104,8 @@ def with_draft(view=None, *, read_first: bool = False):
                 return _see_other("intake.result", token=token)
             if service.is_expired(draft):
                 return _expired()
+            if invitations.visit_cancelled(draft):
+                return _visit_cancelled()
             return view(draft, **kwargs)
 
         return wrapped
@@ -101,6 +116,11 @@ def with_draft(view=None, *, read_first: bool = False):
 def _expired() -> tuple[str, int]:
     session.pop(SESSION_KEY, None)
     return render_template("intake/expired.html"), 410
+
+
+def _visit_cancelled() -> tuple[str, int]:
+    # The clinic cancelled the invited visit before the questionnaire was sent.
+    return render_template("intake/cancelled.html"), 410
 
 
 def _resume_url() -> str:
@@ -461,6 +481,8 @@ def resume(token: str):
         return _see_other("intake.result", token=token)
     if service.is_expired(draft):
         return _expired()
+    if invitations.visit_cancelled(draft):
+        return _visit_cancelled()
     session[SESSION_KEY] = token
     session.permanent = True
     unfinished = service.first_step_to_answer(draft, errors=service.review(draft).errors)
@@ -479,19 +501,46 @@ def result(token: str):
     return render_result(token, draft.screening)
 
 
+def _page_kind(screening: Screening) -> str:
+    """Which outcome page the patient reads: one message, as the status now stands
+    (lifecycle invariant 9)."""
+    status = screening.status
+    if status == Status.CANCELLED:
+        return "cancelled"
+    if status == Status.CLEARED:
+        return "clear"
+    if recheck_opens(screening) is not None and status not in (
+        Status.RESCHEDULE,
+        Status.NOT_ELIGIBLE,
+    ):
+        return "recheck"  # whatever else is outstanding, the patient has something to answer
+    if status in (Status.RESCHEDULE, Status.NOT_ELIGIBLE):
+        ends = ends_of(screening)
+        open_ends = {ends(f) for f in screening.findings if is_open(screening.finding_states, f)}
+        if Ends.NEVER in open_ends:
+            return "not_suitable"
+        if Ends.NEW_SCREENING in open_ends:
+            return "not_now"
+        return "reschedule"
+    return "needs_clearance"
+
+
 def render_result(token: str, screening, upload_error: str | None = None, status: int = 200):
     """The outcome page, with the note upload while a note is needed."""
-    needed = notes_needed(screening)
-    # What the patient is told follows the clinic's decisions, not only the first evaluation.
-    if screening.status == Status.CLEARED:
-        shown = "clear"
-    elif screening.status in (Status.RESCHEDULE, Status.NOT_ELIGIBLE):
-        shown = "reschedule"
-    else:
-        shown = "needs_clearance"
+    shown = _page_kind(screening)
     states = screening.finding_states
+    open_findings = [f for f in screening.findings if is_open(states, f)]
+    ends = ends_of(screening)
+    if shown in ("not_suitable", "not_now"):
+        # Nothing else matters while the treatment cannot go ahead at all.
+        open_findings = [f for f in open_findings if ends(f) in FINAL]
+    elif shown == "recheck":
+        # The re-check is asked for above; the list is of what else is outstanding.
+        open_findings = [f for f in open_findings if ends(f) is not Ends.RECHECK]
     # The stored findings are English (the contract); the patient reads them in their language.
     texts = service.patient_texts(screening, current_language())
+    going_ahead = shown in ("clear", "needs_clearance", "recheck")
+    today = clinic_today()
     return (
         render_template(
             "intake/result.html",
@@ -500,14 +549,17 @@ def render_result(token: str, screening, upload_error: str | None = None, status
             token=token,
             appointment=patient_date(screening.appointment_date),
             earliest=patient_date(screening.earliest_date) if screening.earliest_date else None,
-            findings=[
-                texts.finding(f)
-                for f in screening.findings
-                if f["outcome"] != "advice" and state_of(states, f) != RESOLVED
-            ],
-            advice=[texts.finding(f) for f in screening.findings if f["outcome"] == "advice"],
-            instructions=texts.instructions,
-            notes_needed=needed,
+            findings=[] if shown == "cancelled" else [texts.finding(f) for f in open_findings],
+            advice=[texts.finding(f) for f in screening.findings if f["outcome"] == "advice"]
+            if going_ahead
+            else [],
+            instructions=texts.instructions if going_ahead else (),
+            comparison_pending=comparison_pending(screening),
+            recheck_offered=recheck_offered(screening, today),
+            recheck_opens=patient_date(recheck_opens(screening))
+            if recheck_opens(screening)
+            else None,
+            notes_needed=notes_needed(screening) if going_ahead else [],
             note_kind_labels=NOTE_KIND_LABELS,
             notes_received=[n for n in screening.notes if not n.on_paper],
             upload_error=upload_error,
@@ -516,6 +568,77 @@ def render_result(token: str, screening, upload_error: str | None = None, status
         ),
         status,
     )
+
+
+class RecheckForm(StepForm):
+    """The patient's fresh answers, from their link, before the new date."""
+
+    row_version = HiddenField()
+
+
+@cache
+def _recheck_form_class(treatment: str, version: str) -> type[RecheckForm]:
+    ruleset = rules.get_ruleset(treatment, version)
+    fields = {
+        qid: question_field(ruleset.questions_by_id[qid]) for qid in ruleset.recheck_questions
+    }
+    return type("RecheckQuestions", (RecheckForm,), fields)
+
+
+def _recheck_form(screening: Screening, from_request: bool) -> RecheckForm:
+    ruleset = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version)
+    form_class = _recheck_form_class(ruleset.treatment, ruleset.version)
+    form = form_class() if from_request else form_class(formdata=None)
+    if not from_request:
+        form.row_version.data = str(screening.row_version)
+    form.ruleset = ruleset
+    form.visit = Visit(today=clinic_today(), appointment_date=screening.appointment_date)
+    form.known_answers = dict(screening.answers)
+    return form
+
+
+def _render_recheck(token: str, screening: Screening, form: RecheckForm, status: int = 200):
+    return (
+        render_template(
+            "intake/recheck.html",
+            form=form,
+            token=token,
+            appointment=patient_date(screening.appointment_date),
+            errors=form.error_list(),
+            language_return=url_for("intake.recheck", token=token),
+        ),
+        status,
+    )
+
+
+@bp.route("/result/<token>/recheck", methods=["GET", "POST"])
+@allow(PATIENT)
+def recheck(token: str):
+    """A few questions the patient answers again before the new date: a fresh "no" ends what
+    kept the visit from going ahead."""
+    draft = service.find_draft(token)
+    if draft is None or draft.screening is None:
+        return render_template("intake/unknown_link.html"), 404
+    screening = draft.screening
+    if not recheck_offered(screening, clinic_today()):
+        return _see_other("intake.result", token=token)
+    if request.method != "POST":
+        return _render_recheck(token, screening, _recheck_form(screening, False))
+    form = _recheck_form(screening, True)
+    if not form.validate_on_submit():
+        return _render_recheck(token, screening, form, 400)
+    try:
+        seen = int(form.row_version.data or "")
+    except ValueError:
+        seen = None
+    try:
+        record_recheck(screening, form.values(), seen, clinic_today())
+    except (StaleScreening, StaleDataError, DecisionRefused):
+        db.session.rollback()
+        flash(gettext("Your answers were not saved: the page had changed. Please answer again."))
+        return _see_other("intake.result", token=token)
+    flash(gettext("Thank you: we have your answers."))
+    return _see_other("intake.result", token=token)
 
 
 @bp.post("/result/<token>/notes")

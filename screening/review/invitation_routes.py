@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -23,6 +23,7 @@ STATE_LABELS = {
     invitations.STARTED: "Started",
     invitations.SUBMITTED: "Submitted",
     invitations.EXPIRED: "Expired",
+    invitations.CANCELLED: "Cancelled",
 }
 
 
@@ -42,6 +43,13 @@ class InvitationForm(FlaskForm):
     appointment_time = StringField(
         "Appointment time", description="For example 14:30.", render_kw={"type": "time"}
     )
+
+
+class InvitationCancelForm(FlaskForm):
+    """Cancel an invited visit before the patient has sent the questionnaire."""
+
+    invitation = StringField("Visit")
+    reason = StringField("Reason for cancelling")
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
@@ -88,12 +96,61 @@ def invitation_list():
     return (
         render_template(
             "review/invitations.html",
+            cancellable=(invitations.CREATED, invitations.OPENED, invitations.STARTED),
             form=form,
             errors=[(form[n].id, m[0]) for n, m in form.errors.items() if m],
             created=created,
-            invitations=[(i, STATE_LABELS[invitations.state_of(i)]) for i in upcoming],
+            invitations=[(i, invitations.state_of(i)) for i in upcoming],
+            state_labels=STATE_LABELS,
             treatment_titles=dict(rules.treatments()),
             mail_enabled=mailer.mail_enabled(),
         ),
         status,
     )
+
+
+def _invitation_or_404(invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.post("/invitations/cancel")
+@allow(NURSE, MANAGER)
+def cancel_invitation():
+    """Cancel an invited visit, with the reason: its link stops working."""
+    form = InvitationCancelForm()
+    if not form.validate_on_submit():
+        flash("Not cancelled: the page timed out. Try again.")
+        return redirect(url_for("review.invitation_list"), code=303)
+    invitation = (
+        db.session.get(Invitation, int(form.invitation.data))
+        if (form.invitation.data or "").isdigit() and len(form.invitation.data) <= 9
+        else None
+    )
+    if invitation is None:
+        flash("Not cancelled: choose a visit from the list.")
+        return redirect(url_for("review.invitation_list"), code=303)
+    try:
+        invitations.cancel_invitation(invitation, form.reason.data or "", current_user)
+    except invitations.InvitationError as error:
+        flash(f"Not cancelled: {error.errors['reason'][0]}.")
+    else:
+        flash(f"Visit of {invitation.first_name} {invitation.last_name} cancelled.")
+    return redirect(url_for("review.invitation_list"), code=303)
+
+
+@bp.post("/invitations/<int:invitation_id>/undo-cancel")
+@allow(NURSE, MANAGER)
+def undo_cancel_invitation(invitation_id: int):
+    """Undo the cancellation of an invited visit."""
+    invitation = _invitation_or_404(invitation_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            invitations.undo_invitation_cancellation(invitation, current_user)
+        except invitations.InvitationError as error:
+            flash(f"Not changed: {error.errors['reason'][0]}.")
+        else:
+            flash(f"Cancellation of {invitation.first_name} {invitation.last_name}'s visit undone.")
+    return redirect(url_for("review.invitation_list"), code=303)
