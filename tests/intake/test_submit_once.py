@@ -151,7 +151,8 @@ def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
     assert RESULT_URL.match(response.location)
     split = statements.index("BEGIN IMMEDIATE")
     reading, writing = statements[:split], statements[split:]
-    assert reading == ["BEGIN", "SELECT drafts.id,"]
+    # The draft, then the person's earlier screenings (lifecycle invariant 6), both unlocked.
+    assert reading == ["BEGIN", "SELECT drafts.id,", "SELECT screenings.id,"]
     assert writing == ["BEGIN IMMEDIATE", "INSERT INTO"]
     # The screening holds what the reading transaction saw, with the columns' defaults.
     with app.app_context():

@@ -176,7 +176,12 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
             data={"csrf_token": token, "row_version": version, **data},
         )
 
-    trail.expect("decision", "ok", post_on_page("/notes/1/verify", {}), ids[NURSE])
+    trail.expect(
+        "decision",
+        "ok",
+        post_on_page("/notes/1/verify", {"covers": "neuromuscular_disorder"}),
+        ids[NURSE],
+    )
     trail.expect(
         "decision", "ok", post_on_page("/findings/pregnancy/resolve", {"reason": "Test done"})
     )

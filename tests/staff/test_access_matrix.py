@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC
 from screening.extensions import db
 from screening.invitations import create_invitation
-from screening.models import AuditEvent, Note, Screening
+from screening.models import AuditEvent, Note, Screening, StatusChange
 from tests.intake.patient import csrf_token
 from tests.staff.helpers import make_staff, sign_in, submit_screening
 
@@ -53,6 +54,15 @@ ACCESS = {
     "review.paper_note": {NURSE},
     "review.verify": {NURSE},
     "review.download_note": {NURSE},
+    "review.move": {NURSE},
+    "review.cancel": {NURSE, MANAGER},
+    "review.undo_cancel": {NURSE, MANAGER},
+    "review.compare": {NURSE},
+    "review.status_changes": {NURSE, MANAGER},
+    "review.status_change_handled": {NURSE},
+    "review.cancel_invitation": {NURSE, MANAGER},
+    "review.undo_cancel_invitation": {NURSE, MANAGER},
+    "intake.recheck": {PATIENT},
     "records.audit_trail": {MANAGER},
     "records.dashboard_page": {MANAGER},
     "records.exports_page": {MANAGER},
@@ -92,11 +102,17 @@ class World:
     stored_name: str
     user_ids: dict[str, int]
     clients: dict[str, FlaskClient]
+    invitation_id: int
+    change_id: int
 
 
 def new_invitation_token(app: Flask) -> str:
+    return new_invitation(app)[1]
+
+
+def new_invitation(app: Flask) -> tuple[int, str]:
     with app.test_request_context():
-        _, token = create_invitation(
+        invitation, token = create_invitation(
             first_name="Ida",
             last_name="Vance",
             email="ida@example.com",
@@ -106,7 +122,21 @@ def new_invitation_token(app: Flask) -> str:
             appointment_time="10:00",
             via="cli",
         )
-    return token
+        return invitation.id, token
+
+
+def new_status_change(app: Flask, screening_id: int) -> int:
+    with app.app_context():
+        change = StatusChange(
+            screening_id=screening_id,
+            status_before="cleared",
+            status_after="reschedule",
+            why="test",
+            created_at=datetime.now(UTC),
+        )
+        db.session.add(change)
+        db.session.commit()
+        return change.id
 
 
 def token_of(result_url: str) -> str:
@@ -143,7 +173,19 @@ def make_world(make_app, tmp_path) -> World:
         user_ids[role] = make_staff(app, email, role)
         clients[role] = app.test_client()
         assert sign_in(clients[role], email).status_code == 303
-    return World(app, screening_id, token, note.id, note.stored_name, user_ids, clients)
+    invitation_id, _ = new_invitation(app)
+    change_id = new_status_change(app, screening_id)
+    return World(
+        app,
+        screening_id,
+        token,
+        note.id,
+        note.stored_name,
+        user_ids,
+        clients,
+        invitation_id,
+        change_id,
+    )
 
 
 def url_for_rule(world: World, rule, audience: str, token: str | None = None) -> str:
@@ -158,6 +200,8 @@ def url_for_rule(world: World, rule, audience: str, token: str | None = None) ->
         "rule_id": RULE_ID,
         # An admin posting to their own account changes nothing (one cannot switch oneself off).
         "user_id": world.user_ids.get(audience, world.user_ids[ADMIN]),
+        "invitation_id": world.invitation_id,
+        "change_id": world.change_id,
     }
     arguments = {name: values[name] for name in rule.arguments}
     return world.app.url_map.bind("clinic.test").build(rule.endpoint, arguments)

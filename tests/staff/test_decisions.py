@@ -171,7 +171,9 @@ def test_a_provider_note_finding_is_refused_until_an_uploaded_note_is_verified(a
     assert len(audit_rows(app, "refused_action")) == 2
     assert stored(app, sid).decisions == []
 
-    verified = post_decision(nurse, sid, f"/notes/{note_id(app, sid)}/verify", {})
+    verified = post_decision(
+        nurse, sid, f"/notes/{note_id(app, sid)}/verify", {"covers": "neuromuscular_disorder"}
+    )
     assert verified.status_code == 303
     assert stored(app, sid).status == "needs_review"
 
@@ -187,13 +189,23 @@ def test_a_prescriber_note_received_on_paper_unlocks_the_finding(app, nurse):
     assert stored(app, sid).findings["prescribed_blood_thinner"]["clearance"] == "prescriber_note"
     assert resolve(nurse, sid, "prescribed_blood_thinner", "Phoned").status_code == 403
 
-    # A note of the other kind does not count.
-    paper = post_decision(nurse, sid, "/notes/paper", {"kind": "provider_note"})
-    assert paper.status_code == 303
+    # A note of the other kind cannot be recorded for it.
+    paper = post_decision(
+        nurse,
+        sid,
+        "/notes/paper",
+        {"kind": "provider_note", "covers": "prescribed_blood_thinner"},
+    )
+    assert paper.status_code == 400
     assert stored(app, sid).status == "awaiting_note"
     assert resolve(nurse, sid, "prescribed_blood_thinner", "Phoned").status_code == 403
 
-    paper = post_decision(nurse, sid, "/notes/paper", {"kind": "prescriber_note"})
+    paper = post_decision(
+        nurse,
+        sid,
+        "/notes/paper",
+        {"kind": "prescriber_note", "covers": "prescribed_blood_thinner"},
+    )
     assert paper.status_code == 303
     assert stored(app, sid).status == "needs_review"
     assert resolve(nurse, sid, "prescribed_blood_thinner", "Paper note read").status_code == 303
@@ -283,14 +295,14 @@ def test_acknowledging_a_new_date_evaluates_the_seven_day_window_again(app, nurs
     assert before.earliest_date == date(2026, 12, 8)
     assert before.findings["bleeding_risk_7_days"]["earliest_date"] == "2026-12-08"
 
+    # A date before the earliest date is refused, naming it; nothing changes.
     too_soon = acknowledge(nurse, sid, "2026-12-06")
-    assert too_soon.status_code == 303
+    assert too_soon.status_code == 400
+    assert "before the earliest date this patient can come, 2026-12-08" in too_soon.text
     after = stored(app, sid)
-    assert after.appointment_date == date(2026, 12, 6)
+    assert after.appointment_date == date(2026, 12, 5)
     assert after.status == "reschedule"
-    assert "bleeding_risk_7_days" in after.findings
-    assert after.states == {}
-    assert after.earliest_date == date(2026, 12, 8)
+    assert after.decisions == []
 
     far_enough = acknowledge(nurse, sid, "2026-12-08")
     assert far_enough.status_code == 303
@@ -298,11 +310,10 @@ def test_acknowledging_a_new_date_evaluates_the_seven_day_window_again(app, nurs
     assert after.appointment_date == date(2026, 12, 8)
     assert after.findings == {}
     assert after.status == "cleared"
-    assert [d.details["new_appointment_date"] for d in after.decisions] == [
-        "2026-12-06",
-        "2026-12-08",
-    ]
-    assert len(audit_rows(app, "decision")) == 2
+    assert [d.kind for d in after.decisions] == ["move"]
+    assert after.decisions[0].details["new_appointment_date"] == "2026-12-08"
+    assert after.decisions[0].details["ended"] == ["bleeding_risk_7_days"]
+    assert len(audit_rows(app, "decision")) == 1
 
 
 def test_a_new_date_before_today_is_refused(app, nurse):
@@ -310,14 +321,14 @@ def test_a_new_date_before_today_is_refused(app, nurse):
 
     response = acknowledge(nurse, sid, "2026-11-30")
 
-    assert response.status_code == 403
-    assert "New appointment date" in response.text
+    assert response.status_code == 400
+    assert "The new appointment date is in the past" in response.text
     after = stored(app, sid)
     assert after.appointment_date == date(2026, 12, 10)
     assert after.decisions == []
 
 
-def test_a_cold_sore_reschedule_is_resolved_by_acknowledging_a_new_date(app, nurse):
+def test_a_cold_sore_waits_for_the_patients_fresh_answer_after_a_new_date(app, nurse):
     sid, _, _ = submit_screening(app, feeling={"cold_sore": "yes"})
     assert stored(app, sid).status == "reschedule"
 
@@ -325,14 +336,15 @@ def test_a_cold_sore_reschedule_is_resolved_by_acknowledging_a_new_date(app, nur
 
     assert response.status_code == 303
     after = stored(app, sid)
-    assert after.status == "cleared"
-    assert after.states == {"cold_sore": "resolved"}
+    assert after.status == "awaiting_recheck"
+    assert after.states == {"cold_sore": "awaiting_recheck"}
     assert after.appointment_date == date(2026, 12, 17)
-    assert after.decisions[0].details == {
-        "old_appointment_date": "2026-12-10",
-        "new_appointment_date": "2026-12-17",
-    }
+    assert after.decisions[0].details["old_appointment_date"] == "2026-12-10"
+    assert after.decisions[0].details["new_appointment_date"] == "2026-12-17"
     assert after.decisions[0].reason == "Rebooked by phone"
+    # A nurse cannot end it either.
+    assert resolve(nurse, sid, "cold_sore", "Patient says it healed").status_code == 403
+    assert stored(app, sid).status == "awaiting_recheck"
 
 
 @pytest.mark.parametrize(
@@ -356,15 +368,17 @@ def test_a_pregnancy_reschedule_is_acknowledged_never_cleared(app, nurse, pages,
     page = nurse.get(f"/staff/screenings/{sid}")
     assert "tag--not_eligible" in page.text
     assert "Acknowledge the reschedule" not in page.text
-    # Nothing further clears it.
-    assert acknowledge(nurse, sid, "2026-12-28").status_code == 403
+    # Nothing further clears it: another date, or a nurse's say-so.
+    assert acknowledge(nurse, sid, "2026-12-28").status_code == 303
     assert resolve(nurse, sid, "pregnancy", "Not pregnant after all").status_code == 403
-    assert stored(app, sid).status == "not_eligible"
+    after = stored(app, sid)
+    assert after.status == "not_eligible"
+    assert "pregnancy" in after.findings
 
 
 def test_an_acknowledged_pregnancy_is_not_eligible_whatever_else_is_open(app, nurse):
     # The rash waits for a rebooking, but the clinic will not treat her anyway: the screening
-    # must not stay "Reschedule to acknowledge" once the reschedule has been acknowledged.
+    # must not stay "waiting to be rescheduled" once the reschedule has been acknowledged.
     sid, _, _ = submit_screening(
         app, pregnancy={"pregnant": "yes"}, feeling={"blemish_or_rash": "yes"}
     )
@@ -376,16 +390,21 @@ def test_an_acknowledged_pregnancy_is_not_eligible_whatever_else_is_open(app, nu
     assert after.status == "not_eligible"
 
 
-def test_a_minor_acknowledged_without_a_date_is_not_eligible(app, nurse):
+def test_a_minor_waits_for_a_date_on_or_after_the_eighteenth_birthday(app, nurse):
     sid, _, _ = submit_screening(app, **NOT_OVERRIDABLE["minor"])
     before = stored(app, sid)
     assert before.findings["minor"]["earliest_date"] == "2027-01-15"
 
     assert acknowledge(nurse, sid).status_code == 303
-
     after = stored(app, sid)
-    assert after.status == "not_eligible"
+    assert after.status == "reschedule"
     assert after.states == {"minor": "acknowledged"}
+
+    assert acknowledge(nurse, sid, "2027-01-14", "Booked").status_code == 400
+    assert acknowledge(nurse, sid, "2027-01-15", "Booked on her birthday").status_code == 303
+    after = stored(app, sid)
+    assert after.findings == {}
+    assert after.status == "cleared"
 
 
 # The status follows from the findings ----------------------------------------------------------
@@ -420,26 +439,34 @@ def test_the_status_moves_through_each_stage_as_decisions_are_made(app, nurse):
         pregnancy={"pregnant": "unsure"},
     )
     seen = [stored(app, sid).status]
-    acknowledge(nurse, sid, "2026-12-15")
+    acknowledge(nurse, sid, "2026-12-15", "Rebooked")
     seen.append(stored(app, sid).status)
     staff_uploads_pdf(nurse, sid)
     seen.append(stored(app, sid).status)
-    post_decision(nurse, sid, f"/notes/{note_id(app, sid)}/verify", {})
+    post_decision(
+        nurse, sid, f"/notes/{note_id(app, sid)}/verify", {"covers": "neuromuscular_disorder"}
+    )
     seen.append(stored(app, sid).status)
     resolve(nurse, sid, "neuromuscular_disorder", "Note verified")
     seen.append(stored(app, sid).status)
     resolve(nurse, sid, "pregnancy", "Negative test")
     seen.append(stored(app, sid).status)
 
+    # The illness waits for the patient's fresh answer after the move, whatever else ends.
     assert seen == [
         "reschedule",
-        "awaiting_note",
-        "note_to_verify",
-        "needs_review",
-        "needs_review",
-        "cleared",
+        "awaiting_recheck",
+        "note_to_verify",  # the nurse's to do comes first
+        "awaiting_recheck",
+        "awaiting_recheck",
+        "awaiting_recheck",
     ]
     assert len(audit_rows(app, "decision")) == 4
+    assert stored(app, sid).states == {
+        "feeling_unwell": "awaiting_recheck",
+        "neuromuscular_disorder": "resolved",
+        "pregnancy": "resolved",
+    }
 
 
 # Two nurses at once ---------------------------------------------------------------------------
@@ -548,7 +575,9 @@ def test_check_in_uses_the_clinics_date_not_utc(app, clock):
 def test_check_in_with_the_same_answers_keeps_the_status(app, clock):
     sid, _, _ = submit_screening(app, health={"neuromuscular_disorder": "yes"})
     nurse = signed_in(app, "nurse@example.com", "nurse")
-    post_decision(nurse, sid, "/notes/paper", {"kind": "provider_note"})
+    post_decision(
+        nurse, sid, "/notes/paper", {"kind": "provider_note", "covers": "neuromuscular_disorder"}
+    )
     resolve(nurse, sid, "neuromuscular_disorder", "Paper note from the GP")
     assert stored(app, sid).status == "cleared"
 
@@ -564,7 +593,7 @@ def test_check_in_with_the_same_answers_keeps_the_status(app, clock):
     assert after.states == {"neuromuscular_disorder": "resolved"}
     assert after.checked_in_at == clock.now
     assert after.decisions[-1].kind == "check_in"
-    assert after.decisions[-1].details == {"changed": []}
+    assert after.decisions[-1].details == {"changed": [], "ended": []}
 
 
 def test_check_in_with_the_same_substance_and_date_keeps_the_status(app, clock):
@@ -588,7 +617,7 @@ def test_check_in_with_the_same_substance_and_date_keeps_the_status(app, clock):
     after = stored(app, sid)
     assert after.status == "cleared"
     assert after.answers["bleeding_risk_last_dose"] == "2026-12-01"
-    assert after.decisions[-1].details == {"changed": []}
+    assert after.decisions[-1].details == {"changed": [], "ended": []}
 
 
 @pytest.mark.parametrize(

@@ -223,14 +223,17 @@ def test_the_patient_names_the_kind_when_two_notes_are_needed(app, uploads):
 
 
 def test_after_a_rebooking_the_patient_can_still_send_the_note_needed(app, nurse, uploads):
-    # A cold sore and a neuromuscular disorder: the nurse records the new date, which resolves
-    # the cold sore; what is left is the provider's note, which the patient should now send.
+    # A cold sore and a neuromuscular disorder: the nurse records the new date, after which the
+    # cold sore waits for the patient's fresh answer, and the provider's note is still needed:
+    # the patient can send it now.
     sid, result_url, patient = submit_screening(
         app, feeling={"cold_sore": "yes"}, **NEEDS_PROVIDER_NOTE
     )
-    acknowledged = post_decision(nurse, sid, "/acknowledge", {"new_date": "2026-12-17"})
+    acknowledged = post_decision(
+        nurse, sid, "/acknowledge", {"new_date": "2026-12-17", "reason": "Rebooked"}
+    )
     assert acknowledged.status_code == 303
-    assert status_of(app, sid) == "awaiting_note"
+    assert status_of(app, sid) == "awaiting_recheck"
 
     page = patient.get(result_url)
 
@@ -383,7 +386,8 @@ def test_an_oversize_upload_by_staff_is_refused_with_a_plain_message(app, nurse,
 def test_a_staff_upload_over_a_stale_page_is_a_conflict_and_stores_nothing(app, nurse, uploads):
     sid, _, _ = submit_screening(app, **NEEDS_PROVIDER_NOTE)
     old_page = nurse.get(f"/staff/screenings/{sid}").text
-    assert post_decision(nurse, sid, "/notes/paper", {"kind": "provider_note"}).status_code == 303
+    paper = {"kind": "provider_note", "covers": "neuromuscular_disorder"}
+    assert post_decision(nurse, sid, "/notes/paper", paper).status_code == 303
 
     response = nurse.post(
         f"/staff/screenings/{sid}/notes",
@@ -488,7 +492,9 @@ def test_a_note_is_reached_only_through_its_own_screening(app, nurse):
 
 def test_a_paper_note_has_nothing_to_download(app, nurse):
     sid, _, _ = submit_screening(app, **NEEDS_PROVIDER_NOTE)
-    post_decision(nurse, sid, "/notes/paper", {"kind": "provider_note"})
+    post_decision(
+        nurse, sid, "/notes/paper", {"kind": "provider_note", "covers": "neuromuscular_disorder"}
+    )
     [note] = notes_of(app, sid)
     assert note.on_paper and note.verified
 

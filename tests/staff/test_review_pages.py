@@ -133,7 +133,7 @@ def test_the_queue_lists_what_needs_a_person_soonest_first(app, nurse, mixed):
         date(2026, 12, 20),
     ]
     assert "4 need a person" in page.text
-    for label in ("Reschedule to acknowledge", "Note to verify", "Waiting for a note"):
+    for label in ("Waiting to be rescheduled", "Note to verify", "Waiting for a note"):
         assert f'<span class="count">{label}: 1</span>' in page.text
     assert "4 screenings, soonest appointment first" in page.text
 
@@ -169,7 +169,7 @@ def test_the_queue_counts_follow_the_date_filters(app, nurse, mixed):
 
     counts = re.search(r'<p class="counts">(.*?)</p>', page.text, re.S).group(1)
     assert counts.startswith("3 need a person")
-    for label in ("Cleared", "Note to verify", "Needs review", "Reschedule to acknowledge"):
+    for label in ("Cleared", "Note to verify", "Needs review", "Waiting to be rescheduled"):
         assert f'<span class="count">{label}: 1</span>' in counts
     assert "Waiting for a note" not in counts
     assert "Not eligible" not in counts
@@ -371,7 +371,8 @@ def test_the_screening_page_shows_the_signature_record(app, nurse):
 
     signature = html[html.index("<h2>Signature</h2>") : html.index("<h2>History</h2>")]
     assert "<dd>Ana Lopez</dd>" in signature
-    assert "2026-12-01 20:00:00 UTC" in signature
+    # Staff read every time in the clinic's zone: 20:00 UTC is noon in Los Angeles.
+    assert "2026-12-01 12:00:00 PST" in signature
     assert "127.0.0.1" in signature
     assert "TestPhone/1.0" in signature
     assert re.fullmatch(r"[0-9a-f]{64}", consent_hash)
@@ -384,7 +385,12 @@ def test_the_screening_page_shows_the_notes_and_the_history(app, nurse):
     data = {"csrf_token": csrf_token(page.text), "kind": "provider_note"}
     uploaded = patient.post(f"{url}/notes", data={**data, "file": (io.BytesIO(PDF), "n.pdf")})
     assert uploaded.status_code == 303
-    post_decision(nurse, sid, "/notes/paper", {"kind": "prescriber_note"})
+    post_decision(
+        nurse,
+        sid,
+        "/notes/paper",
+        {"kind": "prescriber_note", "covers": "prescribed_blood_thinner"},
+    )
     reason = "Negative test today <script>alert(1)</script>"
     post_decision(nurse, sid, "/findings/pregnancy/resolve", {"reason": reason})
 
@@ -453,7 +459,7 @@ def test_each_decision_writes_exactly_one_audit_row(app, nurse):
     steps = [
         ("/findings/pregnancy/resolve", {"reason": ""}, 0),
         ("/findings/neuromuscular_disorder/resolve", {"reason": "Early"}, 0),
-        ("/notes/paper", {"kind": "provider_note"}, 1),
+        ("/notes/paper", {"kind": "provider_note", "covers": "neuromuscular_disorder"}, 1),
         ("/findings/neuromuscular_disorder/resolve", {"reason": "GP note on paper"}, 1),
         ("/findings/pregnancy/resolve", {"reason": "Negative test"}, 1),
     ]
@@ -510,7 +516,7 @@ def test_the_audit_trail_never_holds_the_patients_identity(app, clock):
     nurse.get("/staff/today")
     nurse.get(f"/staff/screenings/{sid}/notes/1")
     post_decision(nurse, sid, "/findings/neuromuscular_disorder/resolve", {"reason": "Too early"})
-    post_decision(nurse, sid, "/notes/1/verify", {})
+    post_decision(nurse, sid, "/notes/1/verify", {"covers": "neuromuscular_disorder"})
     post_decision(
         nurse,
         sid,

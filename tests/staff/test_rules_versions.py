@@ -198,7 +198,8 @@ def test_a_new_appointment_date_after_accepting_is_evaluated_with_the_questions_
     after = stored(app, screening_id)
     assert after["version"] == "2"
     assert set(VERSION_2_ADDED) <= set(after["rule_ids"])
-    assert after["states"]["feeling_unwell"] == "resolved"
+    # The illness ends only with the patient's fresh answer, before the new date.
+    assert after["states"]["feeling_unwell"] == "awaiting_recheck"
 
 
 def test_accepting_needs_a_reason_and_keeps_what_was_typed(app, nurse):
