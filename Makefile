@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 TRANSLATIONS := screening/translations
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint clean translations loadtest bench
+.PHONY: run test lint clean translations loadtest bench soak
 
 # Reinstall whenever pyproject.toml changes; create the virtualenv when missing.
 $(INSTALLED): pyproject.toml
@@ -30,6 +30,14 @@ lint: $(INSTALLED)
 
 test: lint $(CATALOGS)
 	$(BIN)/python -m pytest
+
+# The lifecycle's invariants over many more, longer sequences of actions than `make test` runs
+# (tests/test_lifecycle_machine.py), new ones on every run; not part of `make test`.
+SOAK_EXAMPLES ?= 2000
+SOAK_STEPS ?= 60
+soak: $(INSTALLED) $(CATALOGS)
+	LIFECYCLE_EXAMPLES=$(SOAK_EXAMPLES) LIFECYCLE_STEPS=$(SOAK_STEPS) $(BIN)/python -m pytest \
+		-p no:cacheprovider tests/test_lifecycle_machine.py
 
 # gunicorn -w 2 on a throwaway instance under concurrent patients, then kill -9 mid-load
 # (scripts/loadtest.py; loopback only; not part of `make test`).

@@ -553,7 +553,10 @@ def render_result(token: str, screening, upload_error: str | None = None, status
             advice=[texts.finding(f) for f in screening.findings if f["outcome"] == "advice"]
             if going_ahead
             else [],
-            instructions=texts.instructions if going_ahead else (),
+            # Pre-care is for the days before the visit: none once its day has passed.
+            instructions=texts.instructions
+            if going_ahead and today <= screening.appointment_date
+            else (),
             comparison_pending=comparison_pending(screening),
             recheck_offered=recheck_offered(screening, today),
             recheck_opens=patient_date(recheck_opens(screening))
