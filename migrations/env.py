@@ -88,10 +88,29 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to alter a column (batch mode): dropping the old table
+            # fails while rows of other tables refer to it. SQLite's own procedure for schema
+            # changes: foreign keys off, outside any transaction, then checked once at the end.
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"Foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.rollback()  # nothing is left open when the setting goes back on
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
 
-        with context.begin_transaction():
-            context.run_migrations()
+
+def _sqlite_pragma(connection, pragma: str) -> None:
+    # On the DB-API connection, which runs outside a transaction (see screening/database.py).
+    connection.connection.driver_connection.execute(pragma)
 
 
 if context.is_offline_mode():
