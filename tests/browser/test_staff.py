@@ -73,6 +73,10 @@ def test_nurse_verifies_the_note_and_resolves_the_finding(new_page, live_app, st
 
     submit(page, "#finding-neuromuscular_disorder button")  # no reason given
     assert page.locator("#reason-neuromuscular_disorder-error").is_visible()
+    # The page's error summary takes the focus and links to the field.
+    summary = focus_lands_on(page, "[data-error-summary]")
+    assert summary["text"].startswith("There is a problem")
+    page.click("[data-error-summary] a[href='#reason-neuromuscular_disorder']")
     focus_lands_on(page, "#reason-neuromuscular_disorder")
     check_page(page, "error-staff-resolve", patient=False)
     page.fill("#reason-neuromuscular_disorder", "Provider's note read: fine to treat.")
