@@ -36,7 +36,7 @@ from .lifecycle import (
     state_of,
     stored_findings,
 )
-from .models import AnswerChange, Decision, Screening, StaffUser
+from .models import Decision, Screening, StaffUser
 
 # Every question some rule set asks again at the day-of check-in, from the rule data
 # (``RuleSet.check_in_questions``); a screening's own come from its rule set.
@@ -48,7 +48,6 @@ CHECK_IN_QUESTIONS = tuple(
         for qid in ruleset.check_in_questions
     )
 )
-RECHECK_DAYS_BEFORE = 3  # the patient's re-check opens this many days before the new date
 
 
 class DecisionRefused(Exception):
@@ -107,8 +106,8 @@ def not_cancelled(screening: Screening, seen_version: int | None = None) -> None
         raise DecisionRefused("This visit was cancelled. Undo the cancellation first.")
 
 
-def _refuse(screening: Screening, message: str, why: str, field: str | None = None) -> None:
-    """Refuse, and audit the attempt."""
+def refuse(screening: Screening, message: str, why: str, field: str | None = None) -> None:
+    """Refuse (``DecisionRefused``), and audit the attempt."""
     audit.record(
         audit.Action.REFUSED,
         result="refused",
@@ -120,7 +119,7 @@ def _refuse(screening: Screening, message: str, why: str, field: str | None = No
     raise DecisionRefused(message, field)
 
 
-def _reason(reason: str, message: str = "Give the reason for your decision.") -> str:
+def required_reason(reason: str, message: str = "Give the reason for your decision.") -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DecisionRefused(message, "reason")
@@ -227,45 +226,9 @@ def apply_result(
     screening.outcome, screening.earliest_date = overall(findings)
 
 
-def _open_rule_ids(findings: list[dict[str, Any]], states: dict[str, Any]) -> set[str]:
+def open_rule_ids(findings: list[dict[str, Any]], states: dict[str, Any]) -> set[str]:
+    """The rule ids of the findings that are open."""
     return {f["rule_id"] for f in findings if is_open(states, f)}
-
-
-def _record_changes(
-    screening: Screening,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    asked: tuple[str, ...],
-    decision: Decision,
-    staff: StaffUser | None,
-) -> list[str]:
-    """One ``AnswerChange`` per asked question whose answer changed; returns their ids."""
-    changed = [qid for qid in asked if before.get(qid) != after.get(qid)]
-    now = utcnow()
-    for qid in changed:
-        db.session.add(
-            AnswerChange(
-                screening=screening,
-                decision_id=decision.id,
-                question_id=qid,
-                old_value=before.get(qid),
-                new_value=after.get(qid),
-                staff_id=staff.id if staff is not None else None,
-                changed_at=now,
-            )
-        )
-    return changed
-
-
-def original_answers(screening: Screening) -> dict[str, Any]:
-    """The answers as the patient submitted them: each changed one as it was first."""
-    original = dict(screening.answers)
-    for change in reversed(screening.answer_changes):
-        if change.old_value is None:
-            original.pop(change.question_id, None)
-        else:
-            original[change.question_id] = change.old_value
-    return original
 
 
 # Decisions on one finding ---------------------------------------------------------------------
@@ -287,7 +250,7 @@ def resolvable(screening: Screening, finding: dict[str, Any]) -> bool:
 def refuse_resolution(screening: Screening, finding: dict[str, Any]) -> None:
     """Refuse, and audit, a decision on a finding that a decision cannot end."""
     ends = ends_of(screening)
-    _refuse(screening, refusal(finding, ends), f"{ends(finding)} finding {finding['rule_id']}")
+    refuse(screening, refusal(finding, ends), f"{ends(finding)} finding {finding['rule_id']}")
 
 
 def ensure_resolvable(screening: Screening, rule_id: str, seen_version: int | None) -> None:
@@ -301,7 +264,7 @@ def ensure_resolvable(screening: Screening, rule_id: str, seen_version: int | No
     if finding is None or not is_open(screening.finding_states, finding):
         raise DecisionRefused("This finding is not open: it may have been decided already.")
     if ends_of(screening)(finding) is Ends.NOTE and not covering_notes(screening.notes, finding):
-        _refuse(
+        refuse(
             screening,
             "This finding can be resolved only once the note it needs has been verified for it.",
             f"no note verified for {rule_id}",
@@ -314,7 +277,7 @@ def resolve_finding(
     """End one finding with a reason. Only a note or nurse finding ends so, a note finding once a
     note has been verified for it; any other is refused and audited."""
     ensure_resolvable(screening, rule_id, seen_version)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     decision = record_decision(screening, staff, "resolve", rule_id=rule_id, reason=reason)
     _set_state(screening, rule_id, RESOLVED, decision)
     finish(screening, decision)
@@ -379,7 +342,7 @@ def move_appointment(
         raise DecisionRefused(
             "The new appointment date is the date the appointment already has.", "new_date"
         )
-    reason = _reason(reason, "Give the reason for moving the appointment.")
+    reason = required_reason(reason, "Give the reason for moving the appointment.")
     answers = dict(screening.answers)
     try:
         result = evaluate_stored(screening, answers, new_date, today)
@@ -425,132 +388,6 @@ def move_appointment(
     return decision
 
 
-# Answers given again: the day-of check-in and the patient's re-check ----------------------------
-
-
-def final_answers(screening: Screening) -> dict[str, str]:
-    """Question id -> rule id, for the answers behind an open finding that nothing the clinic
-    does ends (a pregnancy, an allergy that rules the treatment out): no check-in changes them."""
-    states, ends = screening.finding_states, ends_of(screening)
-    return {
-        qid: finding["rule_id"]
-        for finding in screening.findings
-        if is_open(states, finding) and ends(finding) in FINAL
-        for qid in finding["answers"]
-    }
-
-
-def ensure_check_in(screening: Screening, seen_version: int | None, today: date) -> None:
-    """Refuse a check-in on any day but the appointment's, or of a cancelled visit."""
-    check_version(screening, seen_version)
-    not_cancelled(screening)
-    if today != screening.appointment_date:
-        raise DecisionRefused("Check-in is recorded on the day of the appointment.")
-
-
-def check_in(
-    screening: Screening,
-    confirmed: dict[str, Any],
-    reason: str,
-    staff: StaffUser,
-    seen_version: int | None,
-    today: date,
-) -> Decision:
-    """Record the patient's answers again on the day of the appointment.
-
-    ``confirmed`` holds the answers to the rule set's check-in questions. A changed answer is
-    kept with its old value, needs a reason, and the findings are derived again; it never turns
-    an answer behind a finding nothing ends into another (a new questionnaire is needed), which
-    is refused and audited. Raises ``rules.AnswerError`` for answers that are not acceptable and
-    ``DecisionRefused`` on any other day.
-    """
-    ensure_check_in(screening, seen_version, today)
-    asked = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version).check_in_questions
-    before = dict(screening.answers)
-    answers = dict(before)
-    for qid in asked:
-        if qid not in confirmed:
-            continue  # not asked today: it stands as given
-        if confirmed[qid] is None:
-            answers.pop(qid, None)  # a question that no longer applies (a last-dose date)
-        else:
-            answers[qid] = confirmed[qid]
-    changed = [qid for qid in asked if before.get(qid) != answers.get(qid)]
-    locked = final_answers(screening)
-    for qid in changed:
-        if qid in locked:
-            _refuse(
-                screening,
-                "The patient's answer behind a finding that no check-in can end was changed. "
-                "A new questionnaire is needed, for a new visit.",
-                f"check-in changed the answer behind {locked[qid]}",
-                field=qid,
-            )
-    result = evaluate_stored(screening, answers, screening.appointment_date, today)
-    derived = rederive(screening, result, screening.appointment_date, frozenset(asked))
-    ended = _open_rule_ids(screening.findings, screening.finding_states) - _open_rule_ids(*derived)
-    if ended:
-        # A changed answer that ends a finding is the nurse's decision: it needs its reason.
-        reason = _reason(reason, "Give the reason: say what the patient told you.")
-    decision = record_decision(
-        screening,
-        staff,
-        "check_in",
-        reason=(reason or "").strip(),
-        details={"changed": changed, "ended": sorted(ended)},
-    )
-    _record_changes(screening, before, answers, asked, decision, staff)
-    apply_result(screening, result, answers, screening.appointment_date, derived)
-    screening.checked_in_at = utcnow()
-    finish(screening, decision)
-    return decision
-
-
-def recheck_opens(screening: Screening) -> date | None:
-    """The first day the patient may answer the re-check from their link, or ``None`` when
-    none is waiting (the visit was not moved after a re-check finding, or it is cancelled)."""
-    if screening.cancelled_at is not None:
-        return None
-    states = screening.finding_states
-    if not any(
-        is_open(states, f) and state_of(states, f) == AWAITING_RECHECK for f in screening.findings
-    ):
-        return None
-    return date.fromordinal(screening.appointment_date.toordinal() - RECHECK_DAYS_BEFORE)
-
-
-def recheck_offered(screening: Screening, today: date) -> bool:
-    """Whether the patient may answer the re-check today: from a few days before the new date
-    until the appointment day."""
-    opens = recheck_opens(screening)
-    return opens is not None and opens <= today <= screening.appointment_date
-
-
-def record_recheck(
-    screening: Screening, fresh: dict[str, Any], seen_version: int | None, today: date
-) -> Decision:
-    """The patient's fresh answers to the re-check questions, from their link.
-
-    A fresh "no" ends the re-check finding it answers; a "yes" keeps it open (the visit
-    cannot go ahead on the new date either). Every changed answer is kept with its old value.
-    """
-    check_version(screening, seen_version)
-    if not recheck_offered(screening, today):
-        raise DecisionRefused("There is nothing to re-check today.")
-    asked = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version).recheck_questions
-    before = dict(screening.answers)
-    answers = {**before, **{qid: fresh[qid] for qid in asked}}
-    result = evaluate_stored(screening, answers, screening.appointment_date, today)
-    derived = rederive(screening, result, screening.appointment_date, frozenset(asked))
-    ended = _open_rule_ids(screening.findings, screening.finding_states) - _open_rule_ids(*derived)
-    decision = record_decision(screening, None, "recheck")
-    changed = _record_changes(screening, before, answers, asked, decision, None)
-    decision.details = {"changed": changed, "ended": sorted(ended)}
-    apply_result(screening, result, answers, screening.appointment_date, derived)
-    finish(screening, decision)
-    return decision
-
-
 # The visit as a whole ----------------------------------------------------------------------------
 
 
@@ -574,7 +411,7 @@ def cancel_visit(
     """Cancel the visit: no reminders, the patient's link says so; the screening stays in the
     records with its cancellation."""
     ensure_cancellable(screening, seen_version)
-    reason = _reason(reason, "Give the reason for cancelling the visit.")
+    reason = required_reason(reason, "Give the reason for cancelling the visit.")
     decision = record_decision(screening, staff, "cancel", reason=reason)
     screening.cancelled_at = utcnow()
     finish(screening, decision)
@@ -586,7 +423,7 @@ def undo_cancellation(
 ) -> Decision:
     """Undo a cancellation: the visit stands as its findings say."""
     ensure_cancelled(screening, seen_version)
-    reason = _reason(reason, "Give the reason for undoing the cancellation.")
+    reason = required_reason(reason, "Give the reason for undoing the cancellation.")
     decision = record_decision(screening, staff, "undo_cancel", reason=reason)
     screening.cancelled_at = None
     finish(screening, decision)
@@ -607,7 +444,7 @@ def confirm_comparison(
     """A nurse compared the screening with the person's earlier ones and confirms it may stand
     on its own findings."""
     ensure_comparison(screening, seen_version)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     decision = record_decision(
         screening,
         staff,

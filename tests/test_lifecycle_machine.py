@@ -37,6 +37,7 @@ from werkzeug.datastructures import FileStorage
 import rules
 from rules import AnswerError, Ends
 from rules.dates import format_date
+from screening import check_in as answers_again
 from screening import findings as lifecycle_actions
 from screening import reminders
 from screening.clearance import notes_needed, record_paper_note, save_uploaded_note, verify_note
@@ -447,7 +448,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from(["Asked at the desk"] * 3 + [""]))
         self.act(
             Action("check_in", screening, details={"fresh": fresh}),
-            lambda s: lifecycle_actions.check_in(
+            lambda s: answers_again.check_in(
                 s, fresh, reason, self.staff(), s.row_version, today_of(self.clock)
             ),
         )
@@ -468,20 +469,18 @@ class LifecycleMachine(RuleBasedStateMachine):
         """The patient answers the re-check from their link (the clock goes to when it opens):
         mostly a patient whose visit was moved, waiting for it."""
         screening = self.prefer(
-            screening, data, lambda s: lifecycle_actions.recheck_opens(s) is not None
+            screening, data, lambda s: answers_again.recheck_opens(s) is not None
         )
         with self.app.app_context():
             s = db.session.get(Screening, screening)
-            opens = lifecycle_actions.recheck_opens(s)
+            opens = answers_again.recheck_opens(s)
             asked = rules.get_ruleset(s.ruleset_id, s.ruleset_version).recheck_questions
         if opens is not None and opens > today_of(self.clock):
             self.clock.now = datetime.combine(opens, time(19), CLINIC).astimezone(UTC)
         fresh = dict(zip(asked, answers, strict=False))
         self.act(
             Action("recheck", screening, details={"fresh": fresh}),
-            lambda s: lifecycle_actions.record_recheck(
-                s, fresh, s.row_version, today_of(self.clock)
-            ),
+            lambda s: answers_again.record_recheck(s, fresh, s.row_version, today_of(self.clock)),
         )
 
     @rule(screening=screenings, data=st.data())
@@ -633,7 +632,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         tracked = self.tracked[self.last.screening_id]
         with self.app.app_context():
             s = db.session.get(Screening, tracked.id)
-            assert lifecycle_actions.original_answers(s) == tracked.original
+            assert answers_again.original_answers(s) == tracked.original
             for change in db.session.scalars(
                 select(AnswerChange).where(AnswerChange.screening_id == s.id)
             ):

@@ -30,19 +30,12 @@ from rules.questions import Visit
 
 from .. import invitations, mailer, notes
 from ..access import PATIENT, PUBLIC, allow
+from ..check_in import recheck_offered, recheck_opens, record_recheck
 from ..clearance import notes_needed, save_uploaded_note
 from ..clock import clinic_today
 from ..database import begin_without_write_lock
 from ..extensions import db, limiter
-from ..findings import (
-    DecisionRefused,
-    StaleScreening,
-    comparison_pending,
-    ends_of,
-    recheck_offered,
-    recheck_opens,
-    record_recheck,
-)
+from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
 from ..i18n import current_language, patient_date, rule_text
 from ..invitations import INVITATION_KEY
 from ..lifecycle import FINAL, is_open

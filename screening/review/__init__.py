@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__)
 
-from . import invitation_routes, routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import decision_routes, invitation_routes, routes  # noqa: E402,F401  (routes attach themselves to bp)
