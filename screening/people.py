@@ -53,6 +53,9 @@ def phone_key(phone: str) -> str:
     return digits
 
 
+PERSON_COLUMNS = ("date_of_birth", "last_name_key", "email_key", "phone_key")
+
+
 def person_columns(last_name: str, email: str, phone: str, answers: dict[str, Any]) -> dict:
     """The columns a screening stores to be found among the person's screenings."""
     born = answers.get("date_of_birth")
@@ -81,26 +84,28 @@ def same_person(columns: dict[str, Any]):
     )
 
 
-def other_screenings(screening: Screening) -> list[Screening]:
-    """The person's other screenings, newest first."""
-    condition = same_person(
-        {
-            "date_of_birth": screening.date_of_birth,
-            "last_name_key": screening.last_name_key,
-            "email_key": screening.email_key,
-            "phone_key": screening.phone_key,
-        }
-    )
+def screenings_of(person: dict[str, Any], excluding: int | None = None) -> list[Screening]:
+    """The screenings of the person these columns describe (``person_columns``), newest first,
+    at most ``COMPARED_AT_MOST``; ``excluding`` one of them."""
+    condition = same_person(person)
     if condition is None:
         return []
+    if excluding is not None:
+        condition &= Screening.id != excluding
     return list(
         db.session.scalars(
             select(Screening)
-            .where(condition, Screening.id != screening.id)
+            .where(condition)
             .order_by(Screening.submitted_at.desc(), Screening.id.desc())
             .limit(COMPARED_AT_MOST)
         )
     )
+
+
+def other_screenings(screening: Screening) -> list[Screening]:
+    """The person's other screenings, newest first."""
+    person = {key: getattr(screening, key) for key in PERSON_COLUMNS}
+    return screenings_of(person, excluding=screening.id)
 
 
 @dataclass(frozen=True)

@@ -246,15 +246,7 @@ def _comparison(
 ) -> dict[str, Any] | None:
     """The person's earlier screenings this one must wait for a nurse to compare it with
     (lifecycle invariant 6), as ``Screening.comparison`` keeps them; ``None`` when none."""
-    condition = people.same_person(person)
-    if condition is None:
-        return None
-    earlier = db.session.scalars(
-        select(Screening)
-        .where(condition)
-        .order_by(Screening.submitted_at.desc(), Screening.id.desc())
-        .limit(people.COMPARED_AT_MOST)
-    )
+    earlier = people.screenings_of(person)
     now = utcnow()
     differences = [
         people.difference(
