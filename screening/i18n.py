@@ -22,13 +22,14 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import LazyString, get_locale, get_translations
 from jinja2 import pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 
 from rules.dates import format_date
@@ -137,9 +138,23 @@ def _language_context() -> dict:
         "address_root": page.script_root,  # what parts cached per language link under
         "languages": LANGUAGES,
         "language_switch": _switch_buttons(chosen, staff),
-        # Where the switch brings the person back: this page, as long as a GET can show it.
-        "language_return": page.full_path.rstrip("?") if page.method == "GET" else page.path,
+        # Where the switch brings the person back: this page, as long as a GET can show it (a
+        # page shown after a POST to an address that only takes POSTs says where it belongs).
+        "language_return": page.full_path.rstrip("?")
+        if page.method == "GET"
+        else page.path
+        if _shown_by_get(page.path)
+        else page.script_root + "/",
     }
+
+
+def _shown_by_get(path: str) -> bool:
+    """Whether a GET to ``path`` reaches a page (not a 405 or 404)."""
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
 
 
 @cache

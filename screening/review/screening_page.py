@@ -9,7 +9,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import force_locale, gettext
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -306,6 +306,8 @@ def render_screening(
             others=others,
             compared=_comparison_rows(screening, others, language),
             comparison_pending=comparison_pending(screening),
+            # Shown after a refused POST too: the language switch comes back to the page.
+            language_return=url_for("review.screening_page", screening_id=screening.id),
         ),
         status,
     )
