@@ -21,6 +21,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,8 +113,18 @@ class Screening(db.Model):
         Index("ix_screenings_queue_order", "status", "appointment_date", "submitted_at", "id"),
         # The queue filtered by treatment: its page in order, and the counts by status read from
         # the index alone (the outcome, the other filter, is in it too).
-        # Screenings of the same person (``people``): date of birth and last name, normalised.
-        Index("ix_screenings_person", "date_of_birth", "last_name_key"),
+        # Screenings of the same person (``people``), newest first: date of birth and last name,
+        # normalised; and those with a blocking finding, all a new screening is compared with.
+        Index("ix_screenings_person", "date_of_birth", "last_name_key", "submitted_at", "id"),
+        Index(
+            "ix_screenings_person_flagged",
+            "date_of_birth",
+            "last_name_key",
+            "submitted_at",
+            "id",
+            sqlite_where=text("outcome != 'clear'"),
+            postgresql_where=text("outcome != 'clear'"),
+        ),
         Index(
             "ix_screenings_queue_filters",
             "status",

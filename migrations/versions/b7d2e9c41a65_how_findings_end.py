@@ -43,7 +43,17 @@ def upgrade():
         batch_op.add_column(sa.Column("comparison", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("cancelled_at", sa.DateTime(), nullable=True))
         batch_op.create_index(
-            "ix_screenings_person", ["date_of_birth", "last_name_key"], unique=False
+            "ix_screenings_person",
+            ["date_of_birth", "last_name_key", "submitted_at", "id"],
+            unique=False,
+        )
+        # Only screenings with a blocking finding: what a newer one is compared with.
+        batch_op.create_index(
+            "ix_screenings_person_flagged",
+            ["date_of_birth", "last_name_key", "submitted_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("outcome != 'clear'"),
+            postgresql_where=sa.text("outcome != 'clear'"),
         )
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.add_column(
@@ -263,6 +273,7 @@ def downgrade():
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.drop_column("covers")
     with op.batch_alter_table("screenings", schema=None) as batch_op:
+        batch_op.drop_index("ix_screenings_person_flagged")
         batch_op.drop_index("ix_screenings_person")
         batch_op.drop_column("cancelled_at")
         batch_op.drop_column("comparison")

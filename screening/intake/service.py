@@ -246,7 +246,9 @@ def _comparison(
 ) -> dict[str, Any] | None:
     """The person's earlier screenings this one must wait for a nurse to compare it with
     (lifecycle invariant 6), as ``Screening.comparison`` keeps them; ``None`` when none."""
-    earlier = people.screenings_of(person)
+    # Only an earlier screening with a blocking finding can be washed out by a newer one: one
+    # less strict than it, or changing an answer behind one of its findings.
+    earlier = people.screenings_of(person, flagged=True)
     now = utcnow()
     differences = [
         people.difference(
