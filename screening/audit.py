@@ -8,6 +8,7 @@ object of an action is a type and an id.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
+from .database import take_write_lock
 from .extensions import db
 from .models import AuditEvent, StaffUser
 
 GENESIS_HASH = "0" * 64
 # An arbitrary constant: the PostgreSQL advisory lock that serializes appends to the chain.
 _CHAIN_LOCK = 7_240_113
+_ADDED = itertools.count()  # the order rows were added in, which the chain keeps
 
 
 class Action:
@@ -55,14 +58,12 @@ def record(
 ) -> AuditEvent:
     """Add one audit row to the current transaction (the caller commits it with its change).
 
-    ``staff`` defaults to the signed-in person; the IP address is the request's.
+    ``staff`` defaults to the signed-in person; the IP address is the request's. The row joins
+    the chain when it is written (``_chain_new_rows``), under the write lock, so that rows
+    written at once by several workers still chain one after another.
     """
     if staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    previous = session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
     row = AuditEvent(
         at=utcnow(),
         staff_id=staff.id if staff is not None else None,
@@ -73,12 +74,35 @@ def record(
         ip_address=(request.remote_addr or "")[:64] if has_request_context() else "",
         result=result,
         detail=detail[:200],
-        previous_hash=previous or GENESIS_HASH,
+        previous_hash="",
+        row_hash="",
     )
-    row.row_hash = row_digest(row)
-    session.add(row)
-    session.flush()
+    row.chain_order = next(_ADDED)
+    db.session.add(row)
     return row
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_rows(session: Session, flush_context, instances) -> None:
+    new_rows = sorted(
+        (obj for obj in session.new if isinstance(obj, AuditEvent)),
+        key=lambda row: getattr(row, "chain_order", 0),
+    )
+    if not new_rows:
+        return
+    connection = session.connection()
+    # The last row is read, and the new ones written after it, while no one else can write.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    else:
+        take_write_lock(connection)
+    previous = connection.execute(
+        select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar()
+    for row in new_rows:
+        row.previous_hash = previous or GENESIS_HASH
+        row.row_hash = row_digest(row)
+        previous = row.row_hash
 
 
 def row_digest(row: AuditEvent) -> str:

@@ -1,4 +1,17 @@
-"""Database settings that SQLAlchemy leaves to us: SQLite pragmas and locking."""
+"""Database settings that SQLAlchemy leaves to us: SQLite pragmas and locking.
+
+SQLite has one write lock for the whole database. A transaction here takes it only for its
+writes: it begins with its first statement, a plain ``BEGIN`` for a read (in WAL mode readers
+never wait for a writer, nor writers for readers); at its first write the reading part ends and
+``BEGIN IMMEDIATE`` takes the lock, which is held until the commit. So the writes of a request
+go in one short transaction at its end, and a request that only reads never waits for the lock.
+(A deferred transaction upgraded in place fails with "database is locked" when another worker
+wrote since its first read, whatever the busy timeout; a new ``BEGIN IMMEDIATE`` waits its turn.)
+
+What was read before the lock is not re-read: rows that two people may change at once carry a
+version counter (screenings), a unique key (a submit, a reminder) or a conditional update (an
+invitation claimed), and the audit chain is extended under the lock (``audit``).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +21,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-# Execution option of a transaction that only reads (see ``begin_without_write_lock``).
-WITHOUT_WRITE_LOCK = "preclear_without_write_lock"
+# Keys of ``Connection.info`` for the transaction under way (SQLite only).
+_BEGUN = "preclear_begun"  # its BEGIN has been sent
+_WRITE_LOCK = "preclear_write_lock"  # it holds the write lock (BEGIN IMMEDIATE)
+_SENDING = "preclear_sending"  # one of our own transaction statements is being sent
+_READS = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES")
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "END", "SAVEPOINT", "RELEASE")
 
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's deferred BEGIN.
+    # Let us emit BEGIN ourselves (below) instead of pysqlite's deferred BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -27,29 +44,64 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 
 @event.listens_for(Engine, "begin")
-def _begin_immediate(conn: Connection) -> None:
-    # A deferred transaction that reads and then writes fails with "database is locked" when
-    # another worker wrote in between, whatever the busy timeout; taking the write lock at
-    # BEGIN makes concurrent writers wait their turn instead.
-    if conn.dialect.name != "sqlite":
+def _begin_with_the_first_statement(conn: Connection) -> None:
+    # Whether the transaction needs the write lock is known only from its statements.
+    if conn.dialect.name == "sqlite":
+        conn.info[_BEGUN] = conn.info[_WRITE_LOCK] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _lock_for_writes(conn: Connection, cursor, statement: str, *args) -> None:
+    if conn.dialect.name != "sqlite" or conn.info.get(_SENDING) or not conn.in_transaction():
         return
-    if conn.get_execution_options().get(WITHOUT_WRITE_LOCK):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    first_word = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if first_word in _CONTROL:
+        return
+    if first_word in _READS:
+        if not conn.info.get(_BEGUN):
+            _send(conn, "BEGIN")
+            conn.info[_BEGUN] = True
+        return
+    take_write_lock(conn)
 
 
-def begin_without_write_lock(session: Session) -> None:
-    """Begin the session's next transaction without taking SQLite's write lock.
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_over(conn: Connection) -> None:
+    conn.info.pop(_BEGUN, None)
+    conn.info.pop(_WRITE_LOCK, None)
 
-    For a request that reads, works, and only then writes: every SQLite transaction otherwise
-    holds the one write lock from its first statement, so such a request keeps every other
-    worker waiting while it works. The reading transaction must end (commit) before the first
-    write, which then begins a transaction of its own, with the lock. Does nothing when a
-    transaction is already under way, or on another database.
+
+def take_write_lock(conn: Connection) -> None:
+    """Hold SQLite's write lock from now to the end of the transaction (nothing elsewhere).
+
+    What the transaction read so far is committed first: it needs no lock, and a read
+    transaction cannot take the lock safely (see the module's docstring).
     """
-    if not session.in_transaction():
-        session.connection(execution_options={WITHOUT_WRITE_LOCK: True})
+    if conn.dialect.name != "sqlite" or conn.info.get(_WRITE_LOCK):
+        return
+    if conn.info.get(_BEGUN):
+        _send(conn, "COMMIT")
+    _send(conn, "BEGIN IMMEDIATE")
+    conn.info[_BEGUN] = conn.info[_WRITE_LOCK] = True
+
+
+def holds_write_lock(conn: Connection) -> bool:
+    """Whether this connection holds SQLite's write lock now."""
+    return bool(conn.info.get(_WRITE_LOCK)) and conn.in_transaction()
+
+
+def session_holds_write_lock(session: Session) -> bool:
+    """Whether the session's transaction holds SQLite's write lock now."""
+    return session.in_transaction() and holds_write_lock(session.connection())
+
+
+def _send(conn: Connection, statement: str) -> None:
+    conn.info[_SENDING] = True
+    try:
+        conn.exec_driver_sql(statement)
+    finally:
+        conn.info[_SENDING] = False
 
 
 def sqlite_uri(path: str) -> str:

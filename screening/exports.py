@@ -38,7 +38,6 @@ from rules.questions import ADDED_QUESTIONS, CORE_QUESTIONS
 
 from . import audit
 from .clock import utc_text
-from .database import begin_without_write_lock
 from .extensions import db
 from .fhir import fhir_lines, questionnaire, questionnaire_response  # noqa: F401  (public here)
 from .models import Decision, Screening, StaffUser, Status
@@ -246,8 +245,8 @@ def iter_screenings(
             return
         last_id = chunk[-1].id
         yield from chunk
-        # On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so one long read
-        # behind a slow download would keep patients from submitting; end it between chunks.
+        # A read holds no lock (database.py), but a long one keeps SQLite's WAL from being
+        # checkpointed behind a slow download: end it between chunks.
         session.rollback()
         if len(chunk) < chunk_size:
             return
@@ -409,7 +408,6 @@ def _stored_chunks(
     select_decisions = _select_decisions(conditions)
     last_id = 0
     while True:
-        begin_without_write_lock(session)
         connection = session.connection()  # Core rows: no ORM work on each
         chunk = connection.execute(select_chunk, {"after_id": last_id}).all()
         if not chunk:

@@ -33,7 +33,6 @@ from ..access import PATIENT, PUBLIC, allow
 from ..check_in import recheck_offered, recheck_opens, record_recheck
 from ..clearance import notes_needed, save_uploaded_note
 from ..clock import clinic_today
-from ..database import begin_without_write_lock
 from ..extensions import db, limiter
 from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
 from ..i18n import current_language, patient_date, rule_text
@@ -76,34 +75,24 @@ def _see_other(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values), code=303)
 
 
-def with_draft(view=None, *, read_first: bool = False):
-    """Run ``view`` with the session's draft; send the patient to the right page otherwise.
+def with_draft(view):
+    """Run ``view`` with the session's draft; send the patient to the right page otherwise."""
 
-    ``read_first=True`` is for a view that writes only at its end, in a transaction of its own
-    (``service.submit``): its reads take no write lock, so other patients' requests need not
-    wait while it validates and evaluates.
-    """
+    @wraps(view)
+    def wrapped(**kwargs):
+        token = session.get(SESSION_KEY)
+        draft = service.find_draft(token)
+        if draft is None:
+            return _see_other("intake.start")
+        if draft.screening is not None:
+            return _see_other("intake.result", token=token)
+        if service.is_expired(draft):
+            return _expired()
+        if invitations.visit_cancelled(draft):
+            return _visit_cancelled()
+        return view(draft, **kwargs)
 
-    def decorate(view):
-        @wraps(view)
-        def wrapped(**kwargs):
-            if read_first:
-                begin_without_write_lock(db.session())
-            token = session.get(SESSION_KEY)
-            draft = service.find_draft(token)
-            if draft is None:
-                return _see_other("intake.start")
-            if draft.screening is not None:
-                return _see_other("intake.result", token=token)
-            if service.is_expired(draft):
-                return _expired()
-            if invitations.visit_cancelled(draft):
-                return _visit_cancelled()
-            return view(draft, **kwargs)
-
-        return wrapped
-
-    return decorate(view) if view is not None else decorate
+    return wrapped
 
 
 def _expired() -> tuple[str, int]:
@@ -340,7 +329,7 @@ def check(draft: Draft):
 
 @bp.route("/consent", methods=["GET", "POST"])
 @allow(PUBLIC)
-@with_draft(read_first=True)
+@with_draft
 def consent(draft: Draft):
     """The treatment's consent text, a consent box and a typed signature; then submit once."""
     checked = service.review(draft)

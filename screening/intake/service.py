@@ -224,7 +224,7 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
         "updated_at": now,
     }
     # End the reading transaction first: the insert takes the write lock in a transaction of
-    # its own (see ``database.begin_without_write_lock``), held only while it is written.
+    # its own (``database``), held only while it is written.
     db.session.commit()
     try:
         screening_id = db.session.execute(INSERT_SCREENING, row).scalar_one()
