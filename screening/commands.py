@@ -121,8 +121,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(export_command)
 
-    from .outreach_cli import api_token_cli, invite_cli, reminders_cli
+    from .outreach_cli import api_token_cli, invite_cli, outbox_cli, reminders_cli
 
     app.cli.add_command(invite_cli)
     app.cli.add_command(api_token_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(outbox_cli)

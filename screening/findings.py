@@ -16,7 +16,7 @@ from typing import Any
 import rules
 from rules import AnswerError, Ends
 
-from . import audit
+from . import audit, reminders
 from .clock import utcnow
 from .extensions import db
 from .lifecycle import (
@@ -377,6 +377,7 @@ def move_appointment(
     )
     apply_result(screening, result, answers, new_date)
     screening.appointment_time = new_time
+    reminders.queue_move_notice(screening)  # the patient is told, by email too
     for finding in screening.findings:
         if not is_open(screening.finding_states, finding):
             continue

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 import rules
 from rules.dates import format_date
 
-from . import audit, mailer
+from . import audit, mailer, outbox
 from .clock import clinic_today, utcnow
 from .extensions import db
 from .models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
@@ -132,6 +132,8 @@ def create_invitation(
         object_id=invitation.id,
         detail=f"created via {via}",
     )
+    if email_queued(invitation):
+        _queue_invitation_email(invitation, token)
     db.session.commit()
     return invitation, token
 
@@ -266,13 +268,18 @@ def prefilled_data(invitation: Invitation) -> dict:
     }
 
 
-def send_invitation_email(invitation: Invitation, token: str) -> bool:
-    """Email the link when SMTP is set up and there is an address; returns whether it went."""
-    if not (mailer.mail_enabled() and invitation.email):
-        return False
+def email_queued(invitation: Invitation) -> bool:
+    """Whether the invitation's link goes by email (SMTP is set up and there is an address);
+    otherwise staff send it themselves."""
+    return mailer.mail_enabled() and bool(invitation.email)
+
+
+def _queue_invitation_email(invitation: Invitation, token: str) -> None:
+    """The link, by email, through the outbox: written with the invitation, sent after."""
     clinic = current_app.config["CLINIC_NAME"]
     when = f"{format_date(invitation.appointment_date)} at {invitation.appointment_time:%H:%M}"
-    mailer.send_mail(
+    outbox.enqueue(
+        "invitation",
         invitation.email,
         f"Before your appointment at {clinic}",
         f"Hello {invitation.first_name},\n\n"
@@ -280,10 +287,8 @@ def send_invitation_email(invitation: Invitation, token: str) -> bool:
         f"questions about your health (about 5 minutes):\n\n{invitation_url(token)}\n\n"
         "The link works once. If you have questions, call us on "
         f"{current_app.config['CLINIC_PHONE']}.\n",
+        invitation=invitation,
     )
-    invitation.emailed_at = utcnow()
-    db.session.commit()
-    return True
 
 
 def create_api_token(name: str) -> str:

@@ -428,3 +428,38 @@ class ReminderSent(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     appointment_date: Mapped[date] = mapped_column(Date)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(db.Model):
+    """An email to send, written in the transaction of the change that causes it, and sent
+    later by the outbox sender (``outbox``), never inside a request or a transaction.
+
+    ``body`` is kept only until the message is sent, voided or given up on: it may hold a link
+    that opens a patient's answers. ``message_id`` is set when the message is queued, so a
+    message sent twice (a sender killed mid-send) reads as one to the mail client.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending, sent, failed or voided
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    give_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A sender's claim: no other sender takes the message until it lapses.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    # What the message is about, checked again just before it is sent.
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), index=True)
+    appointment_date: Mapped[date | None] = mapped_column(Date)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""Command-line tools for reaching patients: invitations, API tokens, reminders."""
+"""Command-line tools for reaching patients: invitations, API tokens, reminders, the outbox."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 invite_cli = AppGroup("invite", help="Invitations to screen before an appointment.")
 api_token_cli = AppGroup("api-token", help="Tokens for booking systems using the API.")
 reminders_cli = AppGroup("reminders", help="Reminders timed to the rules' windows.")
+outbox_cli = AppGroup("outbox", help="The emails waiting to be sent.")
 
 
 @invite_cli.command("create")
@@ -29,13 +30,8 @@ def create_invitation_command(**fields):
             click.echo(f"{field}: {messages[0]}", err=True)
         raise SystemExit(1) from None
     click.echo(invitations.invitation_url(token))  # first: it is the only copy of the token
-    try:
-        if invitations.send_invitation_email(invitation, token):
-            click.echo(f"Emailed to {invitation.email}.", err=True)
-    except OSError as error:
-        click.echo(
-            f"Could not email the link ({error.__class__.__name__}): send it yourself.", err=True
-        )
+    if invitations.email_queued(invitation):
+        click.echo(f"Queued an email to {invitation.email}: the outbox sends it.", err=True)
 
 
 @api_token_cli.command("create")
@@ -65,7 +61,8 @@ def revoke_api_token_command(name: str):
 
 @reminders_cli.command("send")
 def send_reminders_command():
-    """Send today's reminders (run daily from cron); none is ever sent twice."""
+    """Queue today's reminders in the outbox (run daily from cron); none is ever queued twice.
+    The outbox sender (``outbox send``) sends them."""
     from . import mailer, reminders
     from .clock import clinic_today
 
@@ -73,7 +70,26 @@ def send_reminders_command():
         due = reminders.due_reminders(clinic_today())
         click.echo(f"Email is not set up (MAIL_SERVER): {len(due)} reminders not sent.", err=True)
         raise SystemExit(1)
-    sent, failed = reminders.send_due_reminders(clinic_today())
-    click.echo(f"Sent {sent} reminders; {failed} failed and will be tried again.")
-    if failed:
+    queued = reminders.queue_due_reminders(clinic_today())
+    click.echo(f"Queued {queued} reminders: the outbox sends them.")
+
+
+@outbox_cli.command("send")
+@click.option("--watch", is_flag=True, help="Keep sending, every few seconds (a service).")
+@click.option("--interval", default=3.0, show_default=True, help="Seconds between rounds.")
+def send_outbox_command(watch: bool, interval: float):
+    """Send the emails that are due: once (cron, every minute), or with --watch as a service."""
+    from . import mailer, outbox
+
+    if not mailer.mail_enabled():
+        click.echo("Email is not set up (MAIL_SERVER): nothing can be sent.", err=True)
         raise SystemExit(1)
+    if watch:
+        click.echo(f"Sending the outbox every {interval:g} s; stop with Ctrl+C.", err=True)
+        outbox.watch(interval)
+        return
+    counts = outbox.send_due()
+    click.echo(
+        f"Sent {counts.sent}, voided {counts.voided}, failed {counts.failed}; "
+        f"{counts.retrying} to try again later."
+    )

@@ -1,12 +1,13 @@
-"""Reminders timed to the rules' windows, sent by ``flask --app screening reminders send``.
+"""Reminders timed to the rules' windows, queued by ``flask --app screening reminders send``.
 
 Eight days before the appointment: which bleeding-risk substances to stop, from which date.
 The day before: no alcohol or caffeine in the 24 hours before, and no make-up. Each reminder is
-recorded before it is sent, under a unique key, so none goes out twice. Reminders tell the truth
-of the visit as it stands (lifecycle invariant 8): none for a visit cancelled, waiting to be
-rescheduled or not going ahead; a visit still waiting for a note, a nurse or the patient's
-re-check is told that something is outstanding (call us), never "see you tomorrow". No reminder
-names an answer or a finding. Each is written in the language the patient signed in.
+queued in the outbox under a unique key, so none goes out twice; the outbox sends it, and voids
+it should the visit be cancelled or moved meanwhile. Reminders tell the truth of the visit as it
+stands (lifecycle invariant 8): none for a visit cancelled, waiting to be rescheduled or not
+going ahead; a visit still waiting for a note, a nurse or the patient's re-check is told that
+something is outstanding (call us), never "see you tomorrow". No reminder names an answer or a
+finding. Each is written in the language the patient signed in.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from rules.dates import format_date
 from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-from . import mailer
+from . import mailer, outbox
 from .clock import utcnow
 from .extensions import db
 from .models import ReminderSent, Screening, Status
@@ -160,9 +161,10 @@ def _outstanding(
     return gettext("Before your appointment at %(clinic)s on %(day)s", **names), body
 
 
-def send_due_reminders(today: date) -> tuple[int, int]:
-    """Send today's reminders; returns (sent, failed). Needs SMTP settings."""
-    sent = failed = 0
+def queue_due_reminders(today: date) -> int:
+    """Queue today's reminders in the outbox, each recorded under its unique key in the same
+    transaction, so none is queued twice; returns how many were queued."""
+    queued = 0
     for reminder in due_reminders(today):
         screening = db.session.get(Screening, reminder.screening_id)
         db.session.add(
@@ -173,18 +175,52 @@ def send_due_reminders(today: date) -> tuple[int, int]:
                 sent_at=utcnow(),
             )
         )
+        outbox.enqueue(
+            f"reminder_{reminder.kind}",
+            reminder.to,
+            reminder.subject,
+            reminder.body,
+            screening=screening,
+            # A reminder is worth nothing once its appointment has begun.
+            expires_at=outbox.appointment_start(
+                screening.appointment_date, screening.appointment_time
+            ),
+        )
         try:
-            db.session.flush()  # another run got there first: the key says so
+            db.session.commit()
         except IntegrityError:
-            db.session.rollback()
+            db.session.rollback()  # another run got there first: the key says so
             continue
-        try:
-            mailer.send_mail(reminder.to, reminder.subject, reminder.body)
-        except OSError:
-            db.session.rollback()  # not recorded, so the next run tries again
-            failed += 1
-            current_app.logger.warning("Reminder for screening %s not sent", reminder.screening_id)
-            continue
-        db.session.commit()
-        sent += 1
-    return sent, failed
+        queued += 1
+    return queued
+
+
+def queue_move_notice(screening: Screening) -> None:
+    """Tell the patient, through the outbox, the visit's new date and time (in the language
+    they signed in), in the transaction of the move; nothing when email is not set up."""
+    if not (mailer.mail_enabled() and screening.email):
+        return
+    language = screening.consent_language if screening.consent_language in LANGUAGES else None
+    language = language or DEFAULT_LANGUAGE
+    with force_locale(language):
+        names = {
+            "name": screening.first_name,
+            "clinic": current_app.config["CLINIC_NAME"],
+            "day": format_date(screening.appointment_date, language),
+            "time": f"{screening.appointment_time:%H:%M}" if screening.appointment_time else "",
+            "phone": current_app.config["CLINIC_PHONE"],
+        }
+        when = (
+            gettext("Your appointment at %(clinic)s is now on %(day)s at %(time)s.", **names)
+            if names["time"]
+            else gettext("Your appointment at %(clinic)s is now on %(day)s.", **names)
+        )
+        body = "\n\n".join(
+            [
+                gettext("Hello %(name)s,", **names),
+                when,
+                gettext("If this is not right, call us on %(phone)s.", **names),
+            ]
+        )
+        subject = gettext("Your appointment at %(clinic)s has moved", **names)
+    outbox.enqueue("visit_moved", screening.email, subject, body + "\n", screening=screening)

@@ -31,3 +31,10 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def send_outbox(app):
+    """Run the outbox sender once, as cron does (``flask outbox send``); returns its result."""
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    return result

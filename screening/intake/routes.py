@@ -28,7 +28,7 @@ from rules import AnswerError, Ends
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
-from .. import invitations, mailer, notes
+from .. import invitations, mailer, notes, outbox
 from ..access import PATIENT, PUBLIC, allow
 from ..check_in import recheck_offered, recheck_opens, record_recheck
 from ..clearance import notes_needed, save_uploaded_note
@@ -381,31 +381,33 @@ def _email_link_key() -> str:
 @limiter.limit("10 per hour")
 @with_draft
 def email_link(draft: Draft):
-    """Email the patient their own resume link (names and the link only)."""
+    """Email the patient their own resume link (names and the link only), through the outbox:
+    the page does not wait for the mail server."""
     if FlaskForm().validate_on_submit():
         address = draft.data.get("email")
         if not (mailer.mail_enabled() and address):
             flash(gettext("We can't email the link: copy it from this page instead."))
         else:
-            try:
-                mailer.send_mail(
-                    address,
-                    gettext(
-                        "Your answers for %(clinic)s", clinic=current_app.config["CLINIC_NAME"]
-                    ),
-                    gettext(
-                        "Hello %(name)s,\n\nTo finish your answers, open this link within 7 days:"
-                        "\n\n%(link)s\n\nKeep it private: anyone with the link can see your "
-                        "answers.\n",
-                        name=draft.data.get("first_name", ""),
-                        link=invitations.public_url_for(
-                            "intake.resume", token=session[SESSION_KEY]
-                        ),
-                    ),
+            outbox.enqueue(
+                "resume_link",
+                address,
+                gettext("Your answers for %(clinic)s", clinic=current_app.config["CLINIC_NAME"]),
+                gettext(
+                    "Hello %(name)s,\n\nTo finish your answers, open this link within 7 days:"
+                    "\n\n%(link)s\n\nKeep it private: anyone with the link can see your "
+                    "answers.\n",
+                    name=draft.data.get("first_name", ""),
+                    link=invitations.public_url_for("intake.resume", token=session[SESSION_KEY]),
+                ),
+                expires_at=draft.expires_at,
+            )
+            db.session.commit()
+            flash(
+                gettext(
+                    "We are emailing the link to %(address)s: it should arrive in a minute.",
+                    address=address,
                 )
-                flash(gettext("We emailed the link to %(address)s.", address=address))
-            except OSError:
-                flash(gettext("We couldn't send the email just now: copy the link from this page."))
+            )
     return redirect(
         request.referrer if _same_site(request.referrer) else url_for("intake.check"), code=303
     )

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 from sqlalchemy import func, select
 from wtforms import Form, SelectChoice, SelectField, StringField
 
-from .. import audit
+from .. import audit, mailer, outbox
 from ..access import MANAGER, allow
 from ..extensions import db
 from ..models import AuditEvent, StaffUser
@@ -91,4 +91,17 @@ def audit_trail():
         page=page,
         pages=pages,
         page_url=lambda number: url_for("records.audit_trail", **query, page=number),
+    )
+
+
+@bp.get("/outbox")
+@allow(MANAGER)
+def outbox_page():
+    """The emails that did not go (failed or voided, and why) and those still waiting: no
+    body is kept once a message is done, and none is shown."""
+    return render_template(
+        "records/outbox.html",
+        not_sent=outbox.failed_or_voided(),
+        waiting=outbox.waiting(),
+        mail_enabled=mailer.mail_enabled(),
     )

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectChoice, StringField
 
 import rules
 
-from .. import invitations, mailer
+from .. import invitations, mailer, outbox
 from ..access import MANAGER, NURSE, allow
 from ..clock import clinic_today
 from ..extensions import db
@@ -74,16 +74,11 @@ def invitation_list():
             for name, messages in error.errors.items():
                 form[name].errors = list(messages)
         else:
-            emailed = False
-            if mailer.mail_enabled() and invitation.email:
-                try:
-                    emailed = invitations.send_invitation_email(invitation, token)
-                except OSError:
-                    emailed = False
+            queued = invitations.email_queued(invitation)
             created = {
                 "name": f"{invitation.first_name} {invitation.last_name}",
-                "url": None if emailed else invitations.invitation_url(token),
-                "email": invitation.email if emailed else None,
+                "url": None if queued else invitations.invitation_url(token),
+                "email": invitation.email if queued else None,
             }
             form = InvitationForm(formdata=None)
     upcoming = db.session.scalars(
@@ -92,6 +87,7 @@ def invitation_list():
         .order_by(Invitation.appointment_date, Invitation.appointment_time)
         .limit(200)
     ).all()
+    emails = outbox.latest_for_invitations([i.id for i in upcoming])
     status = 400 if request.method == "POST" and form.errors else 200
     return (
         render_template(
@@ -101,6 +97,12 @@ def invitation_list():
             errors=[(form[n].id, m[0]) for n, m in form.errors.items() if m],
             created=created,
             invitations=[(i, invitations.state_of(i)) for i in upcoming],
+            # The invitation emails that have not gone (yet): waiting, failed or voided.
+            not_gone=[
+                (invitation, emails[invitation.id])
+                for invitation in upcoming
+                if invitation.id in emails and emails[invitation.id].status != outbox.SENT
+            ],
             state_labels=STATE_LABELS,
             treatment_titles=dict(rules.treatments()),
             mail_enabled=mailer.mail_enabled(),

@@ -70,6 +70,7 @@ ACCESS = {
     "records.export_xlsx": {MANAGER},
     "records.export_fhir": {MANAGER},
     "records.rules_page": STAFF,
+    "records.outbox_page": {MANAGER},
     "review.invitation_list": {NURSE, MANAGER},
     "intake.invitation": {PATIENT},
     "intake.email_link": {PUBLIC},
