@@ -183,8 +183,8 @@ def _deliver(message_id: int, sender: str, counts: Counts) -> None:
 
 def why_not_send(message: OutboxMessage, now: datetime) -> str | None:
     """Why a message must not go now (the reason it is voided or given up on), or ``None``."""
-    if now >= message.give_up_at:
-        return GAVE_UP
+    if message.attempts and now >= message.give_up_at:
+        return GAVE_UP  # never before one try: a sender that was stopped is no failure
     if message.expires_at is not None and now >= message.expires_at:
         return "too late: its moment has passed"
     if message.screening_id is not None:
