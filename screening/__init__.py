@@ -15,6 +15,7 @@ from .clock import clinic_time, system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
 from .database import sqlite_uri
 from .logs import install_redaction
+from .private_files import private_folder, private_sqlite
 from .security import register_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``DATABASE_URL`` (environment or config) chooses the database; SQLite in ``instance/``
     otherwise.
     """
+    # The instance folder (config, keys, the SQLite file): ``instance/`` beside the code, unless
+    # PRECLEAR_INSTANCE_PATH (or the test mapping's INSTANCE_PATH) puts it elsewhere.
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "PRECLEAR_INSTANCE_PATH", str(PROJECT_ROOT / "instance")
+    )
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=instance,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -40,8 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("PRECLEAR")  # e.g. PRECLEAR_SECURE_COOKIES=false
     else:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config.from_mapping(test_config)
+    private_folder(Path(app.instance_path))
     _refuse_placeholder_secret(app)
     _choose_database(app)
     register_security(app)
@@ -85,6 +91,8 @@ def _choose_database(app: Flask) -> None:
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        private_sqlite(Path(url.removeprefix("sqlite:///")))
     app.config["SQLALCHEMY_DATABASE_URI"] = url
 
 

@@ -45,6 +45,8 @@ class Action:
     INVITATION = "invitation"
     ACCOUNT_CHANGE = "account_change"
     PASSWORD_CHANGE = "password_change"  # noqa: S105  (an action name, not a secret)
+    SUBMITTED = "submitted"  # a patient sent a screening, from their link
+    PURGE = "purge"  # what retention deleted or ended
 
 
 def record(

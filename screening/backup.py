@@ -13,6 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from .private_files import private_file
+
 
 class BackupRefused(Exception):
     """The backup cannot be taken; the message says why."""
@@ -38,6 +40,7 @@ def backup_sqlite(source: Path, target: Path) -> BackupReport:
         raise BackupRefused(f"There is no database at {source}")
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # 0600 before a byte is written: the copy holds every patient's data
     live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     copy = sqlite3.connect(partial)
     try:

@@ -91,6 +91,14 @@ def register_commands(app: Flask) -> None:
         init_db()
         click.echo("Database is up to date.")
 
+    @app.cli.command("purge")
+    def purge_command() -> None:
+        """Delete or end what has outlived its time (cron, daily): unsubmitted drafts, patients'
+        outcome links, old emails. Medical records are never touched."""
+        from .retention import purge
+
+        click.echo(purge().as_text())
+
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(target: Path) -> None:

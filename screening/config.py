@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from .private_files import private_file, private_folder
+
 PLACEHOLDER_SECRET_KEY = "change-me"  # noqa: S105  (refused at start-up)
 
 
@@ -17,7 +19,18 @@ class Defaults:
     CLINIC_ADDRESS = ""
     CLINIC_TIMEZONE = "America/Los_Angeles"
 
+    # Retention (README, "What is kept, and for how long"). Unsubmitted drafts, answers
+    # included, are deleted this long after their link expired and their last change:
     DRAFT_LIFETIME_DAYS = 7
+    # A patient's outcome link, and the uploads it takes, stop working this long after the
+    # appointment; the screening stays in the records for staff.
+    OUTCOME_LINK_DAYS = 30
+    # Emails done with (sent, failed, voided) are kept this long for the outbox page.
+    OUTBOX_KEEP_DAYS = 90
+    # Screenings, notes, decisions and the audit trail are medical records: kept at least this
+    # long (HIPAA keeps documentation 6 years; the clinic's state may ask more), never deleted
+    # by the app. `flask purge` reports how many are older.
+    RECORD_RETENTION_YEARS = 6
     API_RATE_LIMIT = "60 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -62,14 +75,14 @@ class Defaults:
 
 
 def write_instance_config(instance_path: Path) -> Path:
-    """Create ``instance/config.py`` with a fresh random secret key, unless it exists."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    """Create ``instance/config.py`` with a fresh random secret key, unless it exists; it is
+    created 0600 in a 0700 folder, never readable by others even for a moment."""
+    private_folder(instance_path)
     config_file = instance_path / "config.py"
     if not config_file.exists():
-        config_file.write_text(
+        private_file(config_file).write_text(
             "# Created on first start. Keep it secret; it is not in version control.\n"
             f"SECRET_KEY = {secrets.token_hex(32)!r}\n",
             encoding="utf-8",
         )
-        config_file.chmod(0o600)
     return config_file

@@ -70,6 +70,9 @@ class Draft(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the patient's link stopped working for good (``retention``): the token's hash was
+    # replaced, so no copy of the link opens anything any more.
+    link_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     screening: Mapped[Screening | None] = relationship(back_populates="draft")
 

@@ -21,6 +21,8 @@ from typing import BinaryIO
 from flask_babel import gettext
 from PIL import Image, ImageOps
 
+from .private_files import private_folder
+
 MAX_NOTE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 
@@ -110,8 +112,7 @@ def store_note(upload_dir: Path, checked: CheckedFile) -> tuple[str, str]:
     appears complete or not at all.
     """
     if not upload_dir.is_dir():
-        upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(upload_dir, 0o700)  # mkdir's mode is narrowed by the umask, never widened
+        private_folder(upload_dir)
     stored_name = f"{secrets.token_hex(16)}.{checked.extension}"
     # mkstemp creates the file 0o600, so the content is never readable by others, even briefly.
     fd, temp_path = tempfile.mkstemp(dir=upload_dir, prefix=".upload-", suffix=".part")

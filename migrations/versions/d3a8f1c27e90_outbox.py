@@ -1,4 +1,5 @@
-"""outbox: every email written in the transaction of its change, sent later
+"""outbox: every email written in the transaction of its change, sent later; drafts whose
+link ended
 
 Revision ID: d3a8f1c27e90
 Revises: b7d2e9c41a65
@@ -53,7 +54,11 @@ def upgrade():
             batch_op.f("ix_outbox_invitation_id"), ["invitation_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_outbox_screening_id"), ["screening_id"], unique=False)
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("link_ended_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.drop_column("link_ended_at")
     op.drop_table("outbox")

@@ -39,6 +39,7 @@ from ..i18n import current_language, patient_date, rule_text
 from ..invitations import INVITATION_KEY
 from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
+from ..retention import outcome_link_ended
 from . import bp, service
 from .consent import consent_for
 from .forms import (
@@ -479,10 +480,19 @@ def resume(token: str):
 @allow(PATIENT)
 def result(token: str):
     """The outcome in the patient's words; reachable only through the patient's own link."""
+    screening, refused = _linked_screening(token)
+    return refused or render_result(token, screening)
+
+
+def _linked_screening(token: str):
+    """The screening behind a patient's outcome link, or the page to answer with instead: the
+    link is unknown, or it stopped working (``retention``)."""
     draft = service.find_draft(token)
     if draft is None or draft.screening is None:
-        return render_template("intake/unknown_link.html"), 404
-    return render_result(token, draft.screening)
+        return None, (render_template("intake/unknown_link.html"), 404)
+    if outcome_link_ended(draft.screening, clinic_today()):
+        return None, (render_template("intake/link_ended.html"), 410)
+    return draft.screening, None
 
 
 def _page_kind(screening: Screening) -> str:
@@ -603,10 +613,9 @@ def _render_recheck(token: str, screening: Screening, form: RecheckForm, status:
 def recheck(token: str):
     """A few questions the patient answers again before the new date: a fresh "no" ends what
     kept the visit from going ahead."""
-    draft = service.find_draft(token)
-    if draft is None or draft.screening is None:
-        return render_template("intake/unknown_link.html"), 404
-    screening = draft.screening
+    screening, refused = _linked_screening(token)
+    if refused:
+        return refused
     if not recheck_offered(screening, clinic_today()):
         return _see_other("intake.result", token=token)
     if request.method != "POST":
@@ -632,10 +641,9 @@ def recheck(token: str):
 @allow(PATIENT)
 def upload_note(token: str):
     """The patient uploads the note a finding needs (a provider's or a prescriber's)."""
-    draft = service.find_draft(token)
-    if draft is None or draft.screening is None:
-        return render_template("intake/unknown_link.html"), 404
-    screening = draft.screening
+    screening, refused = _linked_screening(token)
+    if refused:
+        return refused
     kind = request.form.get("kind", "")
     needed = notes_needed(screening)
     if kind not in needed:

@@ -19,7 +19,7 @@ import rules
 from rules import AnswerError, Question, RuleSet
 from rules.i18n import DEFAULT_LANGUAGE
 
-from .. import people
+from .. import audit, people
 from ..clock import clinic_date, clinic_today, utcnow
 from ..extensions import db
 from ..lifecycle import derive_status, endings, stored_findings
@@ -228,6 +228,13 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     db.session.commit()
     try:
         screening_id = db.session.execute(INSERT_SCREENING, row).scalar_one()
+        # Who: the patient's own link; what: submitted. No PHI, like every audit row.
+        audit.record(
+            audit.Action.SUBMITTED,
+            object_type="screening",
+            object_id=screening_id,
+            detail="from the patient's link",
+        )
         db.session.commit()
     except IntegrityError:
         # Another request submitted the same draft first: its screening is the one.

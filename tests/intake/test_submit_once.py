@@ -153,7 +153,13 @@ def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
     reading, writing = statements[:split], statements[split:]
     # The draft, then the person's earlier screenings (lifecycle invariant 6), both unlocked.
     assert reading == ["BEGIN", "SELECT drafts.id,", "SELECT screenings.id,"]
-    assert writing == ["BEGIN IMMEDIATE", "INSERT INTO"]
+    # The screening and its audit row (the chain's last row read under the lock), one write.
+    assert writing == [
+        "BEGIN IMMEDIATE",
+        "INSERT INTO",
+        "SELECT audit_events.row_hash",
+        "INSERT INTO",
+    ]
     # The screening holds what the reading transaction saw, with the columns' defaults.
     with app.app_context():
         screening = db.session.scalars(select(Screening)).one()
