@@ -83,7 +83,8 @@ def send_outbox_command(watch: bool, interval: float):
 
     if not mailer.mail_enabled():
         click.echo("Email is not set up (MAIL_SERVER): nothing can be sent.", err=True)
-        raise SystemExit(1)
+        # Beside `make run` without SMTP, the watcher simply has nothing to do.
+        raise SystemExit(0 if watch else 1)
     if watch:
         click.echo(f"Sending the outbox every {interval:g} s; stop with Ctrl+C.", err=True)
         outbox.watch(interval)

@@ -212,3 +212,15 @@ def test_the_patients_recheck_opens_on_the_clinics_date(app, clock, moment):
 
 def _row_version(html: str) -> str:
     return html.split('name="row_version" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_audit_trail_filters_by_the_clinics_days(app, moment):
+    nurse = signed_in(app, "nurse@example.com", "nurse")  # a sign-in now, on the clinic's day
+    assert nurse.get("/staff/").status_code == 200
+    manager = signed_in(app, "manager@example.com", "manager")
+
+    day = moment.isoformat()
+    page = manager.get(f"/staff/records/audit?date_from={day}&date_to={day}&action=login")
+
+    assert page.status_code == 200
+    assert page.text.count("<td>login</td>") == 2, page.text[-3000:]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 from flask import render_template, request, url_for
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from wtforms import Form, SelectChoice, SelectField, StringField
 
 from .. import audit, mailer, outbox
 from ..access import MANAGER, allow
+from ..clock import clinic_zone
 from ..extensions import db
 from ..models import AuditEvent, StaffUser
 from ..paging import current_page
@@ -52,12 +53,14 @@ def audit_trail():
     """The audit trail, newest first, filtered by date, action, result and person."""
     form = AuditFilterForm(request.args)
     conditions = []
+    zone = clinic_zone()
     if form.validate():
         if form.date_from.data:
-            start = datetime.combine(parse_patient_date(form.date_from.data), time.min, UTC)
+            # Days are the clinic's, as every time staff see (lifecycle invariant 11).
+            start = datetime.combine(parse_patient_date(form.date_from.data), time.min, zone)
             conditions.append(AuditEvent.at >= start)
         if form.date_to.data:
-            end = datetime.combine(parse_patient_date(form.date_to.data), time.max, UTC)
+            end = datetime.combine(parse_patient_date(form.date_to.data), time.max, zone)
             conditions.append(AuditEvent.at <= end)
         if form.action.data:
             conditions.append(AuditEvent.action == form.action.data)
