@@ -86,6 +86,13 @@ def take_write_lock(conn: Connection) -> None:
     conn.info[_BEGUN] = conn.info[_WRITE_LOCK] = True
 
 
+def refresh_locked(session: Session, instance: object, attributes: list[str]) -> None:
+    """Read ``attributes`` of ``instance`` again under a lock (SQLite's write lock, a row lock
+    elsewhere), for a read-modify-write that two requests may do at once."""
+    take_write_lock(session.connection())
+    session.refresh(instance, attributes, with_for_update=True)
+
+
 def holds_write_lock(conn: Connection) -> bool:
     """Whether this connection holds SQLite's write lock now."""
     return bool(conn.info.get(_WRITE_LOCK)) and conn.in_transaction()

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..access import STAFF_ROLES
@@ -96,7 +96,14 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         return user
     reason = "locked" if locked else ("deactivated" if not user.active else "wrong password")
     if not locked and user.active and not matched:
-        user.failed_logins += 1
+        # Counted in the database, under the write lock: failures arriving at once all count.
+        db.session.execute(
+            update(StaffUser)
+            .where(StaffUser.id == user.id)
+            .values(failed_logins=StaffUser.failed_logins + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(user, ["failed_logins"])
         if user.failed_logins >= config["LOCKOUT_FAILURES"]:
             user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
             user.failed_logins = 0

@@ -21,6 +21,7 @@ from rules.i18n import DEFAULT_LANGUAGE
 
 from .. import audit, people
 from ..clock import clinic_date, clinic_today, utcnow
+from ..database import refresh_locked
 from ..extensions import db
 from ..lifecycle import derive_status, endings, stored_findings
 from ..models import Draft, Screening, new_token, token_hash
@@ -65,7 +66,9 @@ def is_expired(draft: Draft) -> bool:
 
 
 def save_answers(draft: Draft, values: dict[str, Any]) -> None:
-    """Merge one page's answers into the draft and commit."""
+    """Merge one page's answers into the draft and commit; the draft is read again under the
+    lock, so a page saved at the same moment from another tab is kept too."""
+    refresh_locked(db.session, draft, ["data"])
     draft.data = {**draft.data, **values}  # a new dict, so the JSON column sees the change
     draft.updated_at = utcnow()
     db.session.commit()
