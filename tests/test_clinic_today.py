@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from rules.dates import format_date
 from screening.extensions import db
 from screening.models import ReminderSent, Screening
 from tests.contract import no_answers
 from tests.intake.patient import Patient, csrf_token
+from tests.mail_sink import send_outbox
 from tests.staff.helpers import post_decision, signed_in, submit_screening
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
@@ -122,6 +124,9 @@ def test_reminders_go_to_the_clinics_tomorrow(make_app, mail, clock, moment):
             select(ReminderSent.screening_id).where(ReminderSent.kind == "day_before")
         ).all()
     assert day_before == [ids[1]]
+    send_outbox(app)  # the reminder was queued: the outbox sender sends it
+    [received] = mail.texts()
+    assert f"tomorrow, {format_date(moment + timedelta(days=1))}" in received
 
 
 def test_an_invitation_takes_an_appointment_later_today(app, moment):

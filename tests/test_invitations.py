@@ -11,19 +11,20 @@ import threading
 import time as timer
 import urllib.error
 import urllib.request
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 import rules
 from screening import invitations
 from screening.extensions import db
-from screening.models import ApiToken, Draft, Invitation, Screening
+from screening.models import ApiToken, Draft, Invitation, OutboxMessage, Screening
 from tests.intake.patient import ABOUT_YOU, PAGES, Patient, accept_invitation, csrf_token
-from tests.mail_sink import free_port
+from tests.mail_sink import MailSink, free_port, send_outbox
 from tests.staff.helpers import signed_in
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
@@ -98,6 +99,17 @@ def invitation_count(app) -> int:
 
 def body_of(message) -> str:
     return message.get_content()
+
+
+def outbox_rows(app) -> list[OutboxMessage]:
+    with app.app_context():
+        return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def not_sent_yet(html: str) -> str:
+    """The invitation list's "Invitation emails not sent yet" section ("" when it has none)."""
+    found = re.search(r"<h2>Invitation emails not sent yet</h2>\s*<ul>(.*?)</ul>", html, re.S)
+    return re.sub(r"\s+", " ", found.group(1)) if found else ""
 
 
 # --- staff create invitations --------------------------------------------------------------
@@ -600,8 +612,12 @@ def test_an_invitation_made_on_the_staff_page_is_emailed(mail_app, mail):
     staff = nurse(mail_app)
     response = post_invitation(staff)
     assert response.status_code == 200
-    assert "emailed to maya@example.com" in response.text
+    assert "its link is emailed to maya@example.com within a minute" in response.text
     assert "/intake/invite/" not in response.text
+    assert mail.envelopes == []  # queued with the invitation, not sent inside the request
+    assert "waiting to be sent" in not_sent_yet(staff.get("/staff/invitations").text)
+
+    send_outbox(mail_app)
 
     assert len(mail.envelopes) == 1
     assert mail.envelopes[0].rcpt_tos == ["maya@example.com"]
@@ -618,18 +634,23 @@ def test_an_invitation_made_on_the_staff_page_is_emailed(mail_app, mail):
 
     token = link.group(1)
     assert token not in response.text
+    # The outbox kept the link only until it was sent.
     assert token not in everything_stored(mail_app)
+    assert not_sent_yet(staff.get("/staff/invitations").text) == ""
     assert (
         accept_invitation(mail_app.test_client(), urlsplit(link.group(0)).path).status_code == 303
     )
     with mail_app.app_context():
         assert db.session.scalar(select(Invitation)).emailed_at is not None
+    send_outbox(mail_app)
+    assert len(mail.envelopes) == 1  # sent once
 
 
 def test_without_email_set_up_the_page_shows_the_link_and_sends_nothing(app, mail):
     response = post_invitation(nurse(app))
     assert LINK.search(response.text)
     assert "Email is not set up" in response.text
+    assert outbox_rows(app) == []  # nothing queued either
     assert mail.envelopes == []
 
 
@@ -649,7 +670,13 @@ def test_email_link_sends_the_resume_link_to_the_drafts_address(mail_app, mail):
     )
     assert response.status_code == 303
     assert urlsplit(response.location).path == "/intake/visit"
-    assert "We emailed the link to ana@example.com" in patient.client.get("/intake/visit").text
+    assert (
+        "We are emailing the link to ana@example.com: it should arrive in a minute."
+        in patient.client.get("/intake/visit").text
+    )
+    assert mail.envelopes == []  # queued, not sent inside the request
+
+    send_outbox(mail_app)
 
     assert len(mail.envelopes) == 1
     assert mail.envelopes[0].rcpt_tos == ["ana@example.com"]
@@ -657,17 +684,23 @@ def test_email_link_sends_the_resume_link_to_the_drafts_address(mail_app, mail):
     assert resume_url in body
     assert "Ana" in body
     assert "1990" not in body  # the date of birth is not in it
+    resume_token = resume_url.rsplit("/", 1)[1]
+    assert resume_token not in everything_stored(mail_app)  # not kept once sent
 
 
 def test_email_link_for_an_invited_patient_goes_to_the_invited_address(mail_app, mail):
     _, token = make_invitation(mail_app)
+    send_outbox(mail_app)  # the invitation, opened from the email
+    assert [e.rcpt_tos for e in mail.envelopes] == [["maya@example.com"]]
+    assert token in body_of(mail.messages[0])
     client = mail_app.test_client()
     assert accept_invitation(client, token).status_code == 303
     page = client.get("/intake/about_you")
     response = client.post("/intake/email-link", data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 303
-    assert [e.rcpt_tos for e in mail.envelopes] == [["maya@example.com"]]
-    body = body_of(mail.messages[0])
+    send_outbox(mail_app)
+    assert [e.rcpt_tos for e in mail.envelopes] == [["maya@example.com"]] * 2
+    body = body_of(mail.messages[1])
     assert "/intake/resume/" in body
     assert token not in body
 
@@ -836,21 +869,83 @@ def test_a_phone_only_invitation_shows_its_link_even_with_email_set_up(mail_app,
     assert response.status_code == 200
     link = LINK.search(response.text)
     assert link
+    assert outbox_rows(mail_app) == []
+    send_outbox(mail_app)
     assert mail.envelopes == []
     assert (
         accept_invitation(mail_app.test_client(), urlsplit(link.group(1)).path).status_code == 303
     )
 
 
-def test_when_the_email_fails_the_staff_page_shows_the_link(make_app):
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
-    response = post_invitation(nurse(app))
+def test_when_the_invitation_email_fails_the_list_says_so_and_a_later_try_delivers_it(
+    make_app, clock
+):
+    port = free_port()
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)  # nothing listens there yet
+    staff = nurse(app)
+    response = post_invitation(staff)
     assert response.status_code == 200
-    link = LINK.search(response.text)
-    assert link, "the link is lost when the email fails"
-    assert accept_invitation(app.test_client(), urlsplit(link.group(1)).path).status_code == 303
+    assert "its link is emailed to maya@example.com within a minute" in response.text
+    assert "/intake/invite/" not in response.text
+
+    send_outbox(app)  # the mail server is down
+    waiting = not_sent_yet(staff.get("/staff/invitations").text)
+    assert "Okafor, Maya (maya@example.com): waiting to be sent, tried 1 time" in waiting
     with app.app_context():
         assert db.session.scalar(select(Invitation)).emailed_at is None
+
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        send_outbox(app)
+        assert sink.envelopes == []  # not before its back-off
+        clock.advance(minutes=1)
+        send_outbox(app)
+        send_outbox(app)
+    finally:
+        controller.stop()
+    assert [e.rcpt_tos for e in sink.envelopes] == [["maya@example.com"]]  # once
+    link = LINK_IN_TEXT.search(body_of(sink.messages[0]))
+    assert link, "the link is lost when the first try fails"
+    assert accept_invitation(app.test_client(), urlsplit(link.group(0)).path).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Invitation)).emailed_at is not None
+    assert not_sent_yet(staff.get("/staff/invitations").text) == ""
+
+
+def test_an_invitation_email_given_up_on_shows_on_the_invitation_list_and_the_outbox_page(
+    make_app, clock
+):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing ever listens there
+    assert post_invitation(nurse(app)).status_code == 200
+    for _ in range(30):  # every try fails; the sender waits longer each time, up to an hour
+        if outbox_rows(app)[0].status != "pending":
+            break
+        send_outbox(app)
+        clock.advance(hours=1)
+    [given_up] = outbox_rows(app)
+    assert given_up.status == "failed"
+    assert given_up.last_error == "given up after a day of failures"
+    assert given_up.attempts > 5
+    assert "/intake/invite/" not in everything_stored(app)  # the link is not kept
+    with app.app_context():
+        assert db.session.scalar(select(Invitation)).emailed_at is None
+
+    # A new day, new sessions.
+    listed = not_sent_yet(
+        signed_in(app, "nurse2@clinic.example", "nurse").get("/staff/invitations").text
+    )
+    assert (
+        "Okafor, Maya (maya@example.com): failed: given up after a day of failures. "
+        "Send the patient a new invitation, or call them." in listed
+    )
+    page = signed_in(app, "manager@clinic.example", "manager").get("/staff/records/outbox")
+    assert page.status_code == 200
+    not_sent = page.text.split("<h2>Not sent</h2>", 1)[1].split("<h2>Waiting</h2>", 1)[0]
+    assert "maya@example.com" in not_sent
+    assert "given up after a day of failures" in not_sent
+    assert "/intake/invite/" not in page.text
 
 
 def test_when_the_email_fails_the_command_line_still_prints_the_link(make_app):
@@ -882,12 +977,33 @@ def test_when_the_email_fails_the_command_line_still_prints_the_link(make_app):
     assert accept_invitation(app.test_client(), urlsplit(link.group(0)).path).status_code == 303
 
 
-def test_email_link_when_the_server_is_down_says_so(make_app):
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+def test_email_link_when_the_server_is_down_is_on_its_way_and_tried_again_later(make_app, clock):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
     patient = Patient(app.test_client())
     patient.start()
     assert patient.answer("about_you", ABOUT_YOU).status_code == 303
     page = patient.client.get("/intake/visit")
+    resume_url = re.search(r'class="resume__link"><a href="([^"]+)"', page.text).group(1)
     response = patient.client.post("/intake/email-link", data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 303
-    assert "couldn&#39;t send the email" in patient.client.get(response.location).text
+    assert (
+        "We are emailing the link to ana@example.com: it should arrive in a minute."
+        in patient.client.get(response.location).text
+    )
+    # The patient's own link stays on the page meanwhile.
+    assert resume_url in patient.client.get("/intake/visit").text
+
+    result = send_outbox(app)
+    assert "1 to try again later" in result.output
+    assert "Traceback" not in result.output
+    [waiting] = outbox_rows(app)
+    assert (waiting.kind, waiting.status, waiting.attempts) == ("resume_link", "pending", 1)
+    assert waiting.send_after == clock.now + timedelta(minutes=1)
+    assert "Sent 0" in send_outbox(app).output  # not again before its back-off
+
+    page = signed_in(app, "manager@clinic.example", "manager").get("/staff/records/outbox")
+    assert page.status_code == 200
+    waiting_section = page.text.split("<h2>Waiting</h2>", 1)[1]
+    assert "ana@example.com" in waiting_section
+    assert "(last: ConnectionRefusedError)" in waiting_section
+    assert resume_url.rsplit("/", 1)[1] not in page.text  # no body, no link, on the page

@@ -1,9 +1,10 @@
 """Issue 14's reproductions, each a named regression test of what must hold now (lifecycle.md).
 
 Everything goes through the real pages: the patient's questionnaire, the nurse's and the
-manager's forms (CSRF token and row version included), the patient's own link, the JSON API and
-``flask reminders send``. The fixture clock is noon in Los Angeles on Tuesday 1 December 2026;
-the patient pages book Thursday 10 December 2026 unless a test says otherwise.
+manager's forms (CSRF token and row version included), the patient's own link, the JSON API,
+``flask reminders send`` and the outbox sender that sends what it queues (``flask outbox
+send``). The fixture clock is noon in Los Angeles on Tuesday 1 December 2026; the patient pages
+book Thursday 10 December 2026 unless a test says otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from screening.extensions import db
 from screening.models import AuditEvent, Invitation, Screening
 from tests.contract import no_answers
 from tests.intake.patient import ABOUT_YOU, Patient, accept_invitation, csrf_token
+from tests.mail_sink import send_outbox
 from tests.staff.helpers import post_decision, signed_in, submit_screening
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
@@ -221,13 +223,25 @@ def on(clock, day: date, hour: int = 12) -> None:
 
 
 def reminders_on(app, clock, mail, *days: date) -> list[str]:
-    """Run ``flask reminders send`` at noon on each day; the messages sent, in order."""
+    """Run ``flask reminders send`` at noon on each day, then the outbox sender; the messages
+    sent, in order."""
     before = len(mail.envelopes)
     for day in days:
         on(clock, day)
         result = app.test_cli_runner().invoke(args=["reminders", "send"])
         assert result.exit_code == 0, result.output
+        send_outbox(app)
     return mail.texts()[before:]
+
+
+def move_notice(app, mail) -> str:
+    """Run the outbox sender: the one message it sends must be the patient's notice of a move."""
+    before = len(mail.envelopes)
+    send_outbox(app)
+    sent = mail.texts()[before:]
+    assert len(sent) == 1, sent
+    assert "has moved" in sent[0], sent[0]
+    return sent[0]
 
 
 def recheck_from_the_link(patient_client, result_url: str, **answers):
@@ -382,6 +396,11 @@ def test_a_later_date_for_a_recheck_finding_waits_for_the_patients_fresh_answer(
     text = visible(patient_page(mail_app, result_url))
     assert READY["en"] not in text
     assert "Thursday 17 December 2026" in text
+    # The patient is told the new date by email, and nothing else.
+    notice = move_notice(mail_app, mail)
+    assert "is now on Thursday 17 December 2026" in notice
+    assert not OLD_APPOINTMENT.search(notice), notice
+    assert_reminders_reveal_nothing([notice])
 
     # No "your appointment is tomorrow": the visit is still waiting for the patient.
     sent = reminders_on(
@@ -964,6 +983,9 @@ def test_a_cleared_appointment_can_be_moved_and_reminders_follow_the_new_date(
     text = visible(patient_page(mail_app, result_url))
     assert "You're ready for your appointment on Thursday 17 December 2026" in text
     assert not OLD_APPOINTMENT.search(text), text
+    notice = move_notice(mail_app, mail)
+    assert "is now on Thursday 17 December 2026 at 15:30" in notice
+    assert_reminders_reveal_nothing([notice])
 
     sent = reminders_on(mail_app, clock, mail, date(2026, 12, 9))
     assert len(sent) == 1, sent  # the stop reminder for the new date; none for the old one

@@ -1,4 +1,5 @@
-"""Reminders timed to the rules' windows: sent once each, by ``flask reminders send``."""
+"""Reminders timed to the rules' windows: queued once each by ``flask reminders send``, sent by
+the outbox sender (``flask outbox send``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from screening import invitations
 from screening.extensions import db
 from screening.models import ReminderSent, Screening, Status
 from tests.intake.patient import Patient, accept_invitation
-from tests.mail_sink import free_port
+from tests.mail_sink import free_port, send_outbox
 from tests.staff.helpers import submit_screening
 
 CLINIC = ZoneInfo("America/Los_Angeles")
@@ -42,8 +43,18 @@ def on(clock, day: date) -> None:
     clock.now = datetime.combine(day, time(12), CLINIC).astimezone(UTC)
 
 
-def send(app):
+def queue(app):
+    """``flask reminders send``: queues the day's reminders in the outbox, sends nothing."""
     return app.test_cli_runner().invoke(args=["reminders", "send"])
+
+
+def send(app):
+    """A day's run as cron does it: the reminders queued, then the outbox sender sends them;
+    returns the queuing run's result."""
+    result = queue(app)
+    assert result.exit_code == 0, result.output
+    send_outbox(app)
+    return result
 
 
 def sent_rows(app) -> list[tuple[int, str, date]]:
@@ -70,9 +81,11 @@ def test_the_stop_reminder_goes_eight_days_before_and_the_other_the_day_before(
     assert mail.envelopes == []
 
     on(clock, date(2026, 12, 2))
-    result = send(mail_app)
+    result = queue(mail_app)
     assert result.exit_code == 0, result.output
-    assert "Sent 1 reminders" in result.output
+    assert "Queued 1 reminders" in result.output
+    assert mail.envelopes == []  # queued: the outbox sender sends it
+    assert "Sent 1," in send_outbox(mail_app).output
     assert [e.rcpt_tos for e in mail.envelopes] == [["ana@example.com"]]
     stop = mail.texts()[0]
     assert APPOINTMENT in stop
@@ -82,7 +95,7 @@ def test_the_stop_reminder_goes_eight_days_before_and_the_other_the_day_before(
 
     result = send(mail_app)  # again the same day: nothing new
     assert result.exit_code == 0, result.output
-    assert "Sent 0 reminders" in result.output
+    assert "Queued 0 reminders" in result.output
     assert len(mail.envelopes) == 1
 
     on(clock, date(2026, 12, 3))  # the next day: no second stop reminder
@@ -253,7 +266,7 @@ def test_a_patient_who_answered_in_spanish_gets_reminders_in_spanish(mail_app, m
 def test_without_a_mail_server_the_command_exits_with_a_plain_message(app, clock):
     submit_screening(app)
     on(clock, date(2026, 12, 2))
-    result = send(app)
+    result = queue(app)
     assert result.exit_code == 1
     assert "MAIL_SERVER" in result.output
     assert "Traceback" not in result.output
@@ -261,23 +274,31 @@ def test_without_a_mail_server_the_command_exits_with_a_plain_message(app, clock
     assert sent_rows(app) == []
 
 
-def test_when_the_mail_server_is_down_a_later_run_sends_it(make_app, mail, clock):
+def test_when_the_mail_server_is_down_the_outbox_sends_the_reminder_later_and_once(
+    make_app, mail, clock
+):
     down = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
     screening_id, _, _ = submit_screening(down)
     on(clock, date(2026, 12, 2))
-    result = send(down)
-    assert result.exit_code == 1
-    assert "1 failed" in result.output
-    assert "Traceback" not in result.output
-    assert sent_rows(down) == []
-    with down.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 0
+    result = queue(down)
+    assert result.exit_code == 0, result.output
+    assert "Queued 1 reminders" in result.output
+    # Its key is written with the queued message: no later run queues it again.
+    assert sent_rows(down) == [(screening_id, "stop_substances", date(2026, 12, 10))]
+    tried = send_outbox(down)
+    assert "Sent 0" in tried.output
+    assert "1 to try again later" in tried.output
+    assert "Traceback" not in tried.output
+    assert "Queued 0 reminders" in queue(down).output
 
     up = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.port)
-    result = send(up)
-    assert result.exit_code == 0, result.output
-    assert "Sent 1 reminders" in result.output
+    assert "Sent 0" in send_outbox(up).output  # not before its back-off
+    assert mail.envelopes == []
+    clock.advance(minutes=1)
+    assert "Sent 1," in send_outbox(up).output
     assert [e.rcpt_tos for e in mail.envelopes] == [["ana@example.com"]]
-    assert sent_rows(up) == [(screening_id, "stop_substances", date(2026, 12, 10))]
+    assert f"From {STOP_FROM}" in mail.texts()[0]
+    with up.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 1
     assert send(up).exit_code == 0
     assert len(mail.envelopes) == 1

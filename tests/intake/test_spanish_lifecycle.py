@@ -24,6 +24,7 @@ from tests.intake.patient import ABOUT_YOU, Patient, accept_invitation, csrf_tok
 from tests.intake.test_spanish import html_lang, spanish
 from tests.intake.test_spanish_everywhere import assert_all_spanish, both_languages
 from tests.intake.test_walkthrough import visible_text
+from tests.mail_sink import send_outbox
 from tests.staff.helpers import post_decision, signed_in
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
@@ -324,6 +325,7 @@ def test_the_outstanding_reminder_reads_in_spanish(mail_app, mail, clock):
         on(clock, day)
         result = mail_app.test_cli_runner().invoke(args=["reminders", "send"])
         assert result.exit_code == 0, result.output
+        send_outbox(mail_app)  # the reminder was queued: the outbox sender sends it
 
     assert [e.rcpt_tos for e in mail.envelopes] == [["ana@example.com"]] * 2
     stop, day_before = mail.texts()

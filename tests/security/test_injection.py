@@ -33,6 +33,7 @@ from screening.extensions import db
 from screening.models import Decision, Invitation, Screening
 from tests.checking_client import CheckingClient
 from tests.intake.patient import ABOUT_YOU, Patient, accept_invitation, csrf_token
+from tests.mail_sink import send_outbox
 from tests.staff.helpers import make_staff, post_decision, sign_in, signed_in
 
 PAYLOADS = {
@@ -438,6 +439,7 @@ def test_links_in_emails_use_the_public_url_whatever_host_a_request_names(make_a
             "appointment_time": "10:00",
         },
     )
+    send_outbox(app)  # the links were written when queued, inside the attacker's requests
     links = [
         link
         for message in mail.messages
