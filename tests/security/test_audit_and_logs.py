@@ -306,6 +306,13 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
     )
     clock.advance(minutes=16)
     trail.expect("timeout", "ok", lambda: nurse.get("/staff/"), staff_id=ids[NURSE])
+    trail.expect(
+        "submitted",
+        "ok",
+        lambda: submit_screening(app),  # from the patient's link: no member of staff
+        staff_id=None,
+    )
+    trail.expect("purge", "ok", lambda: runner.invoke(args=["purge"]), staff_id=None)
 
     every_action = {value for name, value in vars(Action).items() if not name.startswith("_")}
     assert set(trail.seen) == every_action, sorted(every_action - set(trail.seen))
