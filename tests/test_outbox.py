@@ -293,3 +293,28 @@ def test_a_screening_moved_while_its_notice_waits_voids_the_old_notice(mail_app,
     assert "Wednesday 16 December 2026" in notice.get_content()
     with mail_app.app_context():
         assert db.session.get(Screening, sid).appointment_date == date(2026, 12, 16)
+
+
+def test_a_cancelled_invitations_email_is_voided_and_the_list_gives_no_advice_to_resend(
+    mail_app, mail
+):
+    invite(mail_app)
+    nurse = signed_in(mail_app, "nurse@example.com", "nurse")
+    page = nurse.get("/staff/invitations")
+    [invitation] = rows(mail_app)
+    cancelled = nurse.post(
+        "/staff/invitations/cancel",
+        data={
+            "csrf_token": page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0],
+            "invitation": str(invitation.invitation_id),
+            "reason": "Patient called to cancel",
+        },
+    )
+    assert cancelled.status_code == 303
+
+    send_outbox(mail_app)
+
+    assert mail.envelopes == []
+    listed = nurse.get("/staff/invitations").text
+    assert "not sent, as it should not be: the visit was cancelled" in listed
+    assert "Send the patient a new invitation" not in listed
