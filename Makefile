@@ -43,8 +43,9 @@ soak: $(INSTALLED) $(CATALOGS)
 	LIFECYCLE_EXAMPLES=$(SOAK_EXAMPLES) LIFECYCLE_STEPS=$(SOAK_STEPS) $(BIN)/python -m pytest \
 		-p no:cacheprovider tests/test_lifecycle_machine.py
 
-# gunicorn -w 2 on a throwaway instance under concurrent patients, then kill -9 mid-load
-# (scripts/loadtest.py; loopback only; not part of `make test`).
+# gunicorn -w 2 on a throwaway instance under mixed traffic (patients, nurses, API invitations, a
+# reminders run, the outbox sender and a slow SMTP server), then kill -9 of the server and the
+# sender mid-load (scripts/loadtest.py; loopback only; not part of `make test`).
 LOADTEST_SECONDS ?= 30
 LOADTEST_PATIENTS ?= 16
 loadtest: $(INSTALLED) $(CATALOGS)
