@@ -72,6 +72,10 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_FROM = "clinic@localhost"
+    # How long a sender holds a message it claimed before another may send it (``outbox``):
+    # longer than the SMTP timeout, with room to record the result.
+    OUTBOX_LEASE_SECONDS = 120
+    OUTBOX_SENDERS = 4  # messages `outbox send --watch` sends at once, each on its own thread
 
 
 def write_instance_config(instance_path: Path) -> Path:

@@ -2,7 +2,8 @@
 that causes it, and sent later by ``flask --app screening outbox send`` (once, or ``--watch``).
 
 Nothing is sent inside a request or a transaction, so a slow mail server slows no page. Delivery
-is at least once: a sender claims a message for a lease before sending it, a message whose claim
+is at least once: a sender claims a message for a lease (``OUTBOX_LEASE_SECONDS``) before
+sending it, a message whose claim
 lapsed (a sender killed) is sent again, with the same Message-ID, and two senders never hold one
 message at once. A failure is tried again later, less and less often, and given up on after a
 day. Just before sending, the sender checks the message still holds (the visit is not cancelled
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import smtplib
+import threading
 import time as clock_time
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,7 +30,6 @@ from .extensions import db
 from .models import Invitation, OutboxMessage, Screening, Status
 
 PENDING, SENT, FAILED, VOIDED = "pending", "sent", "failed", "voided"
-LEASE = timedelta(minutes=2)  # longer than the SMTP timeout, with room to record the result
 GIVE_UP_AFTER = timedelta(days=1)
 FIRST_RETRY = timedelta(minutes=1)  # then doubled at each failure
 LONGEST_WAIT = timedelta(hours=1)
@@ -119,6 +120,7 @@ def _claim_next(sender: str) -> int | None:
     """Claim the next message due for ``sender`` (a conditional update: two senders never
     claim one message); its id, or ``None`` when nothing is due."""
     now = utcnow()
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     unclaimed = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
     candidates = db.session.scalars(
         select(OutboxMessage.id)
@@ -131,7 +133,7 @@ def _claim_next(sender: str) -> int | None:
         claimed = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING, unclaimed)
-            .values(claimed_by=sender, claimed_until=now + LEASE)
+            .values(claimed_by=sender, claimed_until=now + lease)
         )
         db.session.commit()
         if claimed.rowcount == 1:
@@ -253,6 +255,21 @@ def watch(interval: float, sender: str | None = None, stop=None) -> None:
         send_due(sender)
         db.session.remove()
         clock_time.sleep(interval)
+
+
+def watch_with_threads(app, interval: float, senders: int, stop=None) -> None:
+    """``watch`` on ``senders`` threads at once, so that a slow mail server holding one
+    message does not hold the others back; each claims its own messages."""
+
+    def one_sender():
+        with app.app_context():
+            watch(interval, stop=stop)
+
+    threads = [threading.Thread(target=one_sender, daemon=True) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def failed_or_voided(limit: int = 200) -> list[OutboxMessage]:

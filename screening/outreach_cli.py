@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 invite_cli = AppGroup("invite", help="Invitations to screen before an appointment.")
@@ -86,8 +87,12 @@ def send_outbox_command(watch: bool, interval: float):
         # Beside `make run` without SMTP, the watcher simply has nothing to do.
         raise SystemExit(0 if watch else 1)
     if watch:
-        click.echo(f"Sending the outbox every {interval:g} s; stop with Ctrl+C.", err=True)
-        outbox.watch(interval)
+        senders = current_app.config["OUTBOX_SENDERS"]
+        click.echo(
+            f"Sending the outbox every {interval:g} s, {senders} at once; stop with Ctrl+C.",
+            err=True,
+        )
+        outbox.watch_with_threads(current_app._get_current_object(), interval, senders)
         return
     counts = outbox.send_due()
     click.echo(

@@ -148,18 +148,9 @@ def wsgi_app():
     if os.environ.get("LOADTEST_MAIL_PORT"):
         config.update(MAIL_SERVER=HOST, MAIL_PORT=int(os.environ["LOADTEST_MAIL_PORT"]))
     if os.environ.get("LOADTEST_OUTBOX_LEASE"):
-        set_outbox_lease(float(os.environ["LOADTEST_OUTBOX_LEASE"]))
+        # The outbox's claim on a message, shortened on this instance (see above).
+        config["OUTBOX_LEASE_SECONDS"] = float(os.environ["LOADTEST_OUTBOX_LEASE"])
     return create_app(config)
-
-
-def set_outbox_lease(seconds: float) -> None:
-    """The outbox's claim on a message, shortened on this instance (see above); refuses to
-    pass silently should the setting move."""
-    from screening import outbox
-
-    if not isinstance(getattr(outbox, "LEASE", None), timedelta):
-        raise RuntimeError("screening.outbox.LEASE is gone: update scripts/loadtest.py")
-    outbox.LEASE = timedelta(seconds=seconds)
 
 
 # --- pure helpers: reading pages and logs, judging a phase ---------------------------------

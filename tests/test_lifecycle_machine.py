@@ -668,6 +668,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         tracked = self.tracked[self.last.screening_id]
         snap = self.snapshot(tracked.id)
         page = self.app.test_client().get(f"/intake/result/{tracked.token}")
+        if today_of(self.clock) >= snap.appointment + timedelta(days=30):
+            assert page.status_code == 410  # the link has ended (retention): nothing to say
+            return
         assert page.status_code == 200
         text = page.text.replace("&#39;", "'")
         ready = "You're ready" in text

@@ -403,9 +403,6 @@ def test_the_booking_systems_invitation_is_created_and_emailed(make_app, clock):
 
 
 def test_the_sender_and_commands_build_the_same_instance(monkeypatch, tmp_path):
-    from screening import outbox
-
-    monkeypatch.setattr(outbox, "LEASE", outbox.LEASE)  # restored after the test
     monkeypatch.setenv("LOADTEST_SECRET_KEY", "k" * 64)
     monkeypatch.setenv("LOADTEST_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     monkeypatch.setenv("LOADTEST_UPLOADS", str(tmp_path / "uploads"))
@@ -416,4 +413,4 @@ def test_the_sender_and_commands_build_the_same_instance(monkeypatch, tmp_path):
     assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("127.0.0.1", 2525)
     assert app.config["RATELIMIT_ENABLED"] is False
     assert app.config["CLINIC_TIMEZONE"] == loadtest.CLINIC_TIMEZONE
-    assert outbox.LEASE.total_seconds() == 9
+    assert app.config["OUTBOX_LEASE_SECONDS"] == 9

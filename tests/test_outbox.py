@@ -16,6 +16,7 @@ from sqlalchemy import select
 from screening import mailer, outbox
 from screening.extensions import db
 from screening.models import OutboxMessage, Screening
+from tests.intake.patient import Patient, csrf_token
 from tests.mail_sink import MailSink, free_port, send_outbox
 from tests.staff.helpers import post_decision, signed_in, submit_screening
 
@@ -318,3 +319,53 @@ def test_a_cancelled_invitations_email_is_voided_and_the_list_gives_no_advice_to
     listed = nurse.get("/staff/invitations").text
     assert "not sent, as it should not be: the visit was cancelled" in listed
     assert "Send the patient a new invitation" not in listed
+
+
+def test_email_me_this_link_brings_the_patient_back_to_their_page(mail_app):
+    patient = Patient(mail_app.test_client())
+    patient.start()
+    page = patient.client.get("/intake/about_you")
+    assert 'name="return_to" value="/intake/about_you"' in page.text
+
+    # Browsers send no Referer (Referrer-Policy: no-referrer): the form says where it was.
+    sent = patient.client.post(
+        "/intake/email-link",
+        data={"csrf_token": csrf_token(page.text), "return_to": "/intake/about_you"},
+    )
+    assert sent.status_code == 303
+    assert sent.location.endswith("/intake/about_you")
+    elsewhere = patient.client.post(
+        "/intake/email-link",
+        data={"csrf_token": csrf_token(page.text), "return_to": "https://evil.example/x"},
+    )
+    assert elsewhere.location.endswith("/intake/check")
+
+
+def test_several_senders_at_once_let_no_slow_message_hold_back_the_others(make_app):
+    sink = SlowSink(seconds=1.0)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    stop = threading.Event()
+    try:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, OUTBOX_SENDERS=4)
+        for n in range(4):
+            invite(app, "--email", f"neil{n}@example.com")
+        watcher = threading.Thread(
+            target=outbox.watch_with_threads, args=(app, 0.05, 4, stop.is_set)
+        )
+        started = time_now()
+        watcher.start()
+        while len(sink.envelopes) < 4 and time_now() - started < 10:
+            stop.wait(0.05)
+        took = time_now() - started
+    finally:
+        stop.set()
+        controller.stop()
+    assert len(sink.envelopes) == 4
+    assert took < 3.5  # four 1-second messages side by side, not one after another
+
+
+def time_now() -> float:
+    import time
+
+    return time.monotonic()

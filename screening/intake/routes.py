@@ -35,7 +35,7 @@ from ..clearance import notes_needed, save_uploaded_note
 from ..clock import clinic_today
 from ..extensions import db, limiter
 from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
-from ..i18n import current_language, patient_date, rule_text
+from ..i18n import current_language, patient_date, rule_text, safe_return_path
 from ..invitations import INVITATION_KEY
 from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
@@ -409,13 +409,14 @@ def email_link(draft: Draft):
                     address=address,
                 )
             )
-    return redirect(
-        request.referrer if _same_site(request.referrer) else url_for("intake.check"), code=303
-    )
-
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url + "intake/")
+    # Back to the page it was sent from: its form says which (browsers send no Referer under
+    # the site's Referrer-Policy); a Referer of this site's questionnaire will do too.
+    back = safe_return_path(request.form.get("return_to"))
+    if not (back and back.startswith("/intake/")):
+        referrer = request.referrer or ""
+        same_site = referrer.startswith(request.host_url + "intake/")
+        back = referrer if same_site else url_for("intake.check")
+    return redirect(back, code=303)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
