@@ -167,6 +167,8 @@ def test_the_queue_reads_the_screenings_through_indexes(app, nurse, many, query)
     # Each status is read in the queue's order from an index made for it, and only the page's
     # worth is sorted: SQLite once chose ix_screenings_status for "status IN (...)" and sorted
     # every screening in the queue on each visit (130 ms at 100,000 screenings).
-    reads = [step for step in page if step.startswith("SEARCH screenings") and "PRIMARY" not in step]
+    reads = [
+        step for step in page if step.startswith("SEARCH screenings") and "PRIMARY" not in step
+    ]
     assert reads and all("INDEX ix_screenings_queue_" in step for step in reads), page
     assert sum("TEMP B-TREE" in step for step in page) == 2, page  # the merge, then the page
