@@ -7,6 +7,10 @@ import re
 from datetime import date
 from functools import lru_cache
 
+# No date a screening reads is later than this: the rules add years and months to dates, and a
+# date near 9999 would run past the calendar ("year 10017") instead of being refused as input.
+LATEST_DATE = date(2100, 12, 31)
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 _MONTHS = (

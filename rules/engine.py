@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from .dates import format_date, parse_iso_date
+from .dates import LATEST_DATE, format_date, parse_iso_date
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
 from .model import (
     AnswerError,
@@ -109,12 +109,18 @@ def validate(
         if today is None:
             errors["today"] = ["Give today's date as YYYY-MM-DD"]
             today = date.today()
+        elif today > LATEST_DATE:
+            errors["today"] = [f"Give a date in {LATEST_DATE.year} or before"]
+            today = date.today()
 
     appointment = _as_date(appointment_date)
     if appointment is None:
         errors["appointment_date"] = ["Enter the appointment date as a real date, YYYY-MM-DD"]
     elif appointment < today:
         errors["appointment_date"] = ["The appointment date cannot be in the past"]
+        appointment = None
+    elif appointment > LATEST_DATE:
+        errors["appointment_date"] = [f"Give an appointment date in {LATEST_DATE.year} or before"]
         appointment = None
 
     if not isinstance(language, str) or language not in LANGUAGES:
@@ -259,6 +265,8 @@ def _checked_date(
 ) -> tuple[date | None, str | None]:
     if day is None:
         return None, "Enter a real date in the form YYYY-MM-DD"
+    if day > LATEST_DATE:
+        return None, f"Enter a date in {LATEST_DATE.year} or before"
     for check in checks:
         message = check(day, visit)
         if message is not None:

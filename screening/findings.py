@@ -37,6 +37,7 @@ from .lifecycle import (
     stored_findings,
 )
 from .models import Decision, Screening, StaffUser
+from .validators import BOOKING_YEARS_AHEAD, booked_too_far_ahead
 
 # Every question some rule set asks again at the day-of check-in, from the rule data
 # (``RuleSet.check_in_questions``); a screening's own come from its rule set.
@@ -338,6 +339,11 @@ def move_appointment(
         raise DecisionRefused("Enter the new appointment date.", "new_date")
     if new_date < today:
         raise DecisionRefused("The new appointment date is in the past.", "new_date")
+    if booked_too_far_ahead(new_date, today):
+        raise DecisionRefused(
+            f"The new appointment date is more than {BOOKING_YEARS_AHEAD} years ahead.",
+            "new_date",
+        )
     if new_date == screening.appointment_date:
         raise DecisionRefused(
             "The new appointment date is the date the appointment already has.", "new_date"

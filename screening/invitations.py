@@ -22,7 +22,7 @@ from . import audit, mailer, outbox
 from .clock import clinic_today, utcnow
 from .extensions import db
 from .models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
-from .validators import parse_patient_date
+from .validators import parse_patient_date, text_problem_message
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
@@ -57,6 +57,8 @@ def _text(errors: dict, name: str, value, label: str, required: bool, max_length
         errors[name] = [f"Enter the patient's {label.lower()}"]
     elif len(value) > max_length or _CONTROL_CHARS.search(value):
         errors[name] = [f"{label} must be one line of at most {max_length} characters"]
+    elif message := text_problem_message(label, value):
+        errors[name] = [message]
     return value
 
 
@@ -221,6 +223,10 @@ def cancel_invitation(invitation: Invitation, reason: str, staff: StaffUser) -> 
     reason = (reason or "").strip()
     if not reason:
         raise InvitationError({"reason": ["Give the reason for cancelling the visit"]})
+    if len(reason) > 2000:
+        raise InvitationError({"reason": ["The reason must be 2,000 characters or fewer"]})
+    if message := text_problem_message("The reason", reason):
+        raise InvitationError({"reason": [message]})
     if invitation.cancelled_at is not None:
         raise InvitationError({"reason": ["This visit is already cancelled"]})
     if invitation.draft is not None and invitation.draft.screening is not None:

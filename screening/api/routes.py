@@ -7,11 +7,18 @@ from typing import Any
 from flask import abort, current_app, jsonify, request
 
 from rules import AnswerError, evaluate_document
+from rules.dates import parse_iso_date
 
 from .. import audit, invitations
 from ..access import PUBLIC, allow
 from ..clock import clinic_today
 from ..extensions import db, limiter
+from ..validators import (
+    BOOKING_YEARS_AHEAD,
+    NOT_STORABLE,
+    booked_too_far_ahead,
+    text_problem,
+)
 from . import bp
 
 
@@ -32,6 +39,25 @@ def _json_body() -> Any:
         return None
 
 
+def _unstorable_text(document: Any) -> dict[str, list[str]]:
+    """``{field: [message]}`` for the first string, key or value, anywhere in ``document`` that
+    holds a lone surrogate ("\\ud800" is valid JSON, but no database stores it); else empty.
+    Walked with a stack: a body nested as deep as the parser allows is no deeper here."""
+    pending: list[tuple[str, Any]] = [("input", document)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str) and text_problem(value) == NOT_STORABLE:
+            return {where: ["Contains a character that cannot be stored"]}
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if text_problem(key) == NOT_STORABLE:
+                    return {"input": ["A field name contains a character that cannot be stored"]}
+                pending.append((key if where == "input" else f"{where}.{key}", item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+    return {}
+
+
 @bp.post("/evaluate")
 @allow(PUBLIC)
 @limiter.limit(_rate_limit)
@@ -41,12 +67,35 @@ def evaluate():
     ``today`` left out or null is the clinic's today. Bad input: 422 with ``{"errors": {...}}``.
     """
     document = _json_body()
+    if unstorable := _unstorable_text(document):
+        return jsonify({"errors": unstorable}), 422
     if isinstance(document, dict) and document.get("today") is None:
         document = {**document, "today": clinic_today().isoformat()}
+    too_far = _booked_too_far_ahead(document)
     try:
-        return jsonify(evaluate_document(document))
+        result = evaluate_document(document)
     except AnswerError as error:
-        return jsonify({"errors": error.errors}), 422
+        return jsonify({"errors": {**error.errors, **too_far}}), 422
+    if too_far:
+        return jsonify({"errors": too_far}), 422
+    return jsonify(result)
+
+
+def _booked_too_far_ahead(document: Any) -> dict[str, list[str]]:
+    """The appointment date's error when it is further ahead than anyone books; else empty."""
+    if not isinstance(document, dict):
+        return {}
+    day, today = (
+        parse_iso_date(value) if isinstance(value, str) else None
+        for value in (document.get("appointment_date"), document.get("today"))
+    )
+    if day is None or today is None or not booked_too_far_ahead(day, today):
+        return {}
+    return {
+        "appointment_date": [
+            f"The appointment date must be within {BOOKING_YEARS_AHEAD} years of today"
+        ]
+    }
 
 
 @bp.post("/invitations")
@@ -75,6 +124,9 @@ def create_invitation():
     if not isinstance(document, dict):
         db.session.commit()
         return jsonify({"errors": {"input": ["The input must be a JSON object"]}}), 422
+    if unstorable := _unstorable_text(document):
+        db.session.commit()
+        return jsonify({"errors": unstorable}), 422
     fields = (
         "first_name",
         "last_name",

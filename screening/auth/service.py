@@ -13,6 +13,7 @@ from ..access import STAFF_ROLES
 from ..clock import utcnow
 from ..extensions import db
 from ..models import StaffUser
+from ..validators import text_problem, text_problem_message
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .sessions import end_all_sessions
 
@@ -30,8 +31,8 @@ class AccountError(ValueError):
 def find_staff(email: str) -> StaffUser | None:
     """The account with this email address (case-insensitive)."""
     address = email.strip().lower()
-    if "\x00" in address:
-        return None  # no account has one, and PostgreSQL refuses NUL in text: never a query
+    if text_problem(address):
+        return None  # no account has one, and databases refuse NUL or lone surrogates: no query
     return db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == address))
 
 
@@ -41,10 +42,14 @@ def create_staff(email: str, name: str, roles: list[str], password: str) -> Staf
     errors = {}
     if not _EMAIL.fullmatch(email) or len(email) > 254:
         errors["email"] = "Enter an email address like name@clinic.example"
+    elif message := text_problem_message("Email address", email):
+        errors["email"] = message
     elif find_staff(email) is not None:
         errors["email"] = "An account with this email address already exists"
     if not name or len(name) > 100:
         errors["name"] = "Enter the person's name (at most 100 characters)"
+    elif message := text_problem_message("Name", name):
+        errors["name"] = message
     if not roles or set(roles) - set(STAFF_ROLES):
         errors["role"] = f"Give one or more roles from: {', '.join(STAFF_ROLES)}"
     problem = password_problem(password, email=email, name=name)

@@ -36,10 +36,11 @@ from wtforms import (
 from wtforms.validators import StopValidation
 
 from rules import Kind, Question, RuleSet, get_ruleset, treatments
+from rules.dates import LATEST_DATE
 from rules.questions import Visit
 
 from ..i18n import lazy_rule_text, rule_text
-from ..validators import parse_patient_date
+from ..validators import NOT_STORABLE, REORDERS_TEXT, parse_patient_date, text_problem
 from .steps import CHECK, STEPS_BY_ID
 
 NONE_OF_THESE = "none"
@@ -79,6 +80,18 @@ class TextAnswer:
             raise StopValidation(
                 gettext(
                     "%(name)s must not contain line breaks or control characters", name=self.name
+                )
+            )
+        problem = text_problem(value)
+        if problem == NOT_STORABLE:
+            raise StopValidation(
+                gettext("%(name)s contains a character that cannot be stored", name=self.name)
+            )
+        if problem == REORDERS_TEXT:
+            raise StopValidation(
+                gettext(
+                    "%(name)s contains a character that changes the direction of text: remove it",
+                    name=self.name,
                 )
             )
         if self.pattern is not None and not self.pattern(value):
@@ -161,6 +174,10 @@ class DateAnswer:
         if day is None:
             raise StopValidation(
                 gettext("%(name)s must be a real date, like 03/27/1990", name=name)
+            )
+        if day > LATEST_DATE:
+            raise StopValidation(
+                gettext("%(name)s must be in %(year)d or before", name=name, year=LATEST_DATE.year)
             )
         for check in question.date_checks:
             message = check(day, form.visit)
