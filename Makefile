@@ -20,12 +20,13 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 # The outbox sender runs beside the app (an "email me this link" arrives in seconds) and stops
-# with it.
+# with it. Plain http on this machine only: no Secure cookies, links under http://127.0.0.1:5000.
+run: export PRECLEAR_SECURE_COOKIES = false
 run: $(INSTALLED) $(CATALOGS)
 	$(BIN)/flask --app screening init-db
 	$(BIN)/flask --app screening outbox send --watch & sender=$$!; \
 	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
-	PRECLEAR_SECURE_COOKIES=false $(BIN)/flask --app screening run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app screening run --host 127.0.0.1 --port 5000
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

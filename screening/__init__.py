@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .clock import clinic_time, system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
@@ -49,10 +50,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     private_folder(Path(app.instance_path))
     _refuse_placeholder_secret(app)
+    _refuse_default_public_url(app)
     _choose_database(app)
     register_security(app)
     _trust_proxies(app)
 
+    # Every <int:...> in a URL is a row id: one past what a column holds is a 404, never an
+    # overflow in the database driver (a 500).
+    app.url_map.converters["int"] = RowIdConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -62,6 +67,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Every time staff see is in the clinic's time zone (lifecycle invariant 11).
     app.jinja_env.globals["clinic_time"] = clinic_time
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` limited to what an INTEGER id column holds on PostgreSQL and SQLite."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _clinic_context() -> dict[str, str]:
@@ -81,6 +94,18 @@ def _refuse_placeholder_secret(app: Flask) -> None:
     key = app.config.get("SECRET_KEY")
     if (not key or key == PLACEHOLDER_SECRET_KEY) and not (app.debug or app.testing):
         raise RuntimeError("SECRET_KEY is missing or a placeholder: set it in instance/config.py")
+
+
+def _refuse_default_public_url(app: Flask) -> None:
+    # Secure cookies mean patients reach the app over https somewhere else than this machine:
+    # links in emails built from the default would point them at 127.0.0.1.
+    default = app.config["PUBLIC_URL"] == Defaults.PUBLIC_URL
+    if default and app.config["SECURE_COOKIES"] and not (app.debug or app.testing):
+        raise RuntimeError(
+            f"PUBLIC_URL is still {Defaults.PUBLIC_URL}: set it to the https address patients "
+            "use, in instance/config.py (README, Production server); on this machine only, "
+            "PRECLEAR_SECURE_COOKIES=false serves plain http instead"
+        )
 
 
 def _choose_database(app: Flask) -> None:
