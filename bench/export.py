@@ -45,14 +45,16 @@ def _rss_mb() -> float:
 
 
 def export_app(directory: Path, secret: str) -> dict:
-    from bench.common import make_app
+    from bench.common import PATIENT_LIMITS, make_app
     from tests.staff.helpers import sign_in
 
     config = {
         "SECRET_KEY": secret,
         "DATABASE_URL": f"sqlite:///{directory / 'bench.sqlite3'}",
         "UPLOAD_FOLDER": str(directory / "uploads"),
+        "INSTANCE_PATH": str(directory / "instance"),  # its own audit key and anchor
         "SECURE_COOKIES": False,
+        **PATIENT_LIMITS,
     }
     app = make_app(config)
     client = app.test_client()

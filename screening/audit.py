@@ -45,6 +45,7 @@ class Action:
     PASSWORD_CHANGE = "password_change"  # noqa: S105  (an action name, not a secret)
     SUBMITTED = "submitted"  # a patient sent a screening, from their link
     PURGE = "purge"  # what retention deleted or ended
+    LIMITED = "limited"  # refused by a limit: a rate per address, uploads a day, an image's size
 
 
 # Built once: every submit, decision and sign-in appends a row (the submit benchmark's goal).

@@ -6,6 +6,7 @@ for (lifecycle invariant 5), and only once a nurse then decides, with a reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ from .lifecycle import NOTE_KINDS, covering_notes, is_open, needs_note
 from .models import Decision, Note, Screening, StaffUser
 
 MAX_PATIENT_UPLOADS = 10  # files a patient may upload for one screening
+
+
+class UploadsLimited(notes.NoteRejected):
+    """A patient's upload refused for now: the screening's uploads of the last 24 hours."""
 
 
 def note_findings(screening: Screening, kind: str) -> list[dict[str, Any]]:
@@ -157,15 +162,16 @@ def save_uploaded_note(screening: Screening, kind: str, upload, staff) -> Note:
         raise notes.NoteRejected(gettext("Choose the kind of note"))
     if upload is None or not upload.filename:
         raise notes.NoteRejected(gettext("Choose a file to upload"))
-    if staff is None and sum(not n.on_paper for n in screening.notes) >= MAX_PATIENT_UPLOADS:
-        # A patient's link must not be a way to fill the clinic's disk.
-        raise notes.NoteRejected(
-            gettext(
-                "We already have %(count)d files from you. Please call the clinic to send more.",
-                count=MAX_PATIENT_UPLOADS,
-            )
-        )
-    checked = notes.check_upload(upload.filename, upload.stream)
+    if staff is None:
+        _within_patient_limits(screening)
+    # No transaction stays open while the file is read and decoded (the reads above end here).
+    db.session.commit()
+    try:
+        checked = notes.check_upload(upload.filename, upload.stream)
+    except notes.NoteRejected as rejected:
+        if rejected.limit:
+            _record_limited(screening, rejected.limit, staff)
+        raise
     upload_dir = notes_dir()
     stored_name, digest = notes.store_note(upload_dir, checked)
     try:
@@ -198,6 +204,53 @@ def save_uploaded_note(screening: Screening, kind: str, upload, staff) -> Note:
         notes.delete_stored(upload_dir, stored_name)
         raise
     return note
+
+
+def _within_patient_limits(screening: Screening) -> None:
+    """Refuse (``notes.NoteRejected``, audited) a patient's upload over the screening's limits:
+    ``MAX_PATIENT_UPLOADS`` in all, ``PATIENT_UPLOADS_PER_SCREENING_PER_DAY`` in 24 hours.
+
+    Counted per screening from the notes themselves, so every worker agrees and no one's
+    uploads use up anyone else's (the per-address limits are the limiter's, ``intake.limits``).
+    """
+    # A patient's link must not be a way to fill the clinic's disk.
+    if sum(not n.on_paper for n in screening.notes) >= MAX_PATIENT_UPLOADS:
+        _record_limited(screening, f"uploads per screening, {MAX_PATIENT_UPLOADS} in all", None)
+        raise notes.NoteRejected(
+            gettext(
+                "We already have %(count)d files from you. Please call the clinic to send more.",
+                count=MAX_PATIENT_UPLOADS,
+            )
+        )
+    per_day = current_app.config["PATIENT_UPLOADS_PER_SCREENING_PER_DAY"]
+    since = utcnow() - timedelta(days=1)
+    today = [
+        n
+        for n in screening.notes
+        if not n.on_paper and n.uploaded_by_id is None and n.uploaded_at > since
+    ]
+    if len(today) >= per_day:
+        _record_limited(screening, f"uploads per screening, {per_day} per day", None)
+        raise UploadsLimited(
+            gettext(
+                "You have sent %(count)d files in the last 24 hours, the most we accept in a "
+                "day. Please send the rest tomorrow, or bring the paper note to your appointment.",
+                count=per_day,
+            )
+        )
+
+
+def _record_limited(screening: Screening, limit: str, staff: StaffUser | None) -> None:
+    """One audit row for an upload refused by a limit, committed at once (nothing is stored)."""
+    audit.record(
+        audit.Action.LIMITED,
+        result="refused",
+        object_type="screening",
+        object_id=screening.id,
+        detail=f"note upload: {limit}",
+        staff=staff,
+    )
+    db.session.commit()
 
 
 def notes_dir() -> Path:

@@ -32,6 +32,22 @@ class Defaults:
     # by the app. `flask purge` reports how many are older.
     RECORD_RETENTION_YEARS = 6
     API_RATE_LIMIT = "60 per minute"
+    # What anyone may do without signing in, per address (``intake/limits.py``; a refusal is
+    # a 429 page saying what was refused, and an audit row). A clinic's Wi-Fi or a mobile
+    # carrier's shared address puts many patients behind one address, so each is several
+    # times what a busy clinic's patients need in an hour (a patient starts one questionnaire,
+    # sends it once or again after a mistake, and uploads a note or two) and far below what a
+    # script would do. A valid invitation link starts its questionnaire whatever the count.
+    PATIENT_DRAFT_RATE_LIMIT = "20 per hour"
+    PATIENT_SUBMIT_RATE_LIMIT = "20 per hour"
+    PATIENT_UPLOAD_RATE_LIMIT = "30 per hour"
+    # Per address and day: at most 1 GB of 10 MB files from one address (a day's patients
+    # behind it send a note or two each).
+    PATIENT_UPLOAD_DAILY_LIMIT = "100 per day"
+    # Per screening, counted in the database (every worker agrees, and no address can use up
+    # another patient's uploads): a note of a few pages, photographed again once. Ten files
+    # in all (``clearance.MAX_PATIENT_UPLOADS``).
+    PATIENT_UPLOADS_PER_SCREENING_PER_DAY = 6
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 

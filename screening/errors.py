@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +46,8 @@ def register_errorhandlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
+        if isinstance(error, RateLimitExceeded) and error.response is not None:
+            return error.response  # the limit's own page (``intake.limits``)
         code = error.code or 500
         standard = error.description == type(error).description
         if standard and code in _HTTP_PAGES and not request.path.startswith(_JSON_PREFIX):

@@ -1,8 +1,8 @@
 """Invitations to screen before a booked appointment, and the API tokens booking systems use.
 
-An invitation's link carries a single-use token (256 bits, stored hashed). Opening it swaps the
-token for a session and a draft whose visit is filled in and locked, then redirects to a URL
-without the token.
+An invitation's link carries a single-use token (256 bits, stored hashed). Opening it claims
+nothing: it shows a start page, whose Start button (a POST) swaps the token for a session and a
+draft whose visit is filled in and locked, then redirects to a URL without the token.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 Only PDF, JPEG and PNG are accepted, recognised by their first bytes, never by their name.
 Images are decoded and re-encoded so that no metadata (EXIF with GPS, PNG text) is kept;
 PDFs are stored as sent. The uploader's file name is never used to build a path.
+
+An image's size is read from its header before anything is decoded, and no decoded image is
+larger than ``MAX_DECODED_PIXELS``: a phone's JPEG photo is decoded reduced (JPEG decodes at
+1/2, 1/4 or 1/8 of its size for little more than the cost of the smaller image); a PNG, which
+cannot be, is refused above that size.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import re
 import secrets
 import tempfile
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -24,12 +30,20 @@ from PIL import Image, ImageOps
 from .private_files import private_folder
 
 MAX_NOTE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
+# A phone's photo of a note: 50-megapixel cameras take 8160 x 6120 or 8192 x 6144 pixels (up to
+# 50.3 million); decoded reduced, never whole (``MAX_DECODED_PIXELS``).
+MAX_JPEG_PIXELS = 52_000_000
+# The most pixels decoded for any upload: 16 million (a 12-megapixel phone photo whole, 64 MB in
+# RGBA). A PNG has no reduced decoding, so this is also the largest PNG accepted.
+MAX_DECODED_PIXELS = 16_000_000
+MAX_PNG_PIXELS = MAX_DECODED_PIXELS
 
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
-# Pillow refuses outright above twice this and only warns above it; the rest is checked below.
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+# Pillow's own guard, in Image.open, from the header: a warning above this and an error above
+# twice it. Both refuse the upload (``_open_header``), so no image above the largest we accept
+# is ever decoded, whatever our own checks say.
+Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
 
 _MEGABYTE = 1024 * 1024
 _READ_CHUNK = 64 * 1024
@@ -48,11 +62,13 @@ _STORED_NAME = re.compile(r"[0-9a-f]{32}\.(pdf|jpg|png)")
 
 class NoteRejected(ValueError):
     """An upload refused; the message says what is wrong in words for the person uploading
-    (in the language of their request, English outside one)."""
+    (in the language of their request, English outside one). ``limit`` names the limit it
+    went over, for the audit trail, when it was refused by one (a size, a count)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, limit: str | None = None):
         super().__init__(message)
         self.message = message
+        self.limit = limit
 
 
 class NoteIntegrityError(Exception):
@@ -216,18 +232,55 @@ def _check_name(filename: str, extension: str) -> None:
     )
 
 
+def _image_too_large(extension: str, limit: str) -> NoteRejected:
+    if extension == "jpg":
+        message = gettext(
+            "The image is too large: the most we accept is %(count)d million pixels",
+            count=MAX_JPEG_PIXELS // 1_000_000,
+        )
+    else:
+        message = gettext(
+            "The PNG image is too large: the most we accept in a PNG is %(count)d million "
+            "pixels (a JPEG photo may have up to %(jpeg)d million)",
+            count=MAX_PNG_PIXELS // 1_000_000,
+            jpeg=MAX_JPEG_PIXELS // 1_000_000,
+        )
+    return NoteRejected(message, limit=limit)
+
+
+def _open_header(content: bytes, pillow_format: str) -> Image.Image:
+    """The image, its header read and nothing decoded (``Image.open`` is lazy); Pillow's
+    decompression-bomb warning raised as an error."""
+    # The filter is the process's: workers are single-threaded, and a thread that restored it
+    # late would leave only this same filter in place.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(BytesIO(content), formats=[pillow_format])
+
+
+def _reduce(image: Image.Image) -> None:
+    """Have a JPEG decode at the largest of 1, 1/2, 1/4 or 1/8 of its size that is at most
+    ``MAX_DECODED_PIXELS`` (before ``load``, which then decodes only that)."""
+    width, height = image.size
+    scale = 1
+    while scale < 8 and (width // scale) * (height // scale) > MAX_DECODED_PIXELS:
+        scale *= 2
+    if scale > 1:
+        image.draft("RGB", (width // scale, height // scale))
+
+
 def _reencode(content: bytes, extension: str) -> bytes:
     pillow_format = "JPEG" if extension == "jpg" else "PNG"
+    most = MAX_JPEG_PIXELS if extension == "jpg" else MAX_PNG_PIXELS
     try:
-        with Image.open(BytesIO(content), formats=[pillow_format]) as opened:
+        with _open_header(content, pillow_format) as opened:
             width, height = opened.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise NoteRejected(
-                    gettext(
-                        "The image is too large: the most we accept is %(count)d million pixels",
-                        count=MAX_IMAGE_PIXELS // 1_000_000,
-                    )
-                )
+            if width * height > most:
+                raise _image_too_large(extension, f"{pillow_format} over {most:,} pixels")
+            if extension == "jpg":
+                _reduce(opened)
+            if opened.width * opened.height > MAX_DECODED_PIXELS:
+                raise _image_too_large(extension, "JPEG that cannot be decoded reduced")
             opened.load()
             image = _upright(opened)
             image = _saveable(image, extension)
@@ -240,6 +293,10 @@ def _reencode(content: bytes, extension: str) -> bytes:
                 image.save(output, format="PNG")
     except NoteRejected:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # The header announces more pixels than any image we accept: never decoded.
+        limit = f"{pillow_format} over {MAX_JPEG_PIXELS:,} pixels (decompression-bomb guard)"
+        raise _image_too_large(extension, limit) from error
     except Exception as error:
         # A decoder given hostile bytes may raise almost anything; all of it means unreadable.
         raise NoteRejected(gettext("The image could not be read")) from error

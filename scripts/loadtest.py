@@ -129,6 +129,16 @@ LOCKED = "database is locked"
 
 # --- the app, as gunicorn and init-db build it ---------------------------------------------
 
+# The patients' per-address limits (``screening/config.py``) on this instance and the bench's,
+# whose clients all share 127.0.0.1: far above any run's traffic (the bench's submit sends
+# thousands of questionnaires a minute).
+LOAD_PATIENT_LIMITS = {
+    "PATIENT_DRAFT_RATE_LIMIT": "1000000 per hour",
+    "PATIENT_SUBMIT_RATE_LIMIT": "1000000 per hour",
+    "PATIENT_UPLOAD_RATE_LIMIT": "1000000 per hour",
+    "PATIENT_UPLOAD_DAILY_LIMIT": "1000000 per day",
+}
+
 
 def wsgi_app():
     """The app on the throwaway instance: its database, secret key, uploads folder and SMTP
@@ -140,10 +150,15 @@ def wsgi_app():
         "SECRET_KEY": os.environ["LOADTEST_SECRET_KEY"],
         "DATABASE_URL": os.environ["LOADTEST_DATABASE_URL"],
         "UPLOAD_FOLDER": os.environ["LOADTEST_UPLOADS"],
+        # Its own audit key and anchor, beside the uploads (the bench's instance likewise).
+        "INSTANCE_PATH": str(Path(os.environ["LOADTEST_UPLOADS"]).parent / "instance"),
         "SECURE_COOKIES": False,  # plain http on the loopback
         "CLINIC_TIMEZONE": CLINIC_TIMEZONE,
         # Every client comes from 127.0.0.1, and the limits are per address (see above).
         "RATELIMIT_ENABLED": False,
+        # Should they be on, the patients' own limits are far above what the load does (every
+        # patient starts, submits and uploads from the one address).
+        **LOAD_PATIENT_LIMITS,
     }
     if os.environ.get("LOADTEST_MAIL_PORT"):
         config.update(MAIL_SERVER=HOST, MAIL_PORT=int(os.environ["LOADTEST_MAIL_PORT"]))

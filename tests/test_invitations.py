@@ -682,10 +682,59 @@ def test_email_link_sends_the_resume_link_to_the_drafts_address(mail_app, mail):
     assert mail.envelopes[0].rcpt_tos == ["ana@example.com"]
     body = body_of(mail.messages[0])
     assert resume_url in body
-    assert "Ana" in body
+    assert "Rumi Aesthetics" in body
+    for typed in ABOUT_YOU.values():  # the clinic's words and the link only
+        assert typed not in body
     assert "1990" not in body  # the date of birth is not in it
     resume_token = resume_url.rsplit("/", 1)[1]
     assert resume_token not in everything_stored(mail_app)  # not kept once sent
+
+
+def test_email_me_this_link_holds_no_word_the_patient_typed(mail_app, mail):
+    """Anyone can type anyone's address and any "name": the clinic must not carry their words
+    (a link to their own site, say) to someone else's inbox."""
+    typed = {
+        **ABOUT_YOU,
+        "first_name": "Click http://evil.example",
+        "last_name": "Refund at evil.example",
+        "email": "victim@example.org",
+    }
+    patient = Patient(mail_app.test_client())
+    patient.start()
+    assert patient.answer("about_you", typed).status_code == 303
+    page = patient.client.get("/intake/visit")
+    resume_url = re.search(r'class="resume__link"><a href="([^"]+)"', page.text).group(1)
+    sent = patient.client.post("/intake/email-link", data={"csrf_token": csrf_token(page.text)})
+    assert sent.status_code == 303
+    send_outbox(mail_app)
+
+    assert [e.rcpt_tos for e in mail.envelopes] == [["victim@example.org"]]
+    message = mail.messages[0]
+    body = body_of(message).replace("\r\n", "\n")
+    for text in (body, message["Subject"]):
+        assert "evil.example" not in text
+        assert "Click" not in text and "Refund" not in text
+    assert "victim@example.org" not in body
+    # Only the clinic's fixed words around the link, and the day the link stops working.
+    assert body == (
+        "Hello,\n\nHere is the link to finish your answers for Rumi Aesthetics. It works until "
+        f"Tuesday 8 December 2026:\n\n{resume_url}\n\nKeep it private: anyone with the link "
+        "can see your answers. If you did not ask for this email, you can ignore it.\n"
+    )
+
+    # In Spanish alike: the clinic's words only.
+    spanish = {"Accept-Language": "es"}
+    page = patient.client.get("/intake/visit", headers=spanish)
+    sent = patient.client.post(
+        "/intake/email-link", data={"csrf_token": csrf_token(page.text)}, headers=spanish
+    )
+    assert sent.status_code == 303
+    send_outbox(mail_app)
+    body = body_of(mail.messages[1]).replace("\r\n", "\n")
+    assert body.startswith("Hola:\n\nEste es el enlace para terminar sus respuestas para Rumi")
+    assert "martes 8 de diciembre de 2026" in body
+    assert resume_url in body
+    assert "evil.example" not in body and "Click" not in body
 
 
 def test_email_link_for_an_invited_patient_goes_to_the_invited_address(mail_app, mail):

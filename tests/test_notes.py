@@ -354,17 +354,32 @@ def test_a_damaged_or_disguised_image_is_refused(tmp_path, filename, content):
     assert _rejected(tmp_path, filename, content) == "The image could not be read"
 
 
-def test_a_decompression_bomb_is_refused(tmp_path):
+PNG_TOO_LARGE = (
+    "The PNG image is too large: the most we accept in a PNG is 16 million pixels (a JPEG photo "
+    "may have up to 52 million)"
+)
+
+
+# Pillow warns above 52 million pixels (Image.MAX_IMAGE_PIXELS) and refuses above twice that.
+@pytest.mark.parametrize(
+    ("size", "raised"),
+    [
+        ((10_000, 10_000), Image.DecompressionBombWarning),
+        ((20_000, 20_000), Image.DecompressionBombError),
+    ],
+    ids=["Pillow's warning", "Pillow's error"],
+)
+def test_a_decompression_bomb_is_refused(tmp_path, size, raised):
     with pytest.raises(NoteRejected) as caught:
-        check_upload("bomb.png", io.BytesIO(_png_header(10_000, 10_000)))
-    assert caught.value.message == "The image could not be read"
-    assert isinstance(caught.value.__cause__, Image.DecompressionBombError)
+        check_upload("bomb.png", io.BytesIO(_png_header(*size)))
+    assert caught.value.message == PNG_TOO_LARGE
+    assert caught.value.limit == "PNG over 52,000,000 pixels (decompression-bomb guard)"
+    assert isinstance(caught.value.__cause__, raised)
 
 
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_an_image_over_the_pixel_limit_is_refused_before_decoding(tmp_path):
     message = _rejected(tmp_path, "huge.png", _png_header(7_000, 7_000))
-    assert message == "The image is too large: the most we accept is 40 million pixels"
+    assert message == PNG_TOO_LARGE
 
 
 # Stored files

@@ -31,8 +31,8 @@ from rules.questions import Visit
 from .. import invitations, mailer, notes, outbox
 from ..access import PATIENT, PUBLIC, allow
 from ..check_in import recheck_offered, recheck_opens, record_recheck
-from ..clearance import notes_needed, save_uploaded_note
-from ..clock import clinic_today
+from ..clearance import UploadsLimited, notes_needed, save_uploaded_note
+from ..clock import clinic_date, clinic_today
 from ..extensions import db, limiter
 from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
 from ..i18n import current_language, patient_date, rule_text, safe_return_path
@@ -40,7 +40,7 @@ from ..invitations import INVITATION_KEY
 from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
 from ..retention import outcome_link_ended
-from . import bp, service
+from . import bp, limits, service
 from .consent import consent_for
 from .forms import (
     ConsentForm,
@@ -96,8 +96,10 @@ def with_draft(view):
     return wrapped
 
 
-def _expired() -> tuple[str, int]:
-    session.pop(SESSION_KEY, None)
+def _expired(token: str | None = None) -> tuple[str, int]:
+    # The session forgets its draft once expired; a link to another draft leaves it be.
+    if token is None or session.get(SESSION_KEY) == token:
+        session.pop(SESSION_KEY, None)
     return render_template("intake/expired.html"), 410
 
 
@@ -120,6 +122,7 @@ def _visit(draft: Draft) -> Visit:
 
 @bp.route("/", methods=["GET", "POST"])
 @allow(PUBLIC)
+@limits.drafts()
 def start():
     """What the questionnaire is for; starting it creates a draft and its resume link."""
     form = FlaskForm()
@@ -330,6 +333,7 @@ def check(draft: Draft):
 
 @bp.route("/consent", methods=["GET", "POST"])
 @allow(PUBLIC)
+@limits.submits
 @with_draft
 def consent(draft: Draft):
     """The treatment's consent text, a consent box and a typed signature; then submit once."""
@@ -378,26 +382,30 @@ def _email_link_key() -> str:
 @allow(PUBLIC)
 # The clinic's mail server must not become anyone's mailer: a few emails per link, and per
 # address of the sender.
-@limiter.limit("3 per hour", key_func=_email_link_key)
-@limiter.limit("10 per hour")
+@limiter.limit("3 per hour", key_func=_email_link_key, on_breach=limits.refused(limits.EMAILS))
+@limiter.limit("10 per hour", on_breach=limits.refused(limits.EMAILS))
 @with_draft
 def email_link(draft: Draft):
-    """Email the patient their own resume link (names and the link only), through the outbox:
-    the page does not wait for the mail server."""
+    """Email the patient their own resume link (the clinic's words and the link only), through
+    the outbox: the page does not wait for the mail server."""
     if FlaskForm().validate_on_submit():
         address = draft.data.get("email")
         if not (mailer.mail_enabled() and address):
             flash(gettext("We can't email the link: copy it from this page instead."))
         else:
+            # The clinic's own words and the link only: anyone can type any address and any
+            # name, and nothing they typed may reach someone else's inbox from the clinic.
+            clinic = current_app.config["CLINIC_NAME"]
             outbox.enqueue(
                 "resume_link",
                 address,
-                gettext("Your answers for %(clinic)s", clinic=current_app.config["CLINIC_NAME"]),
+                gettext("Your answers for %(clinic)s", clinic=clinic),
                 gettext(
-                    "Hello %(name)s,\n\nTo finish your answers, open this link within 7 days:"
-                    "\n\n%(link)s\n\nKeep it private: anyone with the link can see your "
-                    "answers.\n",
-                    name=draft.data.get("first_name", ""),
+                    "Hello,\n\nHere is the link to finish your answers for %(clinic)s. It works "
+                    "until %(date)s:\n\n%(link)s\n\nKeep it private: anyone with the link can "
+                    "see your answers. If you did not ask for this email, you can ignore it.\n",
+                    clinic=clinic,
+                    date=patient_date(clinic_date(draft.expires_at)),
                     link=invitations.public_url_for("intake.resume", token=session[SESSION_KEY]),
                 ),
                 expires_at=draft.expires_at,
@@ -421,15 +429,23 @@ def email_link(draft: Draft):
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @allow(PATIENT)
+@limits.drafts(exempt_when=limits.valid_invitation)
 def invitation(token: str):
     """An invitation link. Opening it shows the start page; its Start button swaps the one-time
     token for a session, then leaves the token's URL.
 
     Opening claims nothing: mail scanners and link previews open links before the patient
-    does, and must not use the link up.
+    does, and must not use the link up. In a browser answering another questionnaire, the page
+    asks which one to answer (``_link_choice``) instead: the link never replaces it silently,
+    and keeping it leaves the invitation unused.
     """
     if request.method != "POST":
         return _invitation_start(token)
+    choice = request.form.get("choice")
+    if choice == "keep":
+        return _keep_answering()
+    if choice != "open" and _answering() is not None:
+        return _invitation_start(token)  # a Start page shown before: ask now
     claimed = invitations.redeem(token)
     if claimed is None:
         return _invitation_refused()
@@ -446,6 +462,8 @@ def _invitation_start(token: str, errors=(), status: int = 200):
     refusal for any other."""
     if invitations.usable(token) is None:
         return _invitation_refused()
+    if _answering() is not None:
+        return _link_choice(invitation=True, errors=errors, status=status)
     return render_template(
         "intake/start.html", invitation_path=request.path, errors=list(errors)
     ), status
@@ -456,25 +474,75 @@ def _invitation_refused() -> tuple[str, int]:
     return render_template("intake/invitation_refused.html"), 404
 
 
-@bp.get("/resume/<token>")
+@bp.route("/resume/<token>", methods=["GET", "POST"])
 @allow(PATIENT)
 def resume(token: str):
-    """The patient's own link: continue the questionnaire, or see the outcome once submitted."""
+    """The patient's own link: continue the questionnaire, or see the outcome once submitted.
+
+    In a browser answering another questionnaire, the page asks which one to answer
+    (``_link_choice``, posting back here): the link never replaces it silently.
+    """
     draft = service.find_draft(token)
     if draft is None:
         return render_template("intake/unknown_link.html"), 404
     if draft.screening is not None:
         return _see_other("intake.result", token=token)
     if service.is_expired(draft):
-        return _expired()
+        return _expired(token)
     if invitations.visit_cancelled(draft):
         return _visit_cancelled()
+    choice = request.form.get("choice") if request.method == "POST" else None
+    if choice == "keep":
+        return _keep_answering()
+    if choice != "open" and _answering(other_than=token) is not None:
+        return _link_choice()
     session[SESSION_KEY] = token
     session.permanent = True
+    return _continue(draft)
+
+
+def _answering(other_than: str | None = None) -> Draft | None:
+    """The questionnaire this browser is answering, while it can still be sent, unless it is
+    the one of the link ``other_than``."""
+    token = session.get(SESSION_KEY)
+    if not token or token == other_than:
+        return None
+    draft = service.find_draft(token)
+    if (
+        draft is None
+        or draft.screening is not None
+        or service.is_expired(draft)
+        or invitations.visit_cancelled(draft)
+    ):
+        return None
+    return draft
+
+
+def _continue(draft: Draft) -> Response:
+    """To the first of the draft's pages with something left to answer, or to check them."""
     unfinished = service.first_step_to_answer(draft, errors=service.review(draft).errors)
     if unfinished is not None:
         return _see_other("intake.step", step_id=unfinished.id)
     return _see_other("intake.check")
+
+
+def _keep_answering() -> Response:
+    """Back to the questionnaire this browser was answering; the link's is left as it is."""
+    answering = _answering()
+    return _continue(answering) if answering is not None else _see_other("intake.check")
+
+
+def _link_choice(invitation: bool = False, errors=(), status: int = 200):
+    """A link opened in a browser answering another questionnaire: which one to answer here.
+    Either choice keeps both; the other is only no longer this browser's, and its own link
+    still opens it (shown here for the one being answered)."""
+    return render_template(
+        "intake/link_choice.html",
+        action=request.path,
+        invitation=invitation,
+        answering_url=_resume_url(),
+        errors=list(errors),
+    ), status
 
 
 @bp.get("/result/<token>")
@@ -640,6 +708,8 @@ def recheck(token: str):
 
 @bp.post("/result/<token>/notes")
 @allow(PATIENT)
+@limits.uploads_per_hour
+@limits.uploads_per_day
 def upload_note(token: str):
     """The patient uploads the note a finding needs (a provider's or a prescriber's)."""
     screening, refused = _linked_screening(token)
@@ -654,7 +724,8 @@ def upload_note(token: str):
             raise notes.NoteRejected(gettext("Choose which note you are sending"))
         save_uploaded_note(screening, kind, request.files.get("file"), None)
     except notes.NoteRejected as rejected:
-        return render_result(token, screening, upload_error=str(rejected), status=400)
+        status = 429 if isinstance(rejected, UploadsLimited) else 400
+        return render_result(token, screening, upload_error=str(rejected), status=status)
     flash(gettext("Thank you: we have your note. A nurse will check it before your appointment."))
     return _see_other("intake.result", token=token)
 
@@ -679,6 +750,15 @@ def rerender_after_csrf_failure():
         # the generic error page, whose language switch would carry the token in its address.
         token = (request.view_args or {}).get("token", "")
         return _invitation_start(token, errors=[_START_TIMED_OUT], status=400)
+    if request.endpoint == "intake.resume":
+        # The choice between two questionnaires, asked again while there is one to make.
+        token = (request.view_args or {}).get("token", "")
+        linked = service.find_draft(token)
+        if linked is None or linked.screening is not None or service.is_expired(linked):
+            return None
+        if _answering(other_than=token) is None:
+            return None
+        return _link_choice(errors=[_START_TIMED_OUT], status=400)
     draft = service.find_draft(session.get(SESSION_KEY))
     if draft is None or draft.screening is not None or service.is_expired(draft):
         return None

@@ -41,6 +41,7 @@ from screening.models import AuditEvent
 from tests.checking_client import CheckingClient
 from tests.intake.patient import Patient, csrf_token
 from tests.mail_sink import free_port, send_outbox
+from tests.security.test_upload_attacks import png_declaring
 from tests.staff.helpers import PASSWORD, make_staff, row_version, sign_in, submit_screening
 from tests.test_privacy import log_text
 
@@ -148,6 +149,19 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
         lambda: patient.post(
             f"{result_url}/notes",
             data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(PDF), "n.pdf")},
+        ),
+        staff_id=None,
+    )
+    page = patient.get(result_url)
+    trail.expect(
+        "limited",
+        "refused",
+        lambda: patient.post(
+            f"{result_url}/notes",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "file": (io.BytesIO(png_declaring(7_000, 7_000)), "n.png"),
+            },
         ),
         staff_id=None,
     )
