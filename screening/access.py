@@ -18,11 +18,14 @@ NURSE = "nurse"
 MANAGER = "manager"
 ADMIN = "admin"
 STAFF_ROLES = (NURSE, MANAGER, ADMIN)
+# Someone whose password was right and whose code (or two-step set-up) is still to come: only
+# the views that declare it open to them, every other staff page sends them back to the code.
+SIGNING_IN = "signing in"
 
 
 def allow(*who: str) -> Callable:
     """Declare who may open a view: ``PUBLIC``, ``PATIENT`` and/or staff roles."""
-    unknown = set(who) - {PUBLIC, PATIENT, *STAFF_ROLES}
+    unknown = set(who) - {PUBLIC, PATIENT, SIGNING_IN, *STAFF_ROLES}
     if not who or unknown:
         raise ValueError(f"Unknown audience {sorted(unknown)}")
 
@@ -51,6 +54,10 @@ def enforce_access():
     if PUBLIC in allowed or PATIENT in allowed:
         return None
     if not current_user.is_authenticated:
+        from .auth.sessions import pending_sign_in
+
+        if pending_sign_in() is not None:  # half signed in: the code pages and nothing else
+            return None if SIGNING_IN in allowed else redirect(url_for("auth.mfa_code"))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if not current_user.has_role(*allowed):
         audit.record(

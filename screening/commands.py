@@ -59,6 +59,23 @@ def deactivate_staff_command(email: str):
     click.echo(f"Deactivated {user.email}.")
 
 
+@staff_cli.command("reset-mfa")
+@click.option("--email", required=True)
+def reset_mfa_command(email: str):
+    """Take two-step verification off an account (a lost phone): its sessions end, and it sets
+    the app up again at its next sign-in when its role needs it. Audited."""
+    from .auth.mfa import reset
+    from .auth.service import find_staff
+
+    user = find_staff(email)
+    if user is None:
+        click.echo(f"No account for {email}.", err=True)
+        raise SystemExit(1)
+    had = user.has_mfa
+    reset(user)
+    click.echo(f"Two-step verification reset for {user.email}{'' if had else ' (it was off)'}.")
+
+
 @staff_cli.command("list")
 def list_staff_command():
     """Every account, its roles and whether it is on."""

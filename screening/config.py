@@ -75,9 +75,19 @@ class Defaults:
 
     STAFF_IDLE_MINUTES = 15
     STAFF_SESSION_HOURS = 8
-    LOGIN_RATE_LIMIT = "30 per minute"
-    LOCKOUT_FAILURES = 10
-    LOCKOUT_MINUTES = 15
+    # Failed sign-ins (a wrong password or code) are counted over a moving window in the
+    # limiter's storage (RATELIMIT_STORAGE_URI: Redis shares the counts between workers); past
+    # a limit the next attempt is refused, 429 with Retry-After, before any password is
+    # checked. Nothing locks: an attacker cannot keep the owner out, whose own browser (the
+    # device cookie of a full sign-in there) the account-wide count never holds back.
+    SIGNIN_FAILURES_PER_ACCOUNT_ADDRESS = "5 per 15 minutes"
+    SIGNIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"  # a clinic's staff share one address
+    SIGNIN_FAILURES_PER_ACCOUNT = "20 per hour"  # from anywhere but the owner's own browsers
+    SIGNIN_DEVICE_DAYS = 180  # how long a browser's device cookie counts
+    # Two-step verification (TOTP): required of these roles, optional for the others.
+    MFA_REQUIRED_ROLES = ("manager", "admin")
+    MFA_PENDING_MINUTES = 10  # from the right password to the code (or the set-up)
+    MFA_RECOVERY_CODES = 10
     UPLOAD_FOLDER = None  # instance/uploads
 
     PUBLIC_URL = "http://127.0.0.1:5000"  # how patients reach the app, for links in emails

@@ -219,10 +219,13 @@ class StaffUser(UserMixin, db.Model):
     roles: Mapped[str] = mapped_column(String(100))  # space-separated: nurse manager admin
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Two-step verification (screening/auth/mfa.py): the TOTP secret once set up, when, and the
+    # last time step whose code was accepted, so that no code is accepted twice.
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
 
     # Set per request by the session loader; not columns.
     session_token = None
@@ -244,6 +247,11 @@ class StaffUser(UserMixin, db.Model):
         """Whether the person holds any of ``roles``."""
         return not self.role_set.isdisjoint(roles)
 
+    @property
+    def has_mfa(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app."""
+        return self.mfa_enabled_at is not None and self.mfa_secret is not None
+
 
 class StaffSession(db.Model):
     """A signed-in session. The cookie holds only its token; ending the row ends the session."""
@@ -257,8 +265,26 @@ class StaffSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # The password was right and the code is still to come: such a session opens only the
+    # two-step pages (screening/access.py), and Flask-Login never loads it.
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # A secret offered for set-up, shown only to this session until a code from it confirms it.
+    mfa_setup_secret: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[StaffUser] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is kept (the
+    code itself is 80 random bits, shown once)."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Decision(db.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -131,6 +132,20 @@ def light_password_hashing(monkeypatch):
     passwords._dummy_hash.cache_clear()
     yield
     passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def limits_clock(clock, monkeypatch):
+    """The sign-in throttles' windows follow the test clock (the ``limits`` memory storage and
+    ``screening.auth.throttle`` read ``time.time``): ``clock.advance`` moves them on."""
+    import limits.storage.memory
+
+    from screening.auth import throttle
+
+    follows = SimpleNamespace(time=lambda: clock.now.timestamp())
+    monkeypatch.setattr(limits.storage.memory, "time", follows)
+    monkeypatch.setattr(throttle, "time", follows)
+    return clock
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from flask_migrate import upgrade
 
 import rules
 from screening import create_app
+from screening.auth.passwords import hash_password
 from screening.extensions import db
 from screening.models import Note, Screening, StatusChange
 from tests.conftest import TEST_DATABASE_URL, Clock, _config
 from tests.contract import no_answers
-from tests.staff.helpers import signed_in
+from tests.staff.helpers import PASSWORD, sign_in
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
 
@@ -146,9 +147,21 @@ def set_states(connection, screening_id: int, status: str, states: dict) -> None
 
 def test_the_migration_derives_every_stored_screening_under_the_lifecycle(old_app):
     app = old_app
-    nurse_client = signed_in(app, "nurse@example.com", "nurse")
     with app.app_context(), db.engine.begin() as connection:
-        nurse = connection.exec_driver_sql("SELECT id FROM staff_users").scalar()
+        # The account as that revision stored it: today's model has columns it lacks.
+        staff_users = sa.Table("staff_users", sa.MetaData(), autoload_with=connection)
+        nurse = connection.execute(
+            staff_users.insert().values(
+                email="nurse@example.com",
+                name="Nurse",
+                roles="nurse",
+                password_hash=hash_password(PASSWORD),
+                active=True,
+                failed_logins=0,
+                created_at=NOW,
+                password_changed_at=NOW,
+            )
+        ).inserted_primary_key[0]
         # A cold sore "resolved" by a rebooking (a move): now waiting for the patient's answer.
         moved = old_screening(connection, 1, date(2026, 12, 20), {"cold_sore": "yes"}, {})
         move = decision(connection, moved, nurse, "acknowledge", {"new_appointment_date": "x"})
@@ -219,6 +232,8 @@ def test_the_migration_derives_every_stored_screening_under_the_lifecycle(old_ap
         }
 
     # Listed for a nurse, soonest appointment first, until each is marked handled.
+    nurse_client = app.test_client()
+    assert sign_in(nurse_client, "nurse@example.com").status_code == 303
     page = nurse_client.get("/staff/")
     assert "Check the status changes" in page.text
     listed = nurse_client.get("/staff/status-changes").text

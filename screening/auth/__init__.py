@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes, sessions  # noqa: E402,F401  (routes attach themselves; loader registers)
+from . import mfa_routes, routes, sessions  # noqa: E402,F401  (routes attach; loader registers)

@@ -1,7 +1,7 @@
 """Sign-in and password forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -46,3 +46,27 @@ class PasswordForm(FlaskForm):
 
 class AccountActionForm(FlaskForm):
     """A button on the accounts page: CSRF only."""
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: the app's code, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        description=(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        validators=[DataRequired("Enter the code from your authenticator app"), Length(max=64)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class SetUpForm(FlaskForm):
+    """Setting up two-step verification: a code from the app proves it holds the secret."""
+
+    code = StringField(
+        "Code from the app",
+        description="The 6 digits the app shows for this account.",
+        validators=[DataRequired("Enter the 6-digit code the app shows"), Length(max=64)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )

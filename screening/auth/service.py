@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from .. import audit
 from ..access import STAFF_ROLES
@@ -14,10 +12,19 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import StaffUser
 from ..validators import text_problem, text_problem_message
+from . import mfa, throttle
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .sessions import end_all_sessions
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins: ``refusal`` says which count is full and how long to wait."""
+
+    def __init__(self, refusal: throttle.Refusal):
+        self.refusal = refusal
+        super().__init__(f"failures per {refusal.count}")
 
 
 class AccountError(ValueError):
@@ -64,7 +71,6 @@ def create_staff(email: str, name: str, roles: list[str], password: str) -> Staf
         roles=" ".join(role for role in STAFF_ROLES if role in roles),
         password_hash=hash_password(password),
         active=True,
-        failed_logins=0,
         created_at=now,
         password_changed_at=now,
     )
@@ -80,49 +86,82 @@ def create_staff(email: str, name: str, roles: list[str], password: str) -> Staf
 def authenticate(email: str, password: str) -> StaffUser | None:
     """The account when the password is right and the account usable; ``None`` otherwise.
 
-    Unknown address, wrong password, locked or deactivated account: the same ``None`` after the
-    same work, so the answer tells an attacker nothing. Each failure is audited; the 10th in a
-    row locks the account for 15 minutes.
+    Unknown address, wrong password, deactivated account: the same ``None`` after the same
+    work, so the answer tells an attacker nothing. Each failure is audited and counted
+    (``throttle``); when a count is full, raises ``Throttled`` (audited too) before the password
+    is checked. Nothing locks the account.
     """
-    config = current_app.config
     user = find_staff(email) if len(email) <= 254 else None
+    trusted = throttle.trusted_device(user.id if user else None)
+    _refuse_when_throttled(email, user, trusted)
     matched = verify_password(user.password_hash if user else None, password[:1024])
-    now = utcnow()
-    if user is None:
-        audit.record(audit.Action.FAILED_LOGIN, result="failed", detail="unknown account")
-        db.session.commit()
-        return None
-    locked = user.locked_until is not None and user.locked_until > now
-    if matched and user.active and not locked:
-        user.failed_logins = 0
-        user.locked_until = None
+    if user is not None and matched and user.active:
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         return user
-    reason = "locked" if locked else ("deactivated" if not user.active else "wrong password")
-    if not locked and user.active and not matched:
-        # Counted in the database, under the write lock: failures arriving at once all count.
-        db.session.execute(
-            update(StaffUser)
-            .where(StaffUser.id == user.id)
-            .values(failed_logins=StaffUser.failed_logins + 1)
-            .execution_options(synchronize_session=False)
+    throttle.count_failure(email, trusted)
+    if user is None:
+        audit.record(audit.Action.FAILED_LOGIN, result="failed", detail="unknown account")
+    else:
+        audit.record(
+            audit.Action.FAILED_LOGIN,
+            result="failed",
+            staff=user,
+            object_type="staff",
+            object_id=user.id,
+            detail="deactivated" if not user.active else "wrong password",
         )
-        db.session.refresh(user, ["failed_logins"])
-        if user.failed_logins >= config["LOCKOUT_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            reason = "wrong password; account locked"
+    db.session.commit()
+    return None
+
+
+def check_code(user: StaffUser, code: str) -> str | None:
+    """The second step: "code" or "recovery code" when ``code`` lets the person in (and is used
+    up), ``None`` otherwise, audited and counted like a wrong password. Raises ``Throttled``
+    when a count of failures is full. The caller commits."""
+    return _second_step(user, lambda: mfa.check_code(user, code), "wrong code")
+
+
+def set_up_with_code(user: StaffUser, secret: str, code: str) -> list[str] | None:
+    """Turn two-step verification on with ``secret`` once ``code`` shows the app holds it;
+    returns the recovery codes to show once, or ``None`` (audited and counted like a wrong
+    password). Raises ``Throttled`` when a count of failures is full. The caller commits."""
+    return _second_step(user, lambda: mfa.confirm_set_up(user, secret, code), "wrong set-up code")
+
+
+def _second_step(user: StaffUser, attempt, failure: str):
+    trusted = throttle.trusted_device(user.id)
+    _refuse_when_throttled(user.email, user, trusted)
+    result = attempt()
+    if result is not None:
+        return result
+    throttle.count_failure(user.email, trusted)
     audit.record(
         audit.Action.FAILED_LOGIN,
         result="failed",
         staff=user,
         object_type="staff",
         object_id=user.id,
-        detail=reason,
+        detail=failure,
     )
     db.session.commit()
     return None
+
+
+def _refuse_when_throttled(email: str, user: StaffUser | None, trusted: bool) -> None:
+    refusal = throttle.refusal(email, trusted)
+    if refusal is None:
+        return
+    audit.record(
+        audit.Action.FAILED_LOGIN,
+        result="refused",
+        staff=user,
+        object_type="staff" if user is not None else "",
+        object_id=user.id if user is not None else "",
+        detail=f"too many failures per {refusal.count}",
+    )
+    db.session.commit()
+    raise Throttled(refusal)
 
 
 def change_password(user: StaffUser, current: str, new: str) -> None:
@@ -147,9 +186,6 @@ def set_active(user: StaffUser, active: bool, *, by: StaffUser | None = None) ->
     user.active = active
     if not active:
         end_all_sessions(user, "deactivated")
-    else:
-        user.failed_logins = 0
-        user.locked_until = None
     audit.record(
         audit.Action.ACCOUNT_CHANGE,
         staff=by,

@@ -1,19 +1,22 @@
 """Staff in the browser: a nurse signs in, opens the queue, verifies the note a patient uploaded
-and resolves the finding; a manager exports CSV (the download captured and parsed) and reads
-the dashboard and the audit trail. Every page passes ``check_page``, error states included."""
+and resolves the finding; a manager signs in with a code and exports CSV (the download captured
+and parsed) and reads the dashboard and the audit trail; an admin sets up two-step verification
+without JavaScript and signs in with a recovery code. Every page passes ``check_page``, error
+states included."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+import pyotp
 import pytest
 from PIL import Image
 
 from tests.browser.checks import check_page, focus_lands_on
 from tests.browser.patient import submit
 from tests.intake.patient import ABOUT_YOU, csrf_token
-from tests.staff.helpers import PASSWORD, make_staff, submit_screening
+from tests.staff.helpers import PASSWORD, make_staff, next_code, submit_screening
 
 pytestmark = pytest.mark.browser
 
@@ -44,10 +47,14 @@ def screening(app, first_name: str, last_name: str, note: bool = False, **pages)
     return screening_id
 
 
-def sign_in(page, email: str, password: str = PASSWORD) -> None:
+def sign_in(page, email: str, password: str = PASSWORD, app=None) -> None:
+    """The sign-in form; with ``app``, the code page too when the account has one."""
     page.fill("#email", email)
     page.fill("#password", password)
     submit(page)
+    if app is not None and page.url.endswith("/staff/mfa"):
+        page.fill("#code", next_code(app, email))
+        submit(page)
 
 
 def test_nurse_verifies_the_note_and_resolves_the_finding(new_page, live_app, staff):
@@ -91,7 +98,7 @@ def test_manager_exports_csv(new_page, live_app, staff):
     wanted = screening(live_app, "Elena", "Park", pregnancy={"pregnant": "yes"})
     page = new_page()
     page.goto("/staff/login")
-    sign_in(page, MANAGER)
+    sign_in(page, MANAGER, app=live_app)
     page.goto("/staff/records/exports")
     check_page(page, patient=False)
     page.select_option("#outcome", "reschedule")
@@ -120,3 +127,50 @@ def test_manager_exports_csv(new_page, live_app, staff):
     page.goto("/staff/records/audit")
     assert "export" in page.inner_text("main").lower()
     check_page(page, "manager-audit", patient=False)
+
+
+def test_admin_sets_up_two_step_verification_without_javascript(new_page, live_app):
+    admin = "ada@clinic.example"
+    make_staff(live_app, admin, "admin", name="Ada Quinn", mfa_on=False)
+    page = new_page(java_script_enabled=False)
+    page.goto("/staff/login")
+    sign_in(page, admin)
+    assert page.inner_text("h1") == "Set up two-step verification"
+    assert page.locator("svg[role='img']").is_visible()
+    check_page(page, "staff-mfa-setup", patient=False)
+    key = page.inner_text("#setup-key").replace(" ", "")
+    now = live_app.config["CLOCK"]()
+    page.fill("#code", "123456" if pyotp.TOTP(key).at(now) != "123456" else "654321")
+    submit(page)
+    assert page.locator("[data-error-summary] a[href='#code']").is_visible()
+    check_page(page, "error-staff-mfa-setup", patient=False)
+    page.fill("#code", pyotp.TOTP(key).at(now))
+    submit(page)
+
+    assert page.inner_text("h1") == "Your recovery codes"
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    check_page(page, "staff-recovery-codes", patient=False)
+    submit(page, "a.button")
+    assert page.inner_text("h1") == "Staff accounts"
+    submit(page, "button:has-text('Sign out')")
+
+    sign_in(page, admin)
+    assert page.inner_text("h1") == "Enter your code"
+    check_page(page, "staff-mfa-code", patient=False)
+    page.fill("#code", codes[0])
+    submit(page)
+    assert page.inner_text("h1") == "Staff accounts"
+    assert "9 left" in page.inner_text(".notice")
+    page.goto("/staff/account")
+    check_page(page, "staff-account", patient=False)
+
+    # Wrong passwords (and the wrong code above) pause signing in: a plain page, with when to
+    # try again.
+    submit(page, "button:has-text('Sign out')")
+    for _ in range(4):
+        sign_in(page, admin, "not-the-password-at-all")
+    sign_in(page, admin)
+    assert page.inner_text("h1") == "Too many attempts"
+    assert "try again in 15 minutes" in page.inner_text("main")
+    check_page(page, "staff-sign-in-throttled", patient=False)

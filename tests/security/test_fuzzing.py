@@ -256,7 +256,8 @@ def test_sign_in_survives_any_post(sign_in_page, posted, forged):
     token = csrf_token(sign_in_page.get("/staff/login").text)
     response = sign_in_page.post("/staff/login", data=with_token(posted, token, forged))
     assert_handled(response, posted)
-    assert response.status_code in (200, 400, 401, 413), response.status_code
+    # 429: the address's failed sign-ins (screening/auth/throttle.py) fill up over the examples.
+    assert response.status_code in (200, 400, 401, 413, 429), response.status_code
 
 
 @pytest.fixture

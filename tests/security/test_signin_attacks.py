@@ -1,33 +1,48 @@
 """Attacks on staff sign-in and sessions.
 
-Brute force (the lockout cannot be dodged by changing address or the spelling of the email,
-the rate limit cannot be dodged by a forwarded-for header), user enumeration (every refusal is
-the same response), session fixation (a cookie planted before sign-in is worth nothing after
-it), replay of a captured cookie after the session ended (however it ended, for pages and for
-decisions alike), the idle and absolute timeouts at their boundaries, sign-out only by a POST
+Brute force (the throttles cannot be dodged by the spelling of the email or a forwarded-for
+header; an outsider's failures from any number of addresses never keep the owner from signing in
+on their own computer, and a device cookie of another account, another key or too long ago
+exempts nothing; codes are throttled like passwords, and are never taken twice), user
+enumeration (every refusal is the same response), session fixation (a cookie planted before
+sign-in is worth nothing after it), replay of a captured cookie after the session ended (however
+it ended, for pages and for decisions alike), a half sign-in (password, no code) worth nothing
+as a session, the idle and absolute timeouts at their boundaries, sign-out only by a POST
 carrying the session's CSRF token, and the cookie and cache headers that keep a session and its
 pages where they belong.
 
-The plain cases (ten failures lock, a saved cookie is refused after sign-out, 15 minutes idle,
-8 hours in all) are in ``tests/staff/test_auth.py``; these are the attacker's variations.
+The plain cases (failures pause an account at one address until the window passes, a saved
+cookie is refused after sign-out, 15 minutes idle, 8 hours in all) are in
+``tests/staff/test_auth.py`` and ``tests/staff/test_mfa.py``; these are the attacker's variations.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import socket
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from screening.access import NURSE
+from screening.access import MANAGER, NURSE
 from screening.auth.service import find_staff, set_active
+from screening.auth.throttle import DEVICE_COOKIE_SECURE as DEVICE_COOKIE
 from screening.extensions import db
 from screening.models import Decision
 from screening.security import SESSION_COOKIE_HOST_NAME as SESSION_COOKIE
 from tests.intake.patient import Patient, csrf_token
-from tests.staff.helpers import PASSWORD, make_staff, sign_in, submit_screening
+from tests.staff.helpers import (
+    PASSWORD,
+    enter_code,
+    make_staff,
+    next_code,
+    sign_in,
+    submit_screening,
+)
 from tests.staff.test_auth import (
     audit_rows,
     new_rows,
@@ -73,45 +88,104 @@ def decisions_count(app: Flask) -> int:
 # --- brute force -------------------------------------------------------------------------------
 
 
-def test_the_lockout_counts_failures_from_every_address_and_every_spelling_of_the_email(app, clock):
-    make_staff(app, EMAIL, NURSE)
+def test_an_outsiders_failures_from_rotating_addresses_never_keep_the_owner_out(app, limits_clock):
+    user_id = make_staff(app, EMAIL, NURSE)
+    home = "198.51.100.7"
+    owner = app.test_client()
+    # A full sign-in on the owner's computer leaves its device cookie there.
+    assert sign_in_from(owner, EMAIL, PASSWORD, home).status_code == 303
+    assert sign_out(owner).status_code == 303
+
     spellings = [EMAIL, EMAIL.upper(), f"  {EMAIL}  ", "Rosa.Diaz@Clinic.Example"]
-    for attempt in range(10):
-        response = sign_in_from(
-            app.test_client(), spellings[attempt % 4], WRONG, address=f"203.0.113.{attempt}"
-        )
-        assert response.status_code == 401, attempt
+    before = audit_rows(app)
+    answers = [
+        sign_in_from(
+            app.test_client(), spellings[n % 4], WRONG, address=f"203.0.113.{n // 5}"
+        ).status_code
+        for n in range(70)
+    ]
+    # Every spelling counts against the one account: 20 failures in the hour from anywhere,
+    # then every browser without the account's device cookie waits.
+    assert answers == [401] * 20 + [429] * 50
+    rows = audit_rows(app)[len(before) :]
+    assert [(r.action, r.result, r.staff_id) for r in rows] == [
+        ("failed_login", "failed", user_id)
+    ] * 20 + [("failed_login", "refused", user_id)] * 50
+    assert {r.detail for r in rows[20:]} == {"too many failures per account"}
 
-    # Locked: the right password is refused too, from an address never seen before.
-    assert sign_in_from(app.test_client(), EMAIL, PASSWORD, "198.51.100.7").status_code == 401
-    assert not signed_in_now(app.test_client())
-    clock.advance(minutes=15, seconds=1)
-    client = app.test_client()
-    assert sign_in_from(client, EMAIL, PASSWORD, "198.51.100.7").status_code == 303
-    assert signed_in_now(client)
+    stranger = sign_in_from(app.test_client(), EMAIL, PASSWORD, "192.0.2.99")
+    assert stranger.status_code == 429  # the right password from a new browser waits too
+    assert int(stranger.headers["Retry-After"]) <= 3600
+    # The owner, on their own computer, signs in; at home or from the clinic's address alike.
+    assert sign_in_from(owner, EMAIL, PASSWORD, home).status_code == 303
+    assert signed_in_now(owner)
+    assert sign_out(owner).status_code == 303
+    assert sign_in_from(owner, EMAIL, PASSWORD, "192.0.2.50").status_code == 303
+    # An owner's typo there counts only at that address, and is not refused for the account.
+    assert sign_out(owner).status_code == 303
+    assert sign_in_from(owner, EMAIL, WRONG, home).status_code == 401
+    assert sign_in_from(owner, EMAIL, PASSWORD, home).status_code == 303
+
+    limits_clock.advance(hours=1, seconds=1)  # the hour has moved on: nothing was locked
+    assert sign_in_from(app.test_client(), EMAIL, PASSWORD, "192.0.2.99").status_code == 303
 
 
-def test_attempts_during_the_lock_never_sign_in_and_are_each_audited(make_app, clock):
-    app = make_app(LOCKOUT_FAILURES=3)
+def test_a_device_cookie_exempts_only_its_own_account_signed_with_this_key_and_recent(
+    make_app, limits_clock
+):
+    app = make_app(SIGNIN_FAILURES_PER_ACCOUNT="3 per hour")
+    make_staff(app, EMAIL, NURSE)
+    other_id = make_staff(app, "other@clinic.example", NURSE)
+    device = app.test_client()
+    assert sign_in_from(device, EMAIL, PASSWORD, "198.51.100.7").status_code == 303
+    cookie = device.get_cookie(DEVICE_COOKIE, domain="clinic.test").value
+    assert sign_out(device).status_code == 303
+
+    def fill_account_count(email: str) -> None:
+        for n in range(3):
+            sign_in_from(app.test_client(), email, WRONG, f"203.0.113.{n}")
+
+    fill_account_count("other@clinic.example")
+    # Rosa's computer is not the other account's.
+    assert sign_in_from(device, "other@clinic.example", PASSWORD, "198.51.100.7").status_code == 429
+    # Neither is a cookie naming the other account signed with another key, nor an altered one.
+    thief = app.test_client()
+    forged = URLSafeSerializer("another-secret", salt="staff-device").dumps([[other_id, 0]])
+    for value in (forged, cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"), "garbage"):
+        thief.set_cookie(DEVICE_COOKIE, value, domain="clinic.test")
+        answer = sign_in_from(thief, "other@clinic.example", PASSWORD, "198.51.100.8")
+        assert answer.status_code == 429, value
+
+    # After SIGNIN_DEVICE_DAYS (180) the cookie no longer counts.
+    limits_clock.advance(days=181)
+    fill_account_count(EMAIL)
+    assert sign_in_from(device, EMAIL, PASSWORD, "198.51.100.7").status_code == 429
+
+
+def test_refused_attempts_never_sign_in_and_are_each_audited(make_app):
+    app = make_app(SIGNIN_FAILURES_PER_ACCOUNT_ADDRESS="3 per 15 minutes")
     user_id = make_staff(app, EMAIL, NURSE)
     client = app.test_client()
     for _ in range(3):
-        sign_in(client, EMAIL, WRONG)
+        assert sign_in(client, EMAIL, WRONG).status_code == 401
     before = audit_rows(app)
     for password in (PASSWORD, WRONG, PASSWORD.upper(), PASSWORD + " "):
-        assert sign_in(client, EMAIL, password).status_code == 401, password
-    assert new_rows(app, before) == [("failed_login", "failed", user_id)] * 4
-    assert [r.detail for r in audit_rows(app)[len(before) :]] == ["locked"] * 4
+        response = sign_in(client, EMAIL, password)
+        assert response.status_code == 429, password
+        assert int(response.headers["Retry-After"]) > 0
+    assert new_rows(app, before) == [("failed_login", "refused", user_id)] * 4
+    assert [r.detail for r in audit_rows(app)[len(before) :]] == [
+        "too many failures per account and address"
+    ] * 4
     assert not signed_in_now(client)
 
 
-def test_the_sign_in_rate_limit_is_per_address_and_ignores_forwarded_for_headers(make_app):
-    # The limiter is one module-level object: this app is built last, so its settings hold.
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+def test_the_per_address_count_ignores_forwarded_for_headers(make_app):
+    app = make_app(SIGNIN_FAILURES_PER_ADDRESS="3 per 15 minutes")
     make_staff(app, EMAIL, NURSE)
     attacker = "203.0.113.66"
     for n in range(3):
-        response = sign_in_from(app.test_client(), EMAIL, WRONG, attacker)
+        response = sign_in_from(app.test_client(), f"guess{n}@clinic.example", WRONG, attacker)
         assert response.status_code == 401, n
     for spoofed in ("10.0.0.1", "198.51.100.9, 10.0.0.2", "127.0.0.1"):
         response = sign_in_from(
@@ -124,6 +198,102 @@ def test_the_sign_in_rate_limit_is_per_address_and_ignores_forwarded_for_headers
         assert response.status_code == 429, spoofed
     # Another address is not punished for the attacker's attempts.
     assert sign_in_from(app.test_client(), EMAIL, PASSWORD, "198.51.100.10").status_code == 303
+
+
+def _redis_is_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_is_up(), reason="Redis is not running on 127.0.0.1:6379")
+def test_failures_count_in_redis_shared_by_every_worker(make_app):
+    redis = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "RATELIMIT_KEY_PREFIX": "test-signin-" + secrets.token_hex(4),
+    }
+    worker, other_worker = make_app(**redis), make_app(**redis)
+    make_staff(worker, EMAIL, NURSE)
+    for n in range(5):
+        app = (worker, other_worker)[n % 2]  # the attempts land on both workers
+        assert sign_in_from(app.test_client(), EMAIL, WRONG, "203.0.113.5").status_code == 401
+    for app in (worker, other_worker):
+        refused = sign_in_from(app.test_client(), EMAIL, PASSWORD, "203.0.113.5")
+        assert refused.status_code == 429
+        assert 15 * 60 - 60 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert sign_in_from(worker.test_client(), EMAIL, PASSWORD, "203.0.113.6").status_code == 303
+
+
+# --- the second step: codes --------------------------------------------------------------------
+
+
+def _password_only(client: FlaskClient, email: str, address: str):
+    response = sign_in_from(client, email, PASSWORD, address)
+    assert response.status_code == 303 and response.location.endswith("/staff/mfa")
+    return response
+
+
+def test_wrong_codes_are_throttled_like_passwords(app, limits_clock):
+    user_id = make_staff(app, EMAIL, MANAGER)
+    here = "203.0.113.40"
+    client = app.test_client()
+    _password_only(client, EMAIL, here)
+    for n in range(5):
+        assert enter_code(client, f"{n:06d}", address=here).status_code == 401
+    before = audit_rows(app)
+    refused = enter_code(client, next_code(app, EMAIL), address=here)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) == 15 * 60
+    assert "Too many attempts" in refused.text
+    assert new_rows(app, before) == [("failed_login", "refused", user_id)]
+    # ... and so is the password, at that address, for that account.
+    assert sign_in_from(app.test_client(), EMAIL, PASSWORD, here).status_code == 429
+    assert not signed_in_now(client)
+    limits_clock.advance(minutes=15, seconds=1)
+    assert sign_in(app.test_client(), EMAIL, address=here).status_code == 303
+
+
+def test_guessing_codes_from_many_addresses_stops_at_the_account_count(app, limits_clock):
+    """An attacker who has the password still gets 20 guesses an hour at the code, and the
+    owner on their own computer still signs in."""
+    make_staff(app, EMAIL, MANAGER)
+    owner = app.test_client()
+    assert sign_in(owner, EMAIL, address="198.51.100.7").status_code == 303
+    assert sign_out(owner).status_code == 303
+    answers = []
+    for n in range(8):
+        client = app.test_client()
+        response = sign_in_from(client, EMAIL, PASSWORD, f"203.0.113.{n}")
+        if response.status_code != 303:
+            answers.append(response.status_code)
+            continue
+        for guess in range(5):
+            answers.append(
+                enter_code(client, f"9{n}{guess}999", address=f"203.0.113.{n}").status_code
+            )
+    assert answers.count(401) == 20
+    assert set(answers) == {401, 429}
+    assert sign_in(owner, EMAIL, address="198.51.100.7").status_code == 303
+
+
+def test_a_half_sign_in_is_worth_nothing_as_a_session(app):
+    make_staff(app, EMAIL, MANAGER)
+    client = app.test_client()
+    _password_only(client, EMAIL, "198.51.100.7")
+    data = session_data(app, client)
+    assert "_user_id" not in data
+    pending = data["staff_pending"]
+    # Its token planted where a signed-in session's goes (as if the key had leaked) opens nothing.
+    thief = app.test_client()
+    thief.set_cookie(
+        SESSION_COOKIE,
+        forged_cookie(app, {"_user_id": pending, "_fresh": True}),
+        domain="clinic.test",
+    )
+    for path in ("/staff/", "/staff/records/audit", "/staff/account"):
+        assert redirects_to_login(thief.get(path)), path
 
 
 # --- user enumeration --------------------------------------------------------------------------
@@ -144,22 +314,16 @@ def _normalised(response, typed_email: str, typed_password: str) -> tuple:
     return response.status_code, headers, body
 
 
-def test_every_refusal_is_the_same_response_whatever_the_account(make_app):
-    app = make_app(LOCKOUT_FAILURES=2)
-    for email in ("wrong@clinic.example", "lock@clinic.example", "off@clinic.example"):
+def test_every_refusal_is_the_same_response_whatever_the_account(app):
+    for email in ("wrong@clinic.example", "off@clinic.example"):
         make_staff(app, email, NURSE)
     with app.app_context():
         set_active(find_staff("off@clinic.example"), False)
-    locker = app.test_client()
-    for _ in range(2):
-        sign_in(locker, "lock@clinic.example", WRONG)
 
     cases = {
         "unknown account": ("nobody@clinic.example", WRONG),
         "unknown account, a real password": ("nobody@clinic.example", PASSWORD),
         "wrong password": ("wrong@clinic.example", WRONG),
-        "locked, wrong password": ("lock@clinic.example", WRONG),
-        "locked, right password": ("lock@clinic.example", PASSWORD),
         "switched off, wrong password": ("off@clinic.example", WRONG),
         "switched off, right password": ("off@clinic.example", PASSWORD),
     }
@@ -173,6 +337,22 @@ def test_every_refusal_is_the_same_response_whatever_the_account(make_app):
     assert reference[0] == 401
     for name, answer in answers.items():
         assert answer == reference, name
+
+
+def test_a_throttled_refusal_is_the_same_whatever_the_account(make_app, limits_clock):
+    app = make_app(SIGNIN_FAILURES_PER_ACCOUNT_ADDRESS="2 per 15 minutes")
+    make_staff(app, "real@clinic.example", NURSE)
+    answers = {}
+    for n, email in enumerate(("real@clinic.example", "nobody@clinic.example")):
+        address = f"203.0.113.{n}"
+        for _ in range(2):
+            sign_in_from(app.test_client(), email, WRONG, address)
+        client = app.test_client()
+        response = sign_in_from(client, email, PASSWORD, address)
+        assert response.status_code == 429
+        answers[email] = _normalised(response, email, PASSWORD)
+        assert "_user_id" not in session_data(app, client)
+    assert answers["real@clinic.example"] == answers["nobody@clinic.example"]
 
 
 def _password_inputs(html: str) -> dict[str, str]:

@@ -3,6 +3,9 @@
 The table below is the specification. A route added to the app without a row here fails
 ``test_the_table_covers_every_route``; a route whose declaration differs from its row, or whose
 behaviour differs from it, fails ``test_every_route_answers_every_audience_as_the_table_says``.
+Among the audiences are a manager and an admin half signed in (the password given, the code or
+the two-step set-up still to come): they reach the two-step pages and sign-out, and every other
+staff page sends them back to the code, never showing itself.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC
+from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC, SIGNING_IN
 from screening.extensions import db
 from screening.invitations import create_invitation
 from screening.models import AuditEvent, Note, Screening, StatusChange
 from tests.intake.patient import csrf_token
-from tests.staff.helpers import make_staff, sign_in, submit_screening
+from tests.staff.helpers import PASSWORD, make_staff, sign_in, submit_screening
 
 STAFF = {NURSE, MANAGER, ADMIN}
 
@@ -38,8 +41,11 @@ ACCESS = {
     "intake.upload_note": {PATIENT},
     "api.evaluate": {PUBLIC},
     "auth.login": {PUBLIC},
-    "auth.logout": STAFF,
+    "auth.logout": STAFF | {SIGNING_IN},
     "auth.password": STAFF,
+    "auth.account": STAFF,
+    "auth.mfa_code": {SIGNING_IN},
+    "auth.mfa_setup": STAFF | {SIGNING_IN},
     "auth.accounts": {ADMIN},
     "auth.set_active": {ADMIN},
     "review.queue": {NURSE, MANAGER},
@@ -79,7 +85,17 @@ ACCESS = {
 
 ANONYMOUS = "anonymous"
 PATIENT_LINK = "patient link"
-AUDIENCES = (ANONYMOUS, PATIENT_LINK, NURSE, MANAGER, ADMIN)
+# Half signed in: the right password, then nothing yet.
+MANAGER_BEFORE_CODE = "manager before the code"
+ADMIN_BEFORE_SET_UP = "admin before the two-step set-up"
+HALF_SIGNED_IN = (MANAGER_BEFORE_CODE, ADMIN_BEFORE_SET_UP)
+AUDIENCES = (ANONYMOUS, PATIENT_LINK, NURSE, MANAGER, ADMIN, *HALF_SIGNED_IN)
+
+
+def declared(audience: str) -> str:
+    """What a view declares to let ``audience`` in: its role, or ``SIGNING_IN``."""
+    return SIGNING_IN if audience in HALF_SIGNED_IN else audience
+
 
 PDF = (
     b"%PDF-1.4\n"
@@ -140,6 +156,15 @@ def new_status_change(app: Flask, screening_id: int) -> int:
         return change.id
 
 
+def password_only(client: FlaskClient, email: str):
+    """The first step of signing in, and no more."""
+    page = client.get("/staff/login")
+    return client.post(
+        "/staff/login",
+        data={"csrf_token": csrf_token(page.text), "email": email, "password": PASSWORD},
+    )
+
+
 def token_of(result_url: str) -> str:
     return urlsplit(result_url).path.rstrip("/").rsplit("/", 1)[1]
 
@@ -174,6 +199,15 @@ def make_world(make_app, tmp_path) -> World:
         user_ids[role] = make_staff(app, email, role)
         clients[role] = app.test_client()
         assert sign_in(clients[role], email).status_code == 303
+    for audience, role, step in (
+        (MANAGER_BEFORE_CODE, MANAGER, "/staff/mfa"),
+        (ADMIN_BEFORE_SET_UP, ADMIN, "/staff/mfa/setup"),
+    ):
+        email = f"{role}.half@clinic.example"
+        user_ids[audience] = make_staff(app, email, role, mfa_on=audience == MANAGER_BEFORE_CODE)
+        clients[audience] = app.test_client()
+        response = password_only(clients[audience], email)
+        assert (response.status_code, response.location) == (303, step), audience
     invitation_id, _ = new_invitation(app)
     change_id = new_status_change(app, screening_id)
     return World(
@@ -210,7 +244,10 @@ def url_for_rule(world: World, rule, audience: str, token: str | None = None) ->
 
 def page_token(client: FlaskClient, audience: str) -> str:
     """A CSRF token of this client's session, so that the access check, not CSRF, decides."""
-    page = client.get("/staff/password" if audience in STAFF else "/staff/login")
+    path = {MANAGER_BEFORE_CODE: "/staff/mfa", ADMIN_BEFORE_SET_UP: "/staff/mfa/setup"}.get(
+        audience, "/staff/password" if audience in STAFF else "/staff/login"
+    )
+    page = client.get(path)
     assert page.status_code == 200
     return csrf_token(page.text)
 
@@ -227,6 +264,11 @@ def redirects_to_login(response) -> bool:
     return response.status_code in (302, 303) and (
         urlsplit(response.location).path == "/staff/login"
     )
+
+
+def redirects_to_code(response) -> bool:
+    """Sent back to the second step of signing in (the code; it moves on to the set-up)."""
+    return response.status_code in (302, 303) and (urlsplit(response.location).path == "/staff/mfa")
 
 
 def refusals(app: Flask) -> list[AuditEvent]:
@@ -301,13 +343,16 @@ def test_every_route_answers_every_audience_as_the_table_says(make_app, tmp_path
                 assert response.status_code not in (403, 404), where
                 assert response.status_code < 500, where
                 assert not redirects_to_login(response), where
-            elif audience not in allowed and audience in STAFF:
+            elif declared(audience) not in allowed and audience in HALF_SIGNED_IN:
+                assert redirects_to_code(response), (where, response.status_code)
+                assert len(refusals(world.app)) == before, where
+            elif declared(audience) not in allowed and audience in STAFF:
                 assert response.status_code == 403, (where, response.status_code)
                 rows = refusals(world.app)
                 assert len(rows) == before + 1, where
                 assert (rows[-1].result, rows[-1].object_id) == ("refused", endpoint), where
                 assert rows[-1].staff_id == world.user_ids[audience], where
-            elif audience not in allowed:
+            elif declared(audience) not in allowed:
                 assert redirects_to_login(response), (where, response.status_code)
                 assert len(refusals(world.app)) == before, where
             elif endpoint == "auth.logout":  # allowed: it signs out, and says so in the trail
@@ -317,6 +362,7 @@ def test_every_route_answers_every_audience_as_the_table_says(make_app, tmp_path
                 assert response.status_code not in (403, 404), (where, response.status_code)
                 assert response.status_code < 500, where
                 assert not redirects_to_login(response), where
+                assert not redirects_to_code(response) or endpoint.startswith("auth.mfa"), where
                 assert len(refusals(world.app)) == before, where
             if PATIENT in allowed:
                 wrong = url_for_rule(world, rule, audience, token=altered(world.token))

@@ -34,9 +34,10 @@ def redirects_to_login(response) -> bool:
 
 
 def signed_in_now(client: FlaskClient) -> bool:
-    """Whether the client's session still opens a staff page (the password page: every role)."""
+    """Whether the client's session still opens a staff page (the password page: every role).
+    Half signed in (the code still to come) is not signed in."""
     response = client.get("/staff/password")
-    if redirects_to_login(response):
+    if redirects_to_login(response) or urlsplit(response.location or "").path == "/staff/mfa":
         return False
     assert response.status_code == 200, response.status_code
     return True
@@ -363,24 +364,40 @@ def test_a_session_ends_after_8_hours_even_with_activity(app, clock):
     assert sign_in(client, EMAIL).status_code == 303  # signing in again starts afresh
 
 
-def test_an_account_locks_for_15_minutes_after_10_failures(app, clock):
-    make_staff(app, EMAIL, NURSE)
+def test_failures_from_one_address_pause_that_account_there_until_the_window_passes(
+    app, limits_clock
+):
+    user_id = make_staff(app, EMAIL, NURSE)
+    here = "198.51.100.20"
+    for _ in range(5):
+        wrong = sign_in(app.test_client(), EMAIL, "wrong-password-here", address=here)
+        assert wrong.status_code == 401
+    before = audit_rows(app)
     client = app.test_client()
-    for _ in range(10):
-        assert sign_in(client, EMAIL, "wrong-password-here").status_code == 401
-    assert audit_rows(app)[-1].detail == "wrong password; account locked"
-    assert sign_in(client, EMAIL).status_code == 401
-    clock.advance(minutes=14)
-    assert sign_in(client, EMAIL).status_code == 401
-    clock.advance(minutes=2)
-    assert sign_in(client, EMAIL).status_code == 303
+    refused = sign_in(client, EMAIL, address=here)  # even the right password waits
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) == 15 * 60
+    words = visible_text(refused.text)
+    assert "Too many attempts" in words and "try again in 15 minutes" in words
+    assert [(r.action, r.result, r.staff_id, r.detail) for r in audit_rows(app)[len(before) :]] == [
+        ("failed_login", "refused", user_id, "too many failures per account and address")
+    ]
+    assert not signed_in_now(client)
+    # Nothing is locked: the same account from another address signs in.
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, EMAIL, address="198.51.100.21").status_code == 303
+    assert signed_in_now(elsewhere)
+
+    limits_clock.advance(minutes=10)
+    waiting = sign_in(app.test_client(), EMAIL, address=here)
+    assert waiting.status_code == 429
+    assert int(waiting.headers["Retry-After"]) == 5 * 60
+    limits_clock.advance(minutes=5, seconds=1)
+    assert sign_in(client, EMAIL, address=here).status_code == 303
     assert signed_in_now(client)
 
 
-def test_the_same_answer_for_an_unknown_email_a_wrong_password_and_a_locked_account(
-    make_app,
-):
-    app = make_app(LOCKOUT_FAILURES=2)
+def test_the_same_answer_for_an_unknown_email_a_wrong_password_and_a_switched_off_account(app):
     make_staff(app, EMAIL, NURSE)
     make_staff(app, "off@clinic.example", NURSE)
     with app.app_context():
@@ -390,15 +407,12 @@ def test_the_same_answer_for_an_unknown_email_a_wrong_password_and_a_locked_acco
     client = app.test_client()
     unknown = sign_in(client, "nobody@clinic.example")
     wrong = sign_in(client, EMAIL, "wrong-password-here")
-    sign_in(client, EMAIL, "wrong-password-here")  # the second failure locks the account
-    locked = sign_in(client, EMAIL)
     switched_off = sign_in(client, "off@clinic.example")
     answers = {
         name: (response.status_code, visible_text(response.text))
         for name, response in (
             ("unknown", unknown),
             ("wrong", wrong),
-            ("locked", locked),
             ("switched off", switched_off),
         )
     }
@@ -428,19 +442,24 @@ def test_an_unknown_email_takes_about_as_long_as_a_wrong_password(app):
     assert wrong < unknown * 3, (unknown, wrong)
 
 
-def test_sign_in_is_throttled_with_a_plain_429(make_app):
-    # The limiter is one module-level object: this app is built last, so its settings hold.
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+def test_an_address_with_many_failures_waits_whatever_the_account(make_app, limits_clock):
+    app = make_app(SIGNIN_FAILURES_PER_ADDRESS="8 per 15 minutes")
     make_staff(app, EMAIL, NURSE)
     client = app.test_client()
     token = csrf_token(client.get("/staff/login").text)
-    form = {"csrf_token": token, "email": EMAIL, "password": "wrong-password-here"}
-    assert [client.post("/staff/login", data=form).status_code for _ in range(3)] == [401] * 3
-    throttled = client.post("/staff/login", data={**form, "password": PASSWORD})
+    for n in range(8):  # a different account each time: no per-account count fills
+        form = {"csrf_token": token, "email": f"guess{n}@clinic.example", "password": "x" * 12}
+        assert client.post("/staff/login", data=form).status_code == 401
+    form = {"csrf_token": token, "email": EMAIL, "password": PASSWORD}
+    throttled = client.post("/staff/login", data=form)
     assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
     assert "something went wrong" not in visible_text(throttled.text).lower()
     assert client.get("/staff/login").status_code == 200  # reading the page is not limited
     assert not signed_in_now(client)
+    assert sign_in(app.test_client(), EMAIL, address="198.51.100.30").status_code == 303
+    limits_clock.advance(minutes=15, seconds=1)
+    assert client.post("/staff/login", data=form).status_code == 303
 
 
 # --- audit trail -------------------------------------------------------------------------------
