@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_audit_key(app)
     install_redaction()
     app.context_processor(_clinic_context)
     # Every time staff see is in the clinic's time zone (lifecycle invariant 11).
@@ -173,3 +174,11 @@ def register_commands(app: Flask) -> None:
     from .commands import register_commands as register
 
     register(app)
+
+
+def register_audit_key(app: Flask) -> None:
+    """Read the audit trail's key (made on the first start); refuse to start when audit rows
+    exist without it (``audit_key``)."""
+    from .audit_key import install
+
+    install(app)

@@ -89,14 +89,69 @@ def list_staff_command():
 
 @audit_cli.command("verify")
 def verify_audit_command():
-    """Check the audit trail's hash chain; exits 1 at the first altered or removed row."""
-    from .audit import verify_database
+    """Check the audit trail's rows, order, count and anchor; exits 1 naming the first row
+    altered, inserted or removed (rows not yet anchored are reported, exit 0)."""
+    from .audit_key import audit_trail
+    from .audit_verify import verify_database
 
-    count, problem = verify_database()
-    if problem is not None:
-        click.echo(f"Audit trail broken at row {problem.row_id}: {problem.problem}.", err=True)
+    report = verify_database()
+    for note in report.notes:
+        click.echo(note, err=True)
+    if report.problem is not None:
+        where = f" at row {report.problem.row_id}" if report.problem.row_id is not None else ""
+        click.echo(f"Audit trail broken{where}: {report.problem.problem}.", err=True)
         raise SystemExit(1)
-    click.echo(f"Audit trail intact: {count} rows.")
+    if audit_trail().key is None:
+        click.echo(
+            f"All {report.rows} rows verify as written before audit keys (plain SHA-256): "
+            "to adopt a key for them, run flask --app screening audit adopt-key.",
+            err=True,
+        )
+        raise SystemExit(1)
+    keyed = report.rows - report.legacy_rows
+    legacy = f", {report.legacy_rows} of them written before the key" if report.legacy_rows else ""
+    click.echo(f"Audit trail intact: {report.rows} rows ({keyed} keyed{legacy}).")
+    click.echo(f"Head: row {report.last_id}, MAC {report.last_mac}.")
+    if report.anchored is not None:
+        click.echo(f"Anchored: {report.anchored.rows} rows, up to row {report.anchored.last_id}.")
+    if report.unanchored:
+        click.echo(
+            f"Not yet anchored: {report.unanchored} rows after row {report.anchored.last_id} "
+            "(committed, their anchor not yet written: a crash between the two, or a commit "
+            "under way; the next commit anchors them). Not a sign of tampering."
+        )
+
+
+@audit_cli.command("adopt-key")
+def adopt_key_command():
+    """Once, for a trail written before audit keys: make the key; the rows so far stay
+    unkeyed (they must verify), every later row is keyed. Audited."""
+    from .audit_verify import AuditTrailRefused, adopt_key
+
+    try:
+        report = adopt_key()
+    except AuditTrailRefused as refused:
+        click.echo(str(refused), err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"Audit key made; the {report.rows} rows written before it verify as unkeyed, every "
+        "row from now on is keyed. Keep a copy of the key apart from the backups (README)."
+    )
+
+
+@audit_cli.command("reanchor")
+def reanchor_command():
+    """Anchor the trail at its stored head, after restoring a backup or moving the anchor:
+    the chain must verify. Audited."""
+    from .audit_verify import AuditTrailRefused, reanchor
+
+    try:
+        old, report = reanchor()
+    except AuditTrailRefused as refused:
+        click.echo(str(refused), err=True)
+        raise SystemExit(1) from None
+    held = "nothing readable" if old is None else f"{old.rows} rows up to row {old.last_id}"
+    click.echo(f"Anchor set at {report.rows} rows up to row {report.last_id} (it held {held}).")
 
 
 def register_commands(app: Flask) -> None:
@@ -135,9 +190,22 @@ def register_commands(app: Flask) -> None:
         except BackupRefused as refused:
             click.echo(str(refused), err=True)
             raise SystemExit(1) from None
+        from . import audit
+        from .audit_key import audit_trail
+
+        audit.record(
+            audit.Action.BACKUP,
+            object_type="database",
+            detail=f"tables={len(report.row_counts)} rows={sum(report.row_counts.values())}",
+        )
+        db.session.commit()
         click.echo(f"Backup written to {report.path} (SHA-256 {report.sha256}).")
         for table, count in report.row_counts.items():
             click.echo(f"  {table}: {count} rows")
+        click.echo(
+            f"The audit key ({audit_trail().key_path}) is not in the backup: keep its copy "
+            "apart from backups (README, 'The audit trail's key and anchor')."
+        )
 
     app.cli.add_command(staff_cli)
     app.cli.add_command(audit_cli)

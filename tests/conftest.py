@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from screening import create_app
 from screening.auth import passwords
@@ -51,19 +51,37 @@ def _config(database_url: str, clock: Clock, **extra) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def own_instance_folder(tmp_path, monkeypatch):
+    """Each test's apps keep their instance folder (the audit key and anchor among its files)
+    in the test's own folder, never the project's ``instance/``; apps a test builds again
+    share it."""
+    monkeypatch.setenv("PRECLEAR_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """A database at the latest migration, made once per test session."""
+    instance = str(tmp_path_factory.mktemp("instance"))
     if TEST_DATABASE_URL:
-        app = create_app(_config(TEST_DATABASE_URL, Clock(datetime.now(UTC))))
+        # Emptied before the app is built (audit rows left by an interrupted run, with no key
+        # in this new instance folder, would stop it from starting), tables of other branches'
+        # migrations included.
+        engine = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        app = create_app(
+            _config(TEST_DATABASE_URL, Clock(datetime.now(UTC)), INSTANCE_PATH=instance)
+        )
         with app.app_context():
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
             init_db()
         return TEST_DATABASE_URL
     template = tmp_path_factory.mktemp("db") / "template.sqlite3"
-    app = create_app(_config(f"sqlite:///{template}", Clock(datetime.now(UTC))))
+    app = create_app(
+        _config(f"sqlite:///{template}", Clock(datetime.now(UTC)), INSTANCE_PATH=instance)
+    )
     with app.app_context():
         init_db()
         db.engine.dispose()

@@ -75,6 +75,7 @@ def test_every_file_the_app_creates_is_its_own(tmp_path, clock):
 
     created = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
     created += [tmp_path / "backup.sqlite3", tmp_path / "export.csv"]
+    created += [instance / "audit.key", instance / "audit.anchor"]
     created += [p for p in (instance / "uploads").iterdir()]
     assert all(path.exists() for path in created), created
     assert {str(path): oct(mode(path)) for path in created if mode(path) != 0o600} == {}

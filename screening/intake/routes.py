@@ -28,7 +28,7 @@ from rules import AnswerError, Ends
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
-from .. import invitations, mailer, notes, outbox
+from .. import audit, invitations, mailer, notes, outbox
 from ..access import PATIENT, PUBLIC, allow
 from ..check_in import recheck_offered, recheck_opens, record_recheck
 from ..clearance import UploadsLimited, notes_needed, save_uploaded_note
@@ -498,7 +498,10 @@ def resume(token: str):
         return _link_choice()
     session[SESSION_KEY] = token
     session.permanent = True
-    return _continue(draft)
+    opened = _continue(draft)
+    # The patient's own link: no member of staff, the draft is the object.
+    audit.record_view(audit.Action.VIEW_DRAFT, object_type="draft", object_id=draft.id)
+    return opened
 
 
 def _answering(other_than: str | None = None) -> Draft | None:
@@ -550,7 +553,11 @@ def _link_choice(invitation: bool = False, errors=(), status: int = 200):
 def result(token: str):
     """The outcome in the patient's words; reachable only through the patient's own link."""
     screening, refused = _linked_screening(token)
-    return refused or render_result(token, screening)
+    if refused:
+        return refused
+    shown = render_result(token, screening)
+    audit.record_view(audit.Action.VIEW_OUTCOME, object_type="screening", object_id=screening.id)
+    return shown
 
 
 def _linked_screening(token: str):

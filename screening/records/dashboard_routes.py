@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from wtforms import Form, StringField
 
-from .. import dashboard
+from .. import audit, dashboard
 from ..access import MANAGER, allow
 from ..clock import clinic_today
 from ..extensions import db
@@ -43,7 +43,7 @@ def dashboard_page():
         except dashboard.PeriodError as error:
             form[error.field].errors.append(str(error))
     stats = dashboard.compute_stats(db.session, period)
-    return render_template(
+    shown = render_template(
         "records/dashboard.html",
         form=form,
         errors=[(form[name].id, messages[0]) for name, messages in form.errors.items()],
@@ -54,3 +54,8 @@ def dashboard_page():
         format_hours=dashboard.format_hours,
         format_percent=dashboard.format_percent,
     )
+    # The period is the manager's choice, not a patient's: the counts say what was shown.
+    audit.record_view(
+        audit.Action.VIEW_DASHBOARD, screenings=stats.total, weeks=len(period.mondays)
+    )
+    return shown

@@ -85,7 +85,7 @@ def audit_trail():
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     query = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template(
+    shown = render_template(
         "records/audit.html",
         form=form,
         errors=[(form[name].id, messages[0]) for name, messages in form.errors.items()],
@@ -95,6 +95,9 @@ def audit_trail():
         pages=pages,
         page_url=lambda number: url_for("records.audit_trail", **query, page=number),
     )
+    # Counts only: the staff email searched for and the other filters stay out of the trail.
+    audit.record_view(audit.Action.VIEW_AUDIT, rows=len(rows), page=page, total=total)
+    return shown
 
 
 @bp.get("/outbox")
@@ -102,9 +105,12 @@ def audit_trail():
 def outbox_page():
     """The emails that did not go (failed or voided, and why) and those still waiting: no
     body is kept once a message is done, and none is shown."""
-    return render_template(
+    not_sent, waiting = outbox.failed_or_voided(), outbox.waiting()
+    shown = render_template(
         "records/outbox.html",
-        not_sent=outbox.failed_or_voided(),
-        waiting=outbox.waiting(),
+        not_sent=not_sent,
+        waiting=waiting,
         mail_enabled=mailer.mail_enabled(),
     )
+    audit.record_view(audit.Action.VIEW_OUTBOX, rows=len(not_sent) + len(waiting))
+    return shown

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectChoice, StringField
 
 import rules
 
-from .. import invitations, mailer, outbox
+from .. import audit, invitations, mailer, outbox
 from ..access import MANAGER, NURSE, allow
 from ..clock import clinic_today
 from ..extensions import db
@@ -89,7 +89,7 @@ def invitation_list():
     ).all()
     emails = outbox.latest_for_invitations([i.id for i in upcoming])
     status = 400 if request.method == "POST" and form.errors else 200
-    return (
+    shown = (
         render_template(
             "review/invitations.html",
             cancellable=(invitations.CREATED, invitations.OPENED, invitations.STARTED),
@@ -109,6 +109,8 @@ def invitation_list():
         ),
         status,
     )
+    audit.record_view(audit.Action.VIEW_INVITATIONS, rows=len(upcoming))
+    return shown
 
 
 def _invitation_or_404(invitation_id: int) -> Invitation:

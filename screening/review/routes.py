@@ -115,7 +115,7 @@ def queue():
     page, pages = current_page(request.args.get("page"), total, PAGE_SIZE)
     screenings = _queue_page(conditions, listed, (page - 1) * PAGE_SIZE)
     query = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template(
+    shown = render_template(
         "review/queue.html",
         status_changes_waiting=db.session.scalar(
             select(StatusChange.id).where(StatusChange.handled_at.is_(None)).limit(1)
@@ -136,6 +136,15 @@ def queue():
         page_url=lambda number: url_for("review.queue", **query, page=number),
         treatment_titles=dict(rules.treatments()),
     )
+    # Counts only: the filters (dates, treatment, outcome, status) stay out of the trail.
+    audit.record_view(
+        audit.Action.VIEW_QUEUE,
+        rows=len(screenings),
+        page=page,
+        total=total,
+        more=bool(capped & set(listed)),
+    )
+    return shown
 
 
 @bp.get("/status-changes")
@@ -150,13 +159,15 @@ def status_changes():
         .order_by(Screening.appointment_date, StatusChange.id)
         .limit(500)
     ).all()
-    return render_template(
+    shown = render_template(
         "review/status_changes.html",
         rows=rows,
         status_labels=STATUS_LABELS,
         can_decide=current_user.has_role(NURSE),
         treatment_titles=dict(rules.treatments()),
     )
+    audit.record_view(audit.Action.VIEW_STATUS_CHANGES, rows=len(rows))
+    return shown
 
 
 @bp.post("/status-changes/<int:change_id>/handled")
@@ -190,13 +201,15 @@ def today():
         .where(Screening.appointment_date == day)
         .order_by(Screening.last_name, Screening.first_name, Screening.id)
     ).all()
-    return render_template(
+    shown = render_template(
         "review/today.html",
         day=format_date(day),
         screenings=screenings,
         status_labels=STATUS_LABELS,
         treatment_titles=dict(rules.treatments()),
     )
+    audit.record_view(audit.Action.VIEW_TODAY, rows=len(screenings))
+    return shown
 
 
 def screening_or_404(screening_id: int) -> Screening:

@@ -96,12 +96,14 @@ class Trail:
         self.app = app
         self.seen: dict[str, int] = {}
 
-    def expect(self, action: str, result: str, step, staff_id: int | None = ...) -> None:
+    def expect(self, action: str, result: str, step, staff_id: int | None = ..., then=()) -> None:
+        """``step`` writes one ``action`` row, then the rows ``then`` names, if any (a page
+        shown after an action: its own view row)."""
         before = len(audit_rows(self.app))
         step()
         rows = audit_rows(self.app)[before:]
         written = [(row.action, row.result) for row in rows]
-        assert written == [(action, result)], (action, written)
+        assert written == [(action, result), *then], (action, written)
         if staff_id is not ...:
             assert rows[0].staff_id == staff_id, (action, rows[0].staff_id)
         self.seen[action] = self.seen.get(action, 0) + 1
@@ -229,6 +231,36 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
         staff_id=None,
     )
 
+    # Pages that list patients, and a patient's own links: one row a view (their details are
+    # tests/security/test_phi_list_views.py's).
+    for action, role, path in (
+        ("view_queue", NURSE, "/staff/"),
+        ("view_today", NURSE, "/staff/today"),
+        ("view_status_changes", NURSE, "/staff/status-changes"),
+        ("view_invitations", NURSE, "/staff/invitations"),
+        ("view_dashboard", MANAGER, "/staff/records/dashboard"),
+        ("view_audit", MANAGER, "/staff/records/audit"),
+        ("view_outbox", MANAGER, "/staff/records/outbox"),
+    ):
+        trail.expect(action, "ok", lambda c=clients[role], p=path: c.get(p), ids[role])
+    trail.expect("view_outcome", "ok", lambda: patient.get(result_url), staff_id=None)
+    answering = Patient(app.test_client())
+    answering.start()
+    resume = re.search(r"/intake/resume/[\w-]+", answering.client.get("/intake/about_you").text)
+    trail.expect("view_draft", "ok", lambda: app.test_client().get(resume.group(0)), staff_id=None)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        trail.expect(
+            "backup",
+            "ok",
+            lambda: runner.invoke(args=["backup", str(tmp_path / "backup.sqlite3")]),
+            staff_id=None,
+        )
+    else:
+        trail.seen["backup"] = 0  # flask backup copies SQLite only (PostgreSQL: pg_dump)
+    trail.expect(
+        "audit_trail", "ok", lambda: runner.invoke(args=["audit", "reanchor"]), staff_id=None
+    )
+
     page = nurse.get("/staff/invitations")
     invitation = {
         "csrf_token": csrf_token(page.text),
@@ -241,7 +273,11 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
         "appointment_time": "10:00",
     }
     trail.expect(
-        "invitation", "ok", lambda: nurse.post("/staff/invitations", data=invitation), ids[NURSE]
+        "invitation",
+        "ok",
+        lambda: nurse.post("/staff/invitations", data=invitation),
+        ids[NURSE],
+        then=[("view_invitations", "ok")],  # the list shown again below the new link
     )
     token_holder = {}
     trail.expect(
