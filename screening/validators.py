@@ -65,7 +65,8 @@ def parse_patient_date(text: str) -> date | None:
 
 def booked_too_far_ahead(day: date, today: date) -> bool:
     """Whether an appointment on ``day`` is further ahead of ``today`` than anyone books."""
-    return day > add_years(today, BOOKING_YEARS_AHEAD)
+    # A "today" past LATEST_DATE is refused on its own; here it must not run off the calendar.
+    return day > add_years(min(today, LATEST_DATE), BOOKING_YEARS_AHEAD)
 
 
 def real_date(form: Form, field: Field) -> None:
@@ -78,6 +79,21 @@ def real_date(form: Form, field: Field) -> None:
         raise ValidationError(f"{field.label.text} must be a real date, like 12/10/2026")
     if day > LATEST_DATE:
         raise ValidationError(f"{field.label.text} must be in {LATEST_DATE.year} or before")
+
+
+def real_date_from(earliest: date):
+    """Validator: like ``real_date``, and no earlier than ``earliest`` (records' periods)."""
+
+    def validate(form: Form, field: Field) -> None:
+        day = parse_patient_date(field.data) if field.data else None
+        if day is None:
+            real_date(form, field)  # empty passes; anything else is not a real date
+        elif not earliest <= day <= LATEST_DATE:
+            raise ValidationError(
+                f"{field.label.text} must be a date from {earliest.year} to {LATEST_DATE.year}"
+            )
+
+    return validate
 
 
 def storable_text(form: Form, field: Field) -> None:

@@ -133,7 +133,13 @@ def test_refuses_when_no_secret_key_is_configured_at_all(monkeypatch):
 
 
 def test_accepts_a_real_secret_key_outside_testing(database_url):
-    app = create_app({"SECRET_KEY": "a-real-secret-" * 3, "DATABASE_URL": database_url})
+    app = create_app(
+        {
+            "SECRET_KEY": "a-real-secret-" * 3,
+            "DATABASE_URL": database_url,
+            "PUBLIC_URL": "https://screening.example-clinic.com",
+        }
+    )
     assert app.testing is False
     with app.app_context():
         db.engine.dispose()

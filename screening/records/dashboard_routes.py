@@ -11,15 +11,17 @@ from .. import audit, dashboard
 from ..access import MANAGER, allow
 from ..clock import clinic_today
 from ..extensions import db
-from ..validators import parse_patient_date, real_date
+from ..validators import parse_patient_date, real_date_from
 from . import bp
+
+_real_date = real_date_from(dashboard.EARLIEST)
 
 
 class DashboardFilterForm(Form):
     """The dashboard's period, from the query string (no CSRF: it changes nothing)."""
 
-    date_from = StringField("From", validators=[real_date], render_kw={"type": "date"})
-    date_to = StringField("To", validators=[real_date], render_kw={"type": "date"})
+    date_from = StringField("From", validators=[_real_date], render_kw={"type": "date"})
+    date_to = StringField("To", validators=[_real_date], render_kw={"type": "date"})
 
 
 @bp.get("/dashboard")
