@@ -8,7 +8,10 @@ def post_worker_init(worker) -> None:
     """Refuse several workers that would each keep their own rate limits in memory: each would
     allow the whole limit again (README, Production server). Raised before the worker has
     booted, this stops gunicorn itself, with the message in its log."""
-    problem = memory_limits_problem(worker.cfg.workers, worker.wsgi.config)
+    app = worker.wsgi
+    if "limiter" not in getattr(app, "extensions", {}):
+        return  # not Preclear's app (the bench's baseline): no rate limits to share
+    problem = memory_limits_problem(worker.cfg.workers, app.config)
     if problem:
         raise RuntimeError(problem)
 

@@ -45,7 +45,7 @@ def _rss_mb() -> float:
 
 
 def export_app(directory: Path, secret: str) -> dict:
-    from bench.common import PATIENT_LIMITS, make_app
+    from bench.common import BENCH_LIMITS, make_app
     from tests.staff.helpers import sign_in
 
     config = {
@@ -54,7 +54,8 @@ def export_app(directory: Path, secret: str) -> dict:
         "UPLOAD_FOLDER": str(directory / "uploads"),
         "INSTANCE_PATH": str(directory / "instance"),  # its own audit key and anchor
         "SECURE_COOKIES": False,
-        **PATIENT_LIMITS,
+        "RATELIMIT_KEY_PREFIX": "bench-export-" + secret[:12],
+        **BENCH_LIMITS,
     }
     app = make_app(config)
     client = app.test_client()

@@ -48,6 +48,9 @@ class Defaults:
     # another patient's uploads): a note of a few pages, photographed again once. Ten files
     # in all (``clearance.MAX_PATIENT_UPLOADS``).
     PATIENT_UPLOADS_PER_SCREENING_PER_DAY = 6
+    # "Email me this link", per address (and 3 an hour per questionnaire): the clinic's mail
+    # server must not become anyone's mailer.
+    PATIENT_EMAIL_LINK_RATE_LIMIT = "10 per hour"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -26,10 +26,11 @@ only, CSRF tokens and cookies as a browser sends them:
   message at a time, so a phase's emails take about their number times the mean delay to
   drain; half the phase keeps that drain about as long as the load, and ``.ci/run`` under 90 s.
 
-The app's rate limits are off on this instance (``RATELIMIT_ENABLED``): every client here comes
-from 127.0.0.1, and the limits are per address ("Email me this link" 10 an hour, the API 60 a
-minute, sign-in 30 a minute), counted apart in each worker's memory; on, they would turn the
-load into 429s and measure the limiter, which ``make test`` checks on its own.
+The app's rate limits are on, kept in the local Redis as production keeps them with several
+workers (README, Production server), under a key prefix of this run's own. Every client here
+comes from 127.0.0.1 and the limits are per address, so this instance sets each far above the
+run's traffic (``LOAD_LIMITS``): the limiter's storage is exercised, and no request is refused;
+``make test`` checks the limits themselves.
 
 Phase 1, steady load: acknowledged submissions = stored screenings, no 5xx, no unexpected
 answer, no "database is locked" or traceback in the server's or the sender's log.
@@ -129,15 +130,18 @@ LOCKED = "database is locked"
 
 # --- the app, as gunicorn and init-db build it ---------------------------------------------
 
-# The patients' per-address limits (``screening/config.py``) on this instance and the bench's,
-# whose clients all share 127.0.0.1: far above any run's traffic (the bench's submit sends
-# thousands of questionnaires a minute).
-LOAD_PATIENT_LIMITS = {
+# The per-address limits (``screening/config.py``) on this instance and the bench's, whose
+# clients all share 127.0.0.1: far above any run's traffic (the bench's submit sends thousands
+# of questionnaires a minute).
+LOAD_LIMITS = {
+    "API_RATE_LIMIT": "1000000 per minute",
     "PATIENT_DRAFT_RATE_LIMIT": "1000000 per hour",
     "PATIENT_SUBMIT_RATE_LIMIT": "1000000 per hour",
     "PATIENT_UPLOAD_RATE_LIMIT": "1000000 per hour",
     "PATIENT_UPLOAD_DAILY_LIMIT": "1000000 per day",
+    "PATIENT_EMAIL_LINK_RATE_LIMIT": "1000000 per hour",
 }
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def wsgi_app():
@@ -154,11 +158,12 @@ def wsgi_app():
         "INSTANCE_PATH": str(Path(os.environ["LOADTEST_UPLOADS"]).parent / "instance"),
         "SECURE_COOKIES": False,  # plain http on the loopback
         "CLINIC_TIMEZONE": CLINIC_TIMEZONE,
-        # Every client comes from 127.0.0.1, and the limits are per address (see above).
-        "RATELIMIT_ENABLED": False,
-        # Should they be on, the patients' own limits are far above what the load does (every
-        # patient starts, submits and uploads from the one address).
-        **LOAD_PATIENT_LIMITS,
+        # Limits on, in Redis as with several workers in production, each far above the load
+        # (every client comes from 127.0.0.1; see above); keys of this run's own.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": LOCAL_REDIS,
+        "RATELIMIT_KEY_PREFIX": "loadtest-" + os.environ["LOADTEST_SECRET_KEY"][:12],
+        **LOAD_LIMITS,
     }
     if os.environ.get("LOADTEST_MAIL_PORT"):
         config.update(MAIL_SERVER=HOST, MAIL_PORT=int(os.environ["LOADTEST_MAIL_PORT"]))

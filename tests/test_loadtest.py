@@ -411,6 +411,8 @@ def test_the_sender_and_commands_build_the_same_instance(monkeypatch, tmp_path):
     monkeypatch.setenv("PRECLEAR_INSTANCE_PATH", str(tmp_path / "instance"))
     app = loadtest.wsgi_app()
     assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("127.0.0.1", 2525)
-    assert app.config["RATELIMIT_ENABLED"] is False
+    assert app.config.get("RATELIMIT_ENABLED", True)
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://127.0.0.1:6379")
+    assert app.config["PATIENT_SUBMIT_RATE_LIMIT"] == "1000000 per hour"
     assert app.config["CLINIC_TIMEZONE"] == loadtest.CLINIC_TIMEZONE
     assert app.config["OUTBOX_LEASE_SECONDS"] == 9

@@ -383,7 +383,9 @@ def _email_link_key() -> str:
 # The clinic's mail server must not become anyone's mailer: a few emails per link, and per
 # address of the sender.
 @limiter.limit("3 per hour", key_func=_email_link_key, on_breach=limits.refused(limits.EMAILS))
-@limiter.limit("10 per hour", on_breach=limits.refused(limits.EMAILS))
+@limiter.limit(
+    limits.setting("PATIENT_EMAIL_LINK_RATE_LIMIT"), on_breach=limits.refused(limits.EMAILS)
+)
 @with_draft
 def email_link(draft: Draft):
     """Email the patient their own resume link (the clinic's words and the link only), through
