@@ -89,6 +89,8 @@ def test_every_file_the_app_creates_is_its_own(tmp_path, clock):
 def test_the_instance_config_and_its_folder_are_private(tmp_path, monkeypatch):
     monkeypatch.setenv("PRECLEAR_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'instance' / 'db.sqlite3'}")
+    # A production app (secure cookies) starts only with the address its patients use.
+    monkeypatch.setenv("PRECLEAR_PUBLIC_URL", "https://screening.example-clinic.com")
     app = create_app()
     config = Path(app.instance_path) / "config.py"
     assert oct(mode(config)) == oct(0o600)
