@@ -68,6 +68,7 @@ def live_app(tmp_path_factory, browser_light_hashing):
             Clock(NOW),
             SERVER_NAME=None,
             UPLOAD_FOLDER=str(folder / "uploads"),
+            INSTANCE_PATH=str(folder / "instance"),  # its own audit key and anchor
         )
     )
     with app.app_context():
