@@ -698,7 +698,11 @@ def _held_back(screening: Screening) -> bool:
 
 
 def test_the_lifecycle_keeps_its_invariants_over_any_sequence(make_app, clock, tmp_path):
-    app = make_app(UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    # Patients send notes as often as the sequences draw them: the day's bound on one
+    # screening's uploads (tests/security/test_patient_limits.py) is not what is tested here.
+    app = make_app(
+        UPLOAD_FOLDER=str(tmp_path / "uploads"), PATIENT_UPLOADS_PER_SCREENING_PER_DAY=1000
+    )
     LifecycleMachine.app = app
     LifecycleMachine.clock = clock
     LifecycleMachine.staff_ids = {
