@@ -45,7 +45,7 @@ def _rss_mb() -> float:
 
 
 def export_app(directory: Path, secret: str) -> dict:
-    from bench.common import BENCH_LIMITS, make_app
+    from bench.common import bench_limits, make_app
     from tests.staff.helpers import sign_in
 
     config = {
@@ -55,7 +55,7 @@ def export_app(directory: Path, secret: str) -> dict:
         "INSTANCE_PATH": str(directory / "instance"),  # its own audit key and anchor
         "SECURE_COOKIES": False,
         "RATELIMIT_KEY_PREFIX": "bench-export-" + secret[:12],
-        **BENCH_LIMITS,
+        **bench_limits(),
     }
     app = make_app(config)
     client = app.test_client()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import math
+import time
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, limiter
 
 _JSON_PREFIX = "/api/"
 # Plain words, in the reader's language, for the errors a person may meet; others keep
@@ -46,8 +49,10 @@ def register_errorhandlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
-        if isinstance(error, RateLimitExceeded) and error.response is not None:
-            return error.response  # the limit's own page (``intake.limits``)
+        if isinstance(error, RateLimitExceeded):
+            # The limit's own page (``intake.limits``), or the plain one; either says when.
+            refused = error.response if error.response is not None else _page(429, *_limited())
+            return _with_retry_after(make_response(refused))
         code = error.code or 500
         standard = error.description == type(error).description
         if standard and code in _HTTP_PAGES and not request.path.startswith(_JSON_PREFIX):
@@ -63,6 +68,21 @@ def register_errorhandlers(app: Flask) -> None:
             _l("Sorry, something went wrong"),
             _l("Nothing you saved has been lost. Please try again in a few minutes, or call us."),
         )
+
+
+def _limited():
+    if request.path.startswith(_JSON_PREFIX):
+        return "Too many requests", ""  # the API's words are English
+    return _HTTP_PAGES[429]
+
+
+def _with_retry_after(response: Response) -> Response:
+    """``Retry-After``, the seconds until the breached limit's window resets. Read here, on a
+    refusal only: ``RATELIMIT_HEADERS_ENABLED`` is off (see ``config``)."""
+    current = limiter.current_limit
+    if current is not None and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(max(1, math.ceil(current.reset_at - time.time())))
+    return response
 
 
 def _page(status: int, title, message):
