@@ -56,7 +56,10 @@ CLINIC = ZoneInfo("America/Los_Angeles")
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "100"))
 STEPS = int(os.environ.get("LIFECYCLE_STEPS", "30"))
 SOAK = "LIFECYCLE_EXAMPLES" in os.environ
-SEED = 3  # its sequences reach every kind of action (checked below)
+# The suite's seeds, tried in turn until the sequences have reached every kind of action
+# (checked below). One reaches them all on its own; what the app's earlier tests leave in the
+# process (the order the suite runs in) can move a sequence off the one path to a re-check.
+SEEDS = (3, 4, 5)
 BLOCKING = ("reschedule", "needs_clearance")
 NOTE_KINDS = ("provider_note", "prescriber_note")
 FINAL = (Ends.NEW_SCREENING, Ends.NEVER)
@@ -720,11 +723,18 @@ def test_the_lifecycle_keeps_its_invariants_over_any_sequence(make_app, clock, t
         ),
     )
     # The suite runs the same sequences every time; ``make soak`` draws new ones on each run.
-    (run if SOAK else seed(SEED)(run))()
-    # Every kind of action was taken and accepted at least once: the sequences reach the
+    # Every kind of action is taken and accepted at least once: the sequences reach the
     # states the invariants are about, not only refusals.
-    accepted = {kind for (kind, ok) in TALLY if ok}
-    assert SOAK or accepted >= {
+    for chosen in [None] if SOAK else SEEDS:
+        (run if chosen is None else seed(chosen)(run))()
+        accepted = {kind for (kind, ok) in TALLY if ok}
+        if accepted >= EVERY_KIND:
+            break
+    assert SOAK or accepted >= EVERY_KIND, TALLY
+
+
+EVERY_KIND = frozenset(
+    {
         "submit",
         "acknowledge",
         "move",
@@ -738,4 +748,5 @@ def test_the_lifecycle_keeps_its_invariants_over_any_sequence(make_app, clock, t
         "verify_note",
         "confirm_comparison",
         "accept_rules",
-    }, TALLY
+    }
+)
