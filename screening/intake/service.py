@@ -11,9 +11,9 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import rules
 from rules import AnswerError, Question, RuleSet
@@ -48,16 +48,29 @@ def start_draft(data: dict[str, Any] | None = None) -> tuple[Draft, str]:
     return draft, token
 
 
+# Built once, not per call (building it cost more than running it): every patient page reads
+# the draft (the submit benchmark's goal, bench/submit.py).
+_DRAFT_BY_TOKEN = (
+    select(Draft, Screening.id)
+    .outerjoin(Screening, Screening.draft_id == Draft.id)
+    .where(Draft.token_hash == bindparam("token_hash"))
+)
+
+
 def find_draft(token: str | None) -> Draft | None:
     """The draft a resume link or the session points to, expired or not."""
     if not token or len(token) > 100:
         return None
-    # Every caller asks whether the draft was submitted: one query, not a second for that.
-    return db.session.scalar(
-        select(Draft)
-        .where(Draft.token_hash == token_hash(token))
-        .options(joinedload(Draft.screening))
-    )
+    # Every caller asks whether the draft was submitted: the same query says so, by the
+    # screening's id only. Loading the whole screening with it (a joined load of its many
+    # columns) took a sixth of the consent POST (the submit benchmark's goal, bench/submit.py).
+    row = db.session.execute(_DRAFT_BY_TOKEN, {"token_hash": token_hash(token)}).first()
+    if row is None:
+        return None
+    draft, screening_id = row
+    if screening_id is None:
+        set_committed_value(draft, "screening", None)  # known: no query when it is read
+    return draft
 
 
 def is_expired(draft: Draft) -> bool:
@@ -226,9 +239,8 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
         "submitted_at": now,
         "updated_at": now,
     }
-    # End the reading transaction first: the insert takes the write lock in a transaction of
-    # its own (``database``), held only while it is written.
-    db.session.commit()
+    # The insert takes the write lock (``database``: on SQLite the reading part ends there, and
+    # the lock is held only while the screening and its audit row are written).
     try:
         screening_id = db.session.execute(INSERT_SCREENING, row).scalar_one()
         # Who: the patient's own link; what: submitted. No PHI, like every audit row.
