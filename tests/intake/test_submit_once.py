@@ -153,7 +153,7 @@ def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
     reading, writing = statements[:split], statements[split:]
     # The draft, then the person's earlier screenings (lifecycle invariant 6), both unlocked;
     # the reading transaction ends before the lock is asked for.
-    assert reading == ["BEGIN", "SELECT drafts.id,", "SELECT screenings.id,", "COMMIT"]
+    assert reading == ["BEGIN", "SELECT drafts.id,", "SELECT screenings.id", "COMMIT"]
     # The screening and its audit row (the chain's last row read under the lock), one write.
     assert writing == [
         "BEGIN IMMEDIATE",
