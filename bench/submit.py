@@ -230,9 +230,10 @@ def run(seconds: float = SECONDS, clients: int = CLIENTS, drafts: int = DRAFTS) 
             Gunicorn("loadtest:wsgi_app()", env, directory / "app", ROOT / "scripts") as app,
             Gunicorn("bench.baseline_app:wsgi_app()", env, directory / "base", ROOT) as base,
         ):
+            each = seconds / ROUNDS
             for _ in range(ROUNDS):
-                app_rounds.append(load(app.port, "/intake/consent", work, seconds / ROUNDS, clients))
-                base_rounds.append(load(base.port, "/submit", base_work, seconds / ROUNDS, clients))
+                app_rounds.append(load(app.port, "/intake/consent", work, each, clients))
+                base_rounds.append(load(base.port, "/submit", base_work, each, clients))
             log = app.log()
         import sqlite3
 
