@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from functools import lru_cache
 
 # No date a screening reads is later than this: the rules add years and months to dates, and a
 # date near 9999 would run past the calendar ("year 10017") instead of being refused as input.
@@ -25,11 +24,8 @@ _SPANISH_MONTHS = (
 _SPANISH_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
-@lru_cache(maxsize=4096)
 def parse_iso_date(text: str) -> date | None:
-    """The date written exactly as ``YYYY-MM-DD``, or ``None`` when it is not a real date.
-
-    Cached: answers repeat the same few dates, and a ``date`` is immutable."""
+    """The date written exactly as ``YYYY-MM-DD``, or ``None`` when it is not a real date."""
     if not _ISO_DATE.fullmatch(text):
         return None
     try:
@@ -38,13 +34,11 @@ def parse_iso_date(text: str) -> date | None:
         return None
 
 
-@lru_cache(maxsize=4096)
 def format_date(day: date, language: str = "en") -> str:
     """A date as patients read it, independent of the machine's locale: "Friday 11 December
     2026" in English, "viernes 11 de diciembre de 2026" in Spanish (``"es"``).
 
-    Any other language gets the English form, as untranslated words do. Cached: the same few
-    dates are worded again and again.
+    Any other language gets the English form, as untranslated words do.
     """
     if language == "es":
         weekday, month = _SPANISH_WEEKDAYS[day.weekday()], _SPANISH_MONTHS[day.month - 1]

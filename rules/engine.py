@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache, lru_cache
 from typing import Any
 
 from .dates import LATEST_DATE, format_date, parse_iso_date
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
-from .model import (
-    AnswerError,
-    Clearance,
-    Ends,
-    Finding,
-    Instruction,
-    Outcome,
-    Result,
-    new_finding,
-    new_result,
-)
-from .questions import Condition, DateCheck, Kind, Question, Visit
+from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
+from .questions import DateCheck, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .rulesets import RULESETS, get_ruleset
-from .triggers import AnswerIs, Match
+from .triggers import Match
 from .wording import in_words
 
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
@@ -65,7 +52,7 @@ def evaluate(
     Raises ``AnswerError`` naming every missing or invalid answer; never returns a result for
     incomplete answers.
     """
-    unasked = not_asked if type(not_asked) is frozenset else frozenset(not_asked)
+    unasked = frozenset(not_asked)
     ruleset, visit, values, json_values = validate(
         treatment, appointment_date, answers, today, version, not_asked=unasked, language=language
     )
@@ -92,7 +79,7 @@ def validate(
     """
     errors: dict[str, list[str]] = {}
 
-    ruleset = None
+    ruleset: RuleSet | None = None
     if not isinstance(treatment, str) or treatment not in RULESETS:
         errors["treatment"] = ["Choose a treatment the clinic offers"]
     elif version is not None and (
@@ -126,21 +113,18 @@ def validate(
     if not isinstance(language, str) or language not in LANGUAGES:
         errors["language"] = [f"Choose one of the languages offered: {', '.join(LANGUAGES)}"]
 
-    if type(answers) is not dict and not isinstance(answers, Mapping):
+    # With no valid appointment, checks against it pass; its own error is already listed.
+    visit = Visit(today, appointment or date.max)
+    values: dict[str, Any] = {}
+    json_values: dict[str, Any] = {}
+    if not isinstance(answers, Mapping):
         errors["answers"] = ["Answers must be a mapping of question ids to answers"]
     elif ruleset is not None:
-        # With no valid appointment, checks against it pass; its own error is already listed.
-        visit = _visit(today, appointment or date.max)
         values, json_values = _validate_answers(ruleset, answers, visit, errors, not_asked)
 
-    if errors:
+    if errors or ruleset is None:
         raise AnswerError(errors)
     return ruleset, visit, values, json_values
-
-
-# Visits are immutable and a day brings the same few, so each is built once (typed: a subclass
-# of ``date`` is never swapped for an equal plain date).
-_visit = lru_cache(maxsize=1024, typed=True)(Visit)
 
 
 def _validate_answers(
@@ -151,14 +135,14 @@ def _validate_answers(
     not_asked: frozenset[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     questions = ruleset.questions_by_id
-    if not questions.keys() >= answers.keys():
-        for key in answers:
-            if key not in questions:
-                errors[str(key)] = ["This question is not part of the screening"]
+    for key in answers:
+        if key not in questions:
+            errors[str(key)] = ["This question is not part of the screening"]
 
     values: dict[str, Any] = {}
     json_values: dict[str, Any] = {}
-    for question, qid, condition, choice_codes, parse, as_json in _validation_plan(ruleset):
+    for question in ruleset.questions:
+        qid, condition = question.id, question.applies_when
         raw = answers.get(qid)
         if condition is not None:
             if condition.question in errors:
@@ -174,44 +158,19 @@ def _validate_answers(
             if question.required and qid not in not_asked:
                 errors[qid] = [question.missing_message]
             continue
-        if type(raw) is str and raw in choice_codes:
-            values[qid] = json_values[qid] = raw  # a valid choice, the most common answer
-            continue
-        value, message = parse(question, raw, visit)
+        value, message = _parse(question, raw, visit)
         if message is not None:
             errors[qid] = [message]
             continue
         values[qid] = value
         # A string that parsed is already its JSON form: a choice's code, or a date written
         # exactly as ISO writes it.
-        json_values[qid] = raw if type(raw) is str else as_json(value)
+        json_values[qid] = raw if isinstance(raw, str) else _AS_JSON[question.kind](value)
     return values, json_values
 
 
-# How each kind of answer is parsed and written back as JSON; see ``_validation_plan``.
+# How each kind of answer is parsed: its value, or a message saying what is wrong with it.
 AnswerParser = Callable[[Question, Any, Visit], tuple[Any, "str | None"]]
-ValidationStep = tuple[
-    Question, str, "Condition | None", frozenset[str], AnswerParser, Callable[[Any], Any]
-]
-
-
-@cache
-def _validation_plan(ruleset: RuleSet) -> tuple[ValidationStep, ...]:
-    """Each question of ``ruleset`` in order, with what validating its answer needs, looked up
-    once per rule set rather than once per answer (rule sets are immutable): its id, its
-    condition, the codes a choice may be (none for other kinds), and the parser and JSON form of
-    its kind."""
-    return tuple(
-        (
-            question,
-            question.id,
-            question.applies_when,
-            question.option_codes if question.kind is Kind.CHOICE else frozenset(),
-            _PARSERS[question.kind],
-            _AS_JSON[question.kind],
-        )
-        for question in ruleset.questions
-    )
 
 
 def _parse(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
@@ -246,18 +205,7 @@ def _parse_multi(question: Question, raw: Any, visit: Visit) -> tuple[Any, str |
 
 def _parse_date(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
     """A date answer that passes every one of the question's date checks."""
-    if type(raw) is str:
-        return _checked_date_text(question.date_checks, raw, visit.today, visit.appointment_date)
     return _checked_date(question.date_checks, _as_date(raw), visit)
-
-
-@lru_cache(maxsize=4096, typed=True)
-def _checked_date_text(
-    checks: tuple[DateCheck, ...], text: str, today: date, appointment_date: date
-) -> tuple[date | None, str | None]:
-    """``_checked_date`` of a date written as text. Cached: date checks depend only on the date
-    and the visit, and the same dates of birth and doses come up again and again."""
-    return _checked_date(checks, parse_iso_date(text), _visit(today, appointment_date))
 
 
 def _checked_date(
@@ -288,6 +236,7 @@ _AS_JSON: dict[Kind, Callable[[Any], Any]] = {
 
 def _applies_when_text(ruleset: RuleSet, question: Question) -> str:
     condition = question.applies_when
+    assert condition is not None  # noqa: S101  (only questions with a condition come here)
     controller = ruleset.questions_by_id[condition.question]
     if condition.value is None:
         return f"an answer is selected for: {controller.label}"
@@ -300,8 +249,6 @@ def _codes(question: Question) -> str:
 
 def _as_date(value: Any) -> date | None:
     """A ``date`` (not a datetime) or a strict ISO date string as a date; otherwise ``None``."""
-    if type(value) is date:
-        return value
     if isinstance(value, datetime):
         return None
     if isinstance(value, date):
@@ -320,291 +267,90 @@ def apply_rules(
     language: str = DEFAULT_LANGUAGE,
 ) -> Result:
     """Run every rule of ``ruleset`` over validated answers and build the result, with the
-    patient texts in ``language``."""
+    patient texts in ``language``.
+
+    Findings come most severe first, then those that cannot be overridden, then in rule order.
+    """
     questions = ruleset.questions_by_id
-    appointment_date = visit.appointment_date
-    # Texts that mention no value but the appointment date, by verdict. English ones are kept
-    # per day; a translation is looked up in its catalog on every call, so only for this one.
-    plain_texts = _english_texts_on(appointment_date) if language == DEFAULT_LANGUAGE else {}
-    ranked: list[tuple[int, Finding]] = []  # see ``_Verdict.rank``
-    for step in _rule_plan(ruleset):
-        if not_asked:
-            unanswered = [qid for qid in step.reads if qid in not_asked and qid not in values]
-            if unanswered:
-                if step.blocking:
-                    finding = _not_asked_finding(
-                        step, unanswered, ruleset, visit, json_values, language
-                    )
-                    ranked.append((step.not_asked_rank, finding))
-                # Advice waits for an answer; it would not change the outcome anyway.
-                continue
-        if step.verdict_by_answer is not None:
-            # The one answer the rule reads decides its verdict, and the texts mention no value
-            # but the appointment date.
-            question = step.reads[0]
-            verdict = step.verdict_by_answer.get(values.get(question))
-            if verdict is None:
-                continue
-            texts = plain_texts.get(verdict)
-            if texts is None:
-                texts = plain_texts[verdict] = _texts(verdict, appointment_date, language)
-            # The question is answered: the answer decided.
-            finding = verdict.finding(None, texts, {question: json_values[question]})
-        else:
-            match = step.match(values, visit, questions)
-            if match is None:
-                continue
-            verdict = step.if_unsure if match.unsure else step.if_fired
-            params = match.params
-            texts = _texts(
-                verdict,
-                appointment_date,
-                language,
-                match.earliest_date,
-                tuple(params.items()) if params else (),
-            )
-            answered = {}  # the answers the rule read, as JSON values
-            for qid in step.reads:
-                if qid in json_values:
-                    answered[qid] = json_values[qid]
-            finding = verdict.finding(
-                None if match.unsure else match.earliest_date, texts, answered
-            )
-        ranked.append((verdict.rank, finding))
-    ranked.sort(key=_RANK)
-    ordered = tuple([finding for _, finding in ranked])
+    ranked: list[tuple[tuple[int, bool, int], Finding]] = []
+    for order, rule in enumerate(ruleset.rules):
+        blocking = rule.outcome in _BLOCKING
+        unanswered = [qid for qid in rule.reads if qid in not_asked and qid not in values]
+        if unanswered:
+            if blocking:
+                finding = _not_asked_finding(
+                    rule, unanswered, ruleset, visit, json_values, language
+                )
+                ranked.append(((-finding.outcome.severity, True, order), finding))
+            # Advice waits for an answer; it would not change the outcome anyway.
+            continue
+        match = rule.when.match(values, visit, questions)
+        if match is None:
+            continue
+        finding = _finding(rule, match, blocking, visit, json_values, language)
+        ranked.append(((-finding.outcome.severity, finding.overridable, order), finding))
+    findings = tuple(finding for _, finding in sorted(ranked, key=lambda pair: pair[0]))
 
-    outcome = Outcome.CLEAR
+    outcome = next((f.outcome for f in findings if f.outcome in _BLOCKING), Outcome.CLEAR)
     earliest = None
-    for finding in ordered:
-        if finding.outcome in _BLOCKING:
-            outcome = finding.outcome
-            break
     if outcome is Outcome.RESCHEDULE:
-        dates = [f.earliest_date for f in ordered if f.outcome is Outcome.RESCHEDULE]
-        if None not in dates:
-            earliest = max(dates)
+        dates = [f.earliest_date for f in findings if f.outcome is Outcome.RESCHEDULE]
+        if all(day is not None for day in dates):
+            earliest = max(day for day in dates if day is not None)
 
-    return new_result(
-        outcome,
-        earliest,
-        ordered,
-        _instructions(ruleset, visit.appointment_date, visit.today, language),
-        ruleset.key,
+    return Result(
+        outcome=outcome,
+        earliest_date=earliest,
+        findings=findings,
+        instructions=_instructions(ruleset, visit.appointment_date, visit.today, language),
+        ruleset=ruleset.key,
     )
 
 
-_RANK = operator.itemgetter(0)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Verdict:
-    """What a rule's finding says when the rule fires one way (on a "yes", or on an "I'm not
-    sure"), worked out once per rule set: everything but the dates and values in its texts and
-    the answers it read.
-
-    ``ends`` is how the finding may end: the rule's own way for its "yes", a nurse's decision
-    for a "not sure" (``Rule.ends_for``).
-
-    ``rank`` orders findings: most severe first, then those that cannot be overridden, then in
-    rule order (an ``int`` that sorts as ``(-severity, overridable, order)`` would).
-    """
-
-    rule_id: str
-    outcome: Outcome
-    overridable: bool
-    clearance: Clearance | None
-    patient_template: str
-    staff_template: str
-    source: str
-    rank: int
-    ends: Ends | None
-
-    def finding(
-        self, earliest_date: date | None, texts: tuple[str, str], answers: dict[str, Any]
-    ) -> Finding:
-        """The finding, with its earliest date, its texts (patient, staff) and the answers the
-        rule read."""
-        patient_text, staff_text = texts
-        return new_finding(
-            self.rule_id,
-            self.outcome,
-            self.overridable,
-            earliest_date,
-            self.clearance,
-            patient_text,
-            staff_text,
-            self.source,
-            answers,
-            self.ends,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _RuleStep:
-    """One rule of a rule set with what ``apply_rules`` asks of it on every call: the questions
-    it reads, whether it blocks, its trigger's ``match``, its verdicts, and the rank of the
-    finding it gives when it reads a question the patient was never asked.
-
-    ``verdict_by_answer`` is set for a rule whose trigger is a table of answers to one question
-    (``AnswerIs``): the verdict for each answer that fires it. ``not_asked_ends`` is how the
-    finding given for a question never asked may end.
-    """
-
-    rule: Rule
-    reads: tuple[str, ...]
-    blocking: bool
-    match: Callable[..., Match | None]
-    verdict_by_answer: dict[str, _Verdict] | None
-    if_fired: _Verdict
-    if_unsure: _Verdict
-    not_asked_rank: int
-    not_asked_ends: Ends | None
-
-
-@cache
-def _rule_plan(ruleset: RuleSet) -> tuple[_RuleStep, ...]:
-    """Each rule of ``ruleset`` as a ``_RuleStep``, worked out once per rule set (rule sets are
-    immutable)."""
-    plan = []
-    rule_count = len(ruleset.rules)
-    for order, rule in enumerate(ruleset.rules):
-        blocking = rule.outcome in _BLOCKING
-        if_fired = _verdict(
-            rule,
-            order,
-            rule_count,
-            rule.outcome,
-            rule.overridable,
-            rule.clearance,
-            rule.patient_text,
-            rule.staff_text,
-        )
-        if_unsure = _verdict(
-            rule,
-            order,
-            rule_count,
-            Outcome.NEEDS_CLEARANCE if blocking else rule.outcome,
-            True,
-            Clearance.NURSE_REVIEW if blocking else None,
-            rule.unsure_patient_text,
-            rule.unsure_staff_text,
-        )
-        plan.append(
-            _RuleStep(
-                rule=rule,
-                reads=rule.reads,
-                blocking=blocking,
-                match=rule.when.match,
-                verdict_by_answer=(
-                    _verdict_by_answer(rule.when, if_fired, if_unsure)
-                    if isinstance(rule.when, AnswerIs)
-                    else None
-                ),
-                if_fired=if_fired,
-                if_unsure=if_unsure,
-                not_asked_rank=_rank(Outcome.NEEDS_CLEARANCE, True, order, rule_count),
-                not_asked_ends=rule.ends_for(Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW),
-            )
-        )
-    return tuple(plan)
-
-
-def _verdict(
+def _finding(
     rule: Rule,
-    order: int,
-    rule_count: int,
-    outcome: Outcome,
-    overridable: bool,
-    clearance: Clearance | None,
-    patient_template: str,
-    staff_template: str,
-) -> _Verdict:
-    return _Verdict(
+    match: Match,
+    blocking: bool,
+    visit: Visit,
+    json_values: dict[str, Any],
+    language: str,
+) -> Finding:
+    """The finding of a rule that fired: as the rule says on a "yes"; on an "I'm not sure" a
+    blocking rule needs a nurse to follow up, with no earliest date."""
+    if match.unsure:
+        outcome = Outcome.NEEDS_CLEARANCE if blocking else rule.outcome
+        overridable = True
+        clearance = Clearance.NURSE_REVIEW if blocking else None
+        patient_template, staff_template = rule.unsure_patient_text, rule.unsure_staff_text
+        earliest_date = None
+    else:
+        outcome, overridable, clearance = rule.outcome, rule.overridable, rule.clearance
+        patient_template, staff_template = rule.patient_text, rule.staff_text
+        earliest_date = match.earliest_date
+    template, written_in = localized(patient_template, language)
+    params = match.params or {}
+    return Finding(
         rule_id=rule.id,
         outcome=outcome,
         overridable=overridable,
+        earliest_date=earliest_date,
         clearance=clearance,
-        patient_template=patient_template,
-        staff_template=staff_template,
+        patient_text=template.format(
+            **_text_values(visit.appointment_date, match.earliest_date, params, written_in)
+        ),
+        staff_text=staff_template.format(
+            **_text_values(visit.appointment_date, match.earliest_date, params, DEFAULT_LANGUAGE)
+        ),
         source=rule.source,
-        rank=_rank(outcome, overridable, order, rule_count),
+        answers={qid: json_values[qid] for qid in rule.reads if qid in json_values},
         ends=rule.ends_for(outcome, clearance),
     )
-
-
-def _verdict_by_answer(
-    trigger: AnswerIs, if_fired: _Verdict, if_unsure: _Verdict
-) -> dict[str, _Verdict]:
-    by_answer = {}
-    for answer, match in trigger.match_by_answer().items():
-        # ``apply_rules`` gives these verdicts no earliest date and no values for their texts.
-        if match.earliest_date is not None or match.params:
-            raise ValueError(f"{trigger!r} gives a dated match or values for texts")
-        by_answer[answer] = if_unsure if match.unsure else if_fired
-    return by_answer
-
-
-def _rank(outcome: Outcome, overridable: bool, order: int, rule_count: int) -> int:
-    # Sorts as (-severity, overridable, order) does, for 0 <= order < rule_count.
-    return (-outcome.severity * 2 + overridable) * rule_count + order
-
-
-def _texts(
-    verdict: _Verdict,
-    appointment_date: date,
-    language: str,
-    earliest_date: date | None = None,
-    params: tuple[tuple[str, Any], ...] = (),
-) -> tuple[str, str]:
-    """A verdict's patient text in ``language`` (wholly in English, English values, when
-    untranslated) and its staff text in English."""
-    if language == DEFAULT_LANGUAGE:
-        patient_template, patient_language = verdict.patient_template, DEFAULT_LANGUAGE
-    else:
-        patient_template, patient_language = localized(verdict.patient_template, language)
-    return _filled_texts(
-        patient_template,
-        patient_language,
-        verdict.staff_template,
-        appointment_date,
-        earliest_date,
-        params,
-    )
-
-
-@lru_cache(maxsize=128)
-def _english_texts_on(appointment_date: date) -> dict[_Verdict, tuple[str, str]]:
-    """The English texts of the verdicts whose texts mention no value but ``appointment_date``,
-    by verdict (hashed by identity): empty at first, filled by ``apply_rules`` as they come up,
-    so the same finding on the same day costs one look-up."""
-    return {}
-
-
-@lru_cache(maxsize=4096)
-def _filled_texts(
-    patient_template: str,
-    patient_language: str,
-    staff_template: str,
-    appointment_date: date,
-    earliest_date: date | None,
-    params: tuple[tuple[str, Any], ...],
-) -> tuple[str, str]:
-    """A finding's patient text (its values worded in ``patient_language``) and its staff text
-    (in English). Cached: they depend only on the arguments, all immutable, and the same findings
-    come up again and again."""
-    english = _text_values(appointment_date, earliest_date, params, DEFAULT_LANGUAGE)
-    if patient_language == DEFAULT_LANGUAGE:
-        patient_values = english
-    else:
-        patient_values = _text_values(appointment_date, earliest_date, params, patient_language)
-    return patient_template.format(**patient_values), staff_template.format(**english)
 
 
 def _text_values(
     appointment_date: date,
     earliest_date: date | None,
-    params: tuple[tuple[str, Any], ...],
+    params: Mapping[str, Any],
     language: str,
 ) -> dict[str, str]:
     """What a rule's texts may mention, worded in ``language``."""
@@ -612,20 +358,19 @@ def _text_values(
         "appointment_date": format_date(appointment_date, language),
         "earliest_date": format_date(earliest_date, language) if earliest_date else "",
     }
-    for name, value in params:
+    for name, value in params.items():
         values[name] = in_words(value, language)
     return values
 
 
 def _not_asked_finding(
-    step: _RuleStep,
+    rule: Rule,
     unanswered: list[str],
     ruleset: RuleSet,
     visit: Visit,
     json_values: dict[str, Any],
     language: str,
 ) -> Finding:
-    rule = step.rule
     questions = ruleset.questions_by_id
     asked = " ".join(f'"{questions[qid].label}"' for qid in unanswered)
     template, written_in = localized(NOT_ASKED_PATIENT_TEXT, language)
@@ -647,16 +392,14 @@ def _not_asked_finding(
         ),
         source=rule.source,
         answers={qid: json_values.get(qid) for qid in rule.reads},
-        ends=step.not_asked_ends,
+        ends=rule.ends_for(Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW),
     )
 
 
-@lru_cache(maxsize=1024)
 def _instructions(
     ruleset: RuleSet, appointment: date, today: date, language: str
 ) -> tuple[Instruction, ...]:
-    """The rule set's instructions dated for one appointment, in ``language`` (cached: they are
-    immutable)."""
+    """The rule set's instructions dated for one appointment, in ``language``."""
     dated = []
     for template in ruleset.instructions:
         start, end = template.dates(appointment, today)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -97,47 +97,6 @@ class Finding:
         }
 
 
-# ``Finding(...)`` sets each field through ``object.__setattr__`` (the cost of ``frozen``), which
-# adds up when a screening has a dozen findings. The engine builds them through ``new_finding``
-# instead: it fills a draft with the same slots but no frozen guard, then makes the draft a
-# ``Finding``, which CPython allows because the two lay out their instances identically. The
-# result is an ordinary frozen ``Finding``, equal in every way to one built by ``Finding(...)``.
-
-
-class _FindingDraft:
-    """A ``Finding`` being built by ``new_finding``."""
-
-    __slots__ = tuple(field.name for field in fields(Finding))
-
-
-def new_finding(
-    rule_id: str,
-    outcome: Outcome,
-    overridable: bool,
-    earliest_date: date | None,
-    clearance: Clearance | None,
-    patient_text: str,
-    staff_text: str,
-    source: str,
-    answers: Mapping[str, Any],
-    ends: Ends | None = None,
-) -> Finding:
-    """``Finding(rule_id, outcome, ...)``, equal in every way, built faster (see above)."""
-    finding = _FindingDraft()
-    finding.rule_id = rule_id
-    finding.outcome = outcome
-    finding.overridable = overridable
-    finding.earliest_date = earliest_date
-    finding.clearance = clearance
-    finding.patient_text = patient_text
-    finding.staff_text = staff_text
-    finding.source = source
-    finding.answers = answers
-    finding.ends = ends
-    finding.__class__ = Finding
-    return finding
-
-
 @dataclass(frozen=True, slots=True)
 class Instruction:
     """A dated pre-care instruction: follow ``text`` from ``from_date`` until ``until_date``."""
@@ -182,46 +141,6 @@ class Result:
             "instructions": [instruction.to_dict() for instruction in self.instructions],
             "ruleset": {"id": treatment, "version": version},
         }
-
-
-# The engine builds each result through ``new_result``, as it builds findings (see above).
-
-
-class _ResultDraft:
-    """A ``Result`` being built by ``new_result``."""
-
-    __slots__ = tuple(field.name for field in fields(Result))
-
-
-def new_result(
-    outcome: Outcome,
-    earliest_date: date | None,
-    findings: tuple[Finding, ...],
-    instructions: tuple[Instruction, ...],
-    ruleset: tuple[str, str],
-) -> Result:
-    """``Result(outcome, ...)``, equal in every way, built faster (see ``new_finding``)."""
-    result = _ResultDraft()
-    result.outcome = outcome
-    result.earliest_date = earliest_date
-    result.findings = findings
-    result.instructions = instructions
-    result.ruleset = ruleset
-    result.__class__ = Result
-    return result
-
-
-def _check_builder(build: Any, built: type) -> None:
-    # Fails loudly on import should the class gain, lose or reorder a field without its builder
-    # following: the builder must take the fields in order and set each one.
-    names = tuple(field.name for field in fields(built))
-    code = build.__code__
-    if code.co_varnames[: code.co_argcount] != names or build(*names) != built(*names):
-        raise TypeError(f"{build.__name__} does not build a {built.__name__} field for field")
-
-
-_check_builder(new_finding, Finding)
-_check_builder(new_result, Result)
 
 
 class AnswerError(ValueError):

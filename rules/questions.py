@@ -72,7 +72,7 @@ class Visit:
 
 
 # A date check returns a plain message when the date is not acceptable, or None. It depends on
-# nothing but the date and the visit: the engine keeps what it says (``_checked_date_text``).
+# nothing but the date and the visit.
 DateCheck = Callable[[date, Visit], "str | None"]
 
 

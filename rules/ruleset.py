@@ -154,7 +154,7 @@ class InstructionTemplate:
         }
 
 
-# eq=False: a rule set is identified by itself, so hashing it (for caches) is cheap.
+# eq=False: a rule set is identified by itself (hashed by identity), never by comparing contents.
 @dataclass(frozen=True, eq=False)
 class RuleSet:
     """A released (immutable) version of one treatment's questions, rules and instructions."""

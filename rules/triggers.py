@@ -88,12 +88,6 @@ class AnswerIs:
             return _UNSURE
         return None
 
-    def match_by_answer(self) -> dict[str, Match]:
-        """``match`` as a table: the match for each answer to ``question`` that fires the
-        trigger; any other (validated) answer fires nothing. The engine looks answers up here
-        rather than calling ``match`` for every rule."""
-        return {UNSURE.code: _UNSURE, self.value: _FIRED}  # ``value`` wins should it be "unsure"
-
     def describe(self) -> dict[str, Any]:
         return {"op": "answer_is", "question": self.question, "value": self.value}
 

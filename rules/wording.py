@@ -147,4 +147,4 @@ def in_words(value: Any, language: str) -> str:
         return str(value)
     if isinstance(value, tuple):
         return labels_in_words(value, language)
-    return value.in_words(language)
+    return str(value.in_words(language))

@@ -98,7 +98,9 @@ def _nurse_rule(
     )
 
 
-def _not_eligible(rule_id: str, source: str, told: str, staff_reason: str, question=None) -> Rule:
+def _not_eligible(
+    rule_id: str, source: str, told: str, staff_reason: str, question: str | None = None
+) -> Rule:
     """A condition under which the treatment is never given: no date, no override."""
     return Rule(
         id=rule_id,
