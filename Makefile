@@ -32,6 +32,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit --quiet --recursive --severity-level medium screening rules scripts
+	$(BIN)/mypy --strict rules
 
 test: lint $(CATALOGS)
 	$(BIN)/python -m pytest
