@@ -11,6 +11,9 @@ are the same outside that block.
 For information it also times a stricter baseline, whose layout is the real page's markup kept
 as text (fresh only in its CSRF tokens and script nonce, which a page must write anew to work):
 that figure adds the cost of rendering the layout to the fields'.
+
+For information only: the goal against the plain markup was retired (issue 17), since
+rendering is about a millisecond of a page a phone waits hundreds of milliseconds for.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from pathlib import Path
 from bench.common import app_config, init_db, make_app, median, percentile
 
 GETS = 300
-GOAL_RATIO = 0.8
 TREATMENT_STEPS = ("about_you", "visit", "pregnancy", "health", "medicines", "skin", "feeling")
 WRITTEN_BY_THE_PAGE = ("csrf_token", "return_to")  # step.html's own inputs, outside the block
 PLAIN = "/__bench/plain/"
@@ -269,8 +271,6 @@ def run(gets: int = GETS) -> dict:
             "baseline": _figures(seconds["plain"]),
             "page_medians_ms": {k: round(v * 1000, 2) for k, v in timings.items()},
             "ratio": round(ratio, 2),
-            "goal_ratio": GOAL_RATIO,
-            "pass": ratio >= GOAL_RATIO,
             # For information: against the layout kept as text (see the module's docstring).
             "frozen_layout": {**_figures(seconds["frozen"]), "ratio": round(frozen_ratio, 2)},
         }

@@ -1,4 +1,7 @@
-"""Rules: microseconds per ``rules.evaluate`` on a full answer set (median of 10,000 calls)."""
+"""Rules: microseconds per ``rules.evaluate`` on a full answer set (median of 10,000 calls).
+
+For information only: the goal in microseconds was retired (issue 17), since the rules are a
+few hundredths of the consent POST that the submit benchmark measures whole."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from bench.common import median, timed
 
 TREATMENT = "pdo_smooth_threads"
 CALLS = 10_000
-GOAL_US = 20.0
 
 
 def answers(yes: bool, today: date) -> dict:
@@ -42,8 +44,4 @@ def run(calls: int = CALLS) -> dict:
             rules.evaluate(TREATMENT, appointment, given, today)
         seconds = timed(lambda g=given: rules.evaluate(TREATMENT, appointment, g, today), calls)
         figures[case] = {"median_us": round(median(seconds) * 1e6, 1), "calls": calls}
-    return {
-        "goal_us": GOAL_US,
-        **figures,
-        "pass": all(f["median_us"] <= GOAL_US for f in figures.values()),
-    }
+    return figures

@@ -106,8 +106,8 @@ def table(results: dict) -> str:
             (
                 f"rules.evaluate, {case.replace('_', '-')}",
                 f"{r[case]['median_us']} µs median of {r[case]['calls']:,}",
-                f"≤ {r['goal_us']:.0f} µs",
-                verdict[r[case]["median_us"] <= r["goal_us"]],
+                "for information",
+                "",
             )
         )
     s = results["submit"]
@@ -146,9 +146,7 @@ def table(results: dict) -> str:
             "",
         )
     )
-    rows.append(
-        ("  ratio (throughput)", f"{p['ratio']}", f"≥ {p['goal_ratio']}", verdict[p["pass"]])
-    )
+    rows.append(("  ratio (throughput)", f"{p['ratio']}", "for information", ""))
     frozen = p["frozen_layout"]
     rows.append(
         (
