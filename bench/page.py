@@ -5,7 +5,7 @@ same app that loads the same draft.
 The baseline is the very page, ``intake/step.html`` rendered by ``render_template`` with the
 context the step view gives it, but for its ``fields`` block: there each field is written as
 plain Jinja markup (a loop over its options, ``checked`` by a comparison), in place of the
-app's field descriptions and the macros of ``_forms.html``. The run checks that the two pages
+step's WTForms form written by the macros of ``_forms.html``. The run checks that the two pages
 are the same outside that block.
 
 For information it also times a stricter baseline, whose layout is the real page's markup kept

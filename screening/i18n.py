@@ -7,9 +7,7 @@ from ``rules.i18n`` and ``rules.dates``, which stay free of Flask.
 Staff pages are written in English, so their locale is always English; only the patients'
 answers on them follow the staff member's preferred language (``preferred_language``).
 
-Templates read their words from the page's catalog, found once per page rather than per word,
-and ``cache_per_language`` keeps the parts of a page that read the same for everyone in a
-language, so a busy page does not translate and link the same words on every view.
+Templates read their words from the page's catalog, found once per page rather than per word.
 """
 
 from __future__ import annotations
@@ -24,9 +22,8 @@ from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import LazyString, get_locale, get_translations
-from jinja2 import pass_context, pass_eval_context
+from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
@@ -224,40 +221,6 @@ def _request_gettext(eval_context: EvalContext, message: str, **variables) -> st
     return _template_gettext(_request_catalog())(eval_context, message, **variables)
 
 
-# Parts kept at most: a few per page, language and address root. The root comes from the request
-# (a proxy's SCRIPT_NAME), so past this many nothing more is kept rather than growing for ever.
-MAX_KEPT_PARTS = 1000
-
-
-def _language_cache() -> Callable[..., Markup]:
-    """The templates' ``cache_per_language``, keeping one app's parts."""
-    parts: dict[tuple, Markup] = {}
-
-    @pass_context
-    def cache_per_language(
-        context: Context, name: str, *keys: object, caller: Callable[[], Markup]
-    ) -> Markup:
-        """``{% call cache_per_language(name, key, ...) %}...{% endcall %}``: a part of a page
-        that reads the same for everyone in one language (its words, links to fixed addresses)
-        is written once per language, key and address root, then reused.
-
-        ``name`` is the part's own; the keys name whatever else it shows, such as a page's id
-        or number, and take few values. Nothing of one person's (answers, tokens, their own
-        links) belongs in such a part.
-        """
-        key = (name, context.get("html_lang"), context.get("address_root"), keys)
-        part = parts.get(key)
-        if part is None:
-            part = caller()
-            _, language, root, _ = key
-            # Kept only within a page's context (its language and root known).
-            if isinstance(language, str) and isinstance(root, str) and len(parts) < MAX_KEPT_PARTS:
-                parts[key] = part
-        return part
-
-    return cache_per_language
-
-
 def _install_template_gettext(app: Flask) -> None:
     """The templates' gettext functions read ``_catalog``, in place of Flask-Babel's."""
     app.jinja_env.install_gettext_callables(
@@ -293,7 +256,6 @@ def register_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=_selected_locale)
     _install_template_gettext(app)
-    app.jinja_env.globals["cache_per_language"] = _language_cache()
     # {% trans %} blocks are written across lines; the catalog holds them on one line.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["rule_text"] = rule_text

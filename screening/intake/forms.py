@@ -13,21 +13,17 @@ is built only to check what a page sends.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-from flask import current_app
-from flask_babel import LazyString, force_locale, gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     Field,
     HiddenField,
-    Label,
     RadioField,
     SelectChoice,
     SelectMultipleField,
@@ -436,114 +432,3 @@ def form_data_from_draft(values: dict[str, Any], form_class: type[StepForm]) -> 
         else:
             data[name] = value
     return data
-
-
-# eq=False: fields are compared (and cached) by identity, as ``page_fields`` makes each once.
-@dataclass(frozen=True, slots=True, eq=False)
-class PageField:
-    """One field of a questionnaire page as the field macros of ``_forms.html`` read it: the
-    attributes of a bound WTForms field, with its words already in one language.
-
-    ``page_fields`` describes a page's fields once per language, without answers;
-    ``drawn_fields`` writes them with the patient's answers.
-    """
-
-    name: str
-    id: str
-    type: str  # the WTForms field class it stands for, which says how it is written
-    label: Label
-    description: str
-    choices: tuple[SelectChoice, ...]
-    render_kw: dict[str, str] | None
-    applies_when: str | None  # the question whose answer says whether this one is asked
-    data: Any = None
-    errors: tuple[str, ...] = ()
-
-
-@cache
-def page_fields(
-    treatment: str, version: str, step_id: str, visit_locked: bool, language: str
-) -> tuple[PageField, ...]:
-    """The fields of one page of a rule set, in page order, worded in ``language`` (described
-    once, then reused). Call it within a request: the words come from its translations."""
-    form_class = step_form_class(treatment, version, step_id, visit_locked)
-    questions = get_ruleset(treatment, version).questions_by_id
-    with force_locale(language):
-        form = form_class(formdata=None, meta={"csrf": False})
-        return tuple(
-            _page_field(field, questions.get(field.name))
-            for field in form
-            if field.name != "return_to"
-        )
-
-
-def _page_field(field: Field, question: Question | None) -> PageField:
-    condition = question.applies_when if question is not None else None
-    return PageField(
-        name=field.name,
-        id=field.id,
-        type=field.type,
-        label=Label(field.id, str(field.label.text)),
-        description=str(field.description) if field.description else "",
-        choices=tuple(
-            SelectChoice(choice.value, str(choice.label))
-            for choice in getattr(field, "choices", None) or ()
-        ),
-        render_kw=field.render_kw,
-        applies_when=condition.question if condition is not None else None,
-    )
-
-
-def saved_answers(fields: tuple[PageField, ...], saved: dict[str, Any]) -> dict[str, Any]:
-    """The draft's answers to the page's fields as a form filled from the draft shows them:
-    a stored empty list ticks "None of these"; text loses surrounding spaces."""
-    answers = {}
-    for field in fields:
-        value = saved.get(field.name)
-        if field.type == "SelectMultipleField" and value == []:
-            value = [NONE_OF_THESE]
-        elif field.type == "StringField":
-            value = strip(value)
-        answers[field.name] = value
-    return answers
-
-
-_CHOICE_FIELDS = frozenset({"RadioField", "SelectMultipleField"})
-
-
-def drawn_fields(
-    fields: tuple[PageField, ...], answers: dict[str, Any], errors: dict[str, list[str]]
-) -> list[Markup]:
-    """The page's fields with their answers and errors, written by the macros of
-    ``_forms.html``: ``input`` for a text or date field, ``field`` for the others.
-
-    A choice field without an error is written once per language and set of options ticked,
-    then reused: writing each option costs more than all the rest of a busy page.
-    """
-    macros = _form_macros()
-    drawn = []
-    for field in fields:
-        data, field_errors = answers.get(field.name), errors.get(field.name)
-        if field.type in _CHOICE_FIELDS and not field_errors:
-            # Only the options offered show as ticked, so they are all the drawing depends on
-            # (and all that is kept: a forged answer adds nothing to the cache).
-            chosen = (data or ()) if field.type == "SelectMultipleField" else (data,)
-            ticked = tuple(choice.value for choice in field.choices if choice.value in chosen)
-            drawn.append(_drawn_choices(field, ticked))
-            continue
-        answered = replace(field, data=data, errors=tuple(field_errors or ()))
-        if field.type == "StringField":
-            drawn.append(macros.input(answered, field.applies_when))
-        else:
-            drawn.append(macros.field(answered, NONE_OF_THESE, field.applies_when))
-    return drawn
-
-
-def _form_macros():
-    return current_app.jinja_env.get_template("_forms.html").module
-
-
-@lru_cache(maxsize=2048)  # per field and language: at most one entry per set of options
-def _drawn_choices(field: PageField, ticked: tuple[str, ...]) -> Markup:
-    data = list(ticked) if field.type == "SelectMultipleField" else next(iter(ticked), None)
-    return _form_macros().field(replace(field, data=data), NONE_OF_THESE, field.applies_when)

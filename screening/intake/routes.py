@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 import rules
-from rules import AnswerError, Ends
+from rules import AnswerError, Ends, Question
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
@@ -43,13 +43,11 @@ from ..retention import outcome_link_ended
 from . import bp, limits, service
 from .consent import consent_for
 from .forms import (
+    NONE_OF_THESE,
     ConsentForm,
     StepForm,
-    drawn_fields,
     form_data_from_draft,
-    page_fields,
     question_field,
-    saved_answers,
     step_form_class,
 )
 from .steps import (
@@ -190,29 +188,42 @@ def render_step(
     chosen = service.chosen_ruleset(draft)
     ruleset = chosen or service.ruleset_for(draft)
     locked = INVITATION_KEY in data
-    fields = page_fields(ruleset.treatment, ruleset.version, step_id, locked, current_language())
     if form is None:
-        answers, field_errors = saved_answers(fields, data), {}
+        form_class = step_form_class(ruleset.treatment, ruleset.version, step_id, locked)
+        form = form_class(formdata=None, data=form_data_from_draft(data, form_class))
+        errors = []
     else:
-        answers = {field.name: form[field.name].data for field in fields}
-        field_errors = form.errors
+        errors = form.error_list()
+    questions = ruleset.questions_by_id
+    fields = [
+        (field, _controlling_question(questions.get(field.name)))
+        for field in form
+        if field.name not in ("csrf_token", "return_to")
+    ]
     return (
         render_template(
             "intake/step.html",
             step=STEPS_BY_ID[step_id],
-            fields=drawn_fields(fields, answers, field_errors),
+            fields=fields,
+            none_of_these=NONE_OF_THESE,
             # Only the visit page shows the invited appointment (its treatment and date).
             booked=_booking(draft) if locked and step_id == "visit" else None,
-            errors=[*extra_errors, *(form.error_list() if form is not None else ())],
+            errors=[*extra_errors, *errors],
             **_progress(draft, step_id),
             # The page "Back" leads to; the start page before the first.
             previous=previous_step_id(step_id, chosen),
             resume_url=_resume_url(),
-            returning=request.args.get("change") == "1"
-            or (form is not None and form.return_to.data == CHECK),
+            returning=request.args.get("change") == "1" or form.return_to.data == CHECK,
         ),
         status,
     )
+
+
+def _controlling_question(question: Question | None) -> str | None:
+    """The question whose answer says whether ``question`` is asked, if any (the page's script
+    shows and hides it)."""
+    condition = question.applies_when if question is not None else None
+    return condition.question if condition is not None else None
 
 
 @bp.route("/<step_id>", methods=["GET", "POST"])
@@ -232,7 +243,7 @@ def step(draft: Draft, step_id: str):
             return _see_other("intake.step", step_id="visit")
         return redirect(_step_url(next_step_id(step_id, chosen)), code=303)
     if request.method != "POST":
-        return render_step(draft, step_id)  # the saved answers: no form is built to show them
+        return render_step(draft, step_id)  # the saved answers
     form = _step_form(draft, step_id)
     if form.validate_on_submit():
         service.save_answers(draft, form.values())
