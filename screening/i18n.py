@@ -6,25 +6,18 @@ from ``rules.i18n`` and ``rules.dates``, which stay free of Flask.
 
 Staff pages are written in English, so their locale is always English; only the patients'
 answers on them follow the staff member's preferred language (``preferred_language``).
-
-Templates read their words from the page's catalog, found once per page rather than per word.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale
-from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import LazyString, get_locale, get_translations
-from jinja2 import pass_eval_context
-from jinja2.nodes import EvalContext
-from markupsafe import Markup
+from flask_babel import LazyString, get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
@@ -120,19 +113,13 @@ def safe_return_path(target: str | None) -> str | None:
 
 def _language_context() -> dict:
     page = request._get_current_object()  # read several times: once through the proxy
-    locale = get_locale()
-    words = _template_gettext(_catalog(locale))
-    language = _language_of(locale)
+    language = _language_of(get_locale())
     staff = page.blueprint in STAFF_BLUEPRINTS
     # A patient's page is in the language chosen (``select_language``); a staff page in English.
     chosen = preferred_language() if staff or page.path.startswith("/api/") else language
     return {
-        # The page's own ``_`` and ``{% trans %}``: its catalog is found once, not per word.
-        "_": words,
-        "gettext": words,
         "html_lang": language,
         "staff_page": staff,  # only staff pages show the staff links (base.html)
-        "address_root": page.script_root,  # what parts cached per language link under
         "languages": LANGUAGES,
         "language_switch": _switch_buttons(chosen, staff),
         # Where the switch brings the person back: this page, as long as a GET can show it (a
@@ -162,81 +149,6 @@ def _switch_buttons(chosen: str, staff: bool) -> tuple[tuple[str, str, str], ...
     return tuple((code, name, prompts[code]) for code, name in LANGUAGES.items() if code != chosen)
 
 
-_catalogs: dict[str, NullTranslations] = {}
-_UNTRANSLATED = NullTranslations()
-
-
-def _catalog(locale: Locale | None) -> NullTranslations:
-    """The translations of the request's ``locale``, for the templates' words.
-
-    Flask-Babel looks the catalog up again for every string, which on a busy page costs more
-    than the translating; a locale's catalog does not change while the app runs.
-    """
-    if locale is None:  # outside a request: the words as written
-        return _UNTRANSLATED
-    key = str(locale)
-    catalog = _catalogs.get(key)
-    if catalog is None:
-        catalog = _catalogs[key] = get_translations()
-    return catalog
-
-
-@cache
-def _template_gettext(catalog: NullTranslations) -> Callable[..., str]:
-    """Templates' ``_`` and ``{% trans %}`` in one catalog's language: Jinja's new-style
-    gettext (escaped where the template escapes, always a ``%(name)s`` format).
-
-    Words without variables are translated once: every page repeats the same few.
-    """
-    translated: dict[str, Markup] = {}  # by message: templates translate literal words
-
-    @pass_eval_context
-    def gettext(eval_context: EvalContext, message: str, **variables) -> str:
-        if not eval_context.autoescape:
-            return catalog.ugettext(message) % variables
-        if variables:
-            return _trusted(catalog.ugettext(message)) % variables
-        words = translated.get(message)
-        if words is None:
-            words = translated[message] = _trusted(catalog.ugettext(message)) % {}
-        return words
-
-    return gettext
-
-
-def _trusted(words: str) -> Markup:
-    # The catalog's words are the app's own and may hold markup, as Jinja's gettext trusts
-    # them; the variables put in them are escaped by ``%``.
-    return Markup(words)  # noqa: S704  # nosec B704
-
-
-def _request_catalog() -> NullTranslations:
-    return _catalog(get_locale())
-
-
-@pass_eval_context
-def _request_gettext(eval_context: EvalContext, message: str, **variables) -> str:
-    """The same in the request's language, for templates without a page's context (macros
-    imported without one)."""
-    return _template_gettext(_request_catalog())(eval_context, message, **variables)
-
-
-def _install_template_gettext(app: Flask) -> None:
-    """The templates' gettext functions read ``_catalog``, in place of Flask-Babel's."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda message: _request_catalog().ugettext(message),
-        ngettext=lambda singular, plural, n: _request_catalog().ungettext(singular, plural, n),
-        newstyle=True,
-        pgettext=lambda context, message: _request_catalog().upgettext(context, message),
-        npgettext=lambda context, singular, plural, n: _request_catalog().unpgettext(
-            context, singular, plural, n
-        ),
-    )
-    # Most of a page's words come through these two: Jinja's own wrappers would look the
-    # function up and call it through the template context at every string.
-    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _request_gettext
-
-
 def register_i18n(app: Flask) -> None:
     """Bind Flask-Babel and the template helpers; refuse to start without compiled catalogs."""
     from .extensions import babel
@@ -255,7 +167,6 @@ def register_i18n(app: Flask) -> None:
         )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=_selected_locale)
-    _install_template_gettext(app)
     # {% trans %} blocks are written across lines; the catalog holds them on one line.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["rule_text"] = rule_text
