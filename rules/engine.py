@@ -295,8 +295,9 @@ def apply_rules(
     earliest = None
     if outcome is Outcome.RESCHEDULE:
         dates = [f.earliest_date for f in findings if f.outcome is Outcome.RESCHEDULE]
-        if all(day is not None for day in dates):
-            earliest = max(day for day in dates if day is not None)
+        known = [day for day in dates if day is not None]
+        if len(known) == len(dates):  # one undated reschedule leaves the earliest date open
+            earliest = max(known)
 
     return Result(
         outcome=outcome,
@@ -329,18 +330,21 @@ def _finding(
         earliest_date = match.earliest_date
     template, written_in = localized(patient_template, language)
     params = match.params or {}
+    english = _text_values(visit.appointment_date, match.earliest_date, params, DEFAULT_LANGUAGE)
+    if written_in == DEFAULT_LANGUAGE:
+        patient_values = english
+    else:
+        patient_values = _text_values(
+            visit.appointment_date, match.earliest_date, params, written_in
+        )
     return Finding(
         rule_id=rule.id,
         outcome=outcome,
         overridable=overridable,
         earliest_date=earliest_date,
         clearance=clearance,
-        patient_text=template.format(
-            **_text_values(visit.appointment_date, match.earliest_date, params, written_in)
-        ),
-        staff_text=staff_template.format(
-            **_text_values(visit.appointment_date, match.earliest_date, params, DEFAULT_LANGUAGE)
-        ),
+        patient_text=template.format(**patient_values),
+        staff_text=staff_template.format(**english),
         source=rule.source,
         answers={qid: json_values[qid] for qid in rule.reads if qid in json_values},
         ends=rule.ends_for(outcome, clearance),
