@@ -9,18 +9,31 @@ Patient-facing words come in English and Spanish: ``evaluate(..., language="es")
 ``rules.i18n.translate``.
 """
 
+from .consent import ConsentDocument, ConsentSection
 from .engine import evaluate, evaluate_document, instructions_for, validate
 from .model import AnswerError, Clearance, Ends, Finding, Instruction, Outcome, Result
 from .questions import TOPICS, Kind, Option, Question, Topic
 from .ruleset import InstructionTemplate, Rule, RuleSet
-from .rulesets import CURRENT_VERSIONS, RULESETS, ends_of_finding, get_ruleset, treatments
+from .treatments import (
+    CURRENT_VERSIONS,
+    RULESETS,
+    TREATMENTS,
+    Treatment,
+    consent_for,
+    ends_of_finding,
+    get_ruleset,
+    treatments,
+)
 
 __all__ = [
     "CURRENT_VERSIONS",
     "RULESETS",
     "TOPICS",
+    "TREATMENTS",
     "AnswerError",
     "Clearance",
+    "ConsentDocument",
+    "ConsentSection",
     "Ends",
     "Finding",
     "Instruction",
@@ -33,6 +46,8 @@ __all__ = [
     "Rule",
     "RuleSet",
     "Topic",
+    "Treatment",
+    "consent_for",
     "ends_of_finding",
     "evaluate",
     "evaluate_document",

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .engine import evaluate_document
 from .model import AnswerError
-from .rulesets import RULESETS, get_ruleset, treatments
+from .treatments import RULESETS, get_ruleset, treatments
 
 EXIT_BAD_INPUT = 2
 TIMEZONE_VARIABLE = "CLINIC_TIMEZONE"

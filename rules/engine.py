@@ -11,7 +11,7 @@ from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
 from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
 from .questions import DateCheck, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
-from .rulesets import RULESETS, get_ruleset
+from .treatments import RULESETS, get_ruleset
 from .triggers import Match
 from .wording import in_words
 

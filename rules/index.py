@@ -18,8 +18,8 @@ from typing import Any
 from .model import Clearance, Ends, Outcome
 from .questions import Question
 from .ruleset import InstructionTemplate, Rule, RuleSet
-from .rulesets import CURRENT_VERSIONS, RULESETS
-from .rulesets.sources import CATALOG_SOURCES
+from .shared.sources import CATALOG_SOURCES
+from .treatments import CURRENT_VERSIONS, RULESETS
 
 SEED_PAGE = "the clinic's PDO smooth threads page (smooth-threads-page.txt), Pre and Post Care"
 _CATALOG_CITATION = re.compile(r"catalog\.md ((?:\d+)(?:, \d+)*)")

@@ -181,7 +181,9 @@ class Screening(db.Model):
     consent_signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_ip: Mapped[str] = mapped_column(String(64))
     consent_user_agent: Mapped[str] = mapped_column(Text)
-    # The language of the consent text signed (its hash is consent_text_hash).
+    # The consent text signed: its version and language name its released file
+    # (rules/treatments/<treatment>/consent.v<version>.<language>.md), consent_text_hash its hash.
+    consent_version: Mapped[str] = mapped_column(String(8), default="1", server_default="1")
     consent_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)

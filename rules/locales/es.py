@@ -14,13 +14,6 @@ option labels are filled in Spanish ("el jueves 10 de diciembre de 2026"), so a 
 from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
-    # Treatments (rule set titles).
-    "PDO smooth threads": "Hilos lisos de PDO",
-    "PDO barbed threads (thread lift)": "Hilos de PDO espiculados (hilos tensores)",
-    "Dermal filler": "Relleno dérmico",
-    "Neurotoxin (for example Botox)": "Neurotoxina (por ejemplo, Botox)",
-    "Sculptra": "Sculptra",
-    "Microneedling": "Microagujas (microneedling)",
     # Topics: one page of questions each.
     "About you": "Sobre usted",
     "Your visit": "Su visita",

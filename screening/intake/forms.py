@@ -13,6 +13,7 @@ is built only to check what a page sends.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -102,12 +103,14 @@ def _looks_like_phone(value: str) -> bool:
 class ChoiceAnswer:
     """One of the options offered."""
 
-    def __init__(self, missing, codes: frozenset[str]):
-        self.missing, self.codes = missing, codes  # ``missing``: a lazy string
+    def __init__(self, missing, codes: frozenset[str] | Callable[[], frozenset[str]]):
+        # ``missing``: a lazy string; ``codes``: the options, or what gives them when checked
+        self.missing, self.codes = missing, codes
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
+        codes = self.codes() if callable(self.codes) else self.codes
         # An answer not offered (a forged or stale form) gets the same plain request.
-        if not field.data or field.data not in self.codes:
+        if not field.data or field.data not in codes:
             raise StopValidation(str(self.missing))
 
 
@@ -269,8 +272,10 @@ class ConsentForm(FlaskForm):
         validators=[TextAnswer(_l("Your signature"), _l("Type your full name to sign"), 200)],
         render_kw={"autocomplete": "name"},
     )
-    # The language of the consent text the patient read, so the text signed is the one shown.
+    # The language and version of the consent text the patient read, so the text signed is the
+    # one shown (a language switch, or a new consent version released, in between).
     language = HiddenField()
+    version = HiddenField()
 
     def validate_agree(self, field: Field) -> None:
         if not field.data:
@@ -330,18 +335,21 @@ def _identity_fields() -> dict[str, Field]:
     }
 
 
+def _treatments_offered() -> list[SelectChoice]:
+    return [SelectChoice(treatment, lazy_rule_text(title)) for treatment, title in treatments()]
+
+
 def _visit_fields() -> dict[str, Field]:
-    offered = treatments()
     return {
+        # The treatments offered when the page is drawn or sent (the form class is kept).
         "treatment": RadioField(
             _l("Which treatment are you booked for?"),
-            choices=[
-                SelectChoice(treatment, lazy_rule_text(title)) for treatment, title in offered
-            ],
+            choices=_treatments_offered,
             validate_choice=False,
             validators=[
                 ChoiceAnswer(
-                    _l("Select the treatment you are booked for"), frozenset(t for t, _ in offered)
+                    _l("Select the treatment you are booked for"),
+                    lambda: frozenset(treatment for treatment, _ in treatments()),
                 )
             ],
         ),

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 import rules
-from rules import AnswerError, Ends, Question
+from rules import TREATMENTS, AnswerError, Ends, Question, consent_for
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
@@ -41,7 +41,6 @@ from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
 from ..retention import outcome_link_ended
 from . import bp, limits, service
-from .consent import consent_for
 from .forms import (
     NONE_OF_THESE,
     ConsentForm,
@@ -353,13 +352,16 @@ def consent(draft: Draft):
         return _see_other("intake.check")
     form = ConsentForm()
     if form.validate_on_submit():
-        # The text signed is the one the page showed, even if the language changed since.
+        # The text signed is the one the page showed, even if the language changed since or a
+        # new consent version was released (a version not on file: the current one).
         shown = form.language.data if form.language.data in LANGUAGES else current_language()
+        versions = TREATMENTS[checked.ruleset.treatment].consents
         record = service.ConsentRecord(
             signature=form.signature.data,
             ip_address=request.remote_addr or "",
             user_agent=request.user_agent.string,
             language=shown,
+            version=form.version.data if form.version.data in versions else None,
         )
         try:
             service.submit(draft, record, checked)

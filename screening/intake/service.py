@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 import rules
-from rules import AnswerError, Question, RuleSet
+from rules import AnswerError, Question, RuleSet, consent_for
 from rules.i18n import DEFAULT_LANGUAGE
 
 from .. import audit, people
@@ -25,7 +25,6 @@ from ..database import refresh_locked
 from ..extensions import db
 from ..lifecycle import derive_status, endings, stored_findings
 from ..models import Draft, Screening, new_token, token_hash
-from .consent import consent_for
 from .steps import IDENTITY_FIELDS, Step, steps_for
 
 NOT_ANSWERED = "Not answered yet"
@@ -170,12 +169,14 @@ def review(draft: Draft) -> Review:
 
 @dataclass(frozen=True)
 class ConsentRecord:
-    """Who signed, when, from where, and which text (the treatment's, in ``language``)."""
+    """Who signed, when, from where, and which text (the treatment's consent in ``language`` at
+    ``version``, its current one when ``None``)."""
 
     signature: str
     ip_address: str
     user_agent: str
     language: str = DEFAULT_LANGUAGE
+    version: str | None = None
 
 
 # Compiled once: the ORM's unit of work, or values() per call, would cost more than everything
@@ -200,6 +201,7 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     data = draft.data
     findings = stored_findings(result)
     now = utcnow()
+    signed = consent_for(checked.ruleset.treatment, consent.language, consent.version)
     person = people.person_columns(data["last_name"], data["email"], data["phone"], checked.answers)
     comparison = _comparison(person, checked, findings)
     row = {
@@ -231,8 +233,9 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
             comparison_pending=comparison is not None,
         ),
         "consent_signature": consent.signature,
-        "consent_text_hash": consent_for(checked.ruleset.treatment, consent.language).digest(),
-        "consent_language": consent.language,
+        "consent_text_hash": signed.digest(),
+        "consent_version": signed.version,
+        "consent_language": signed.language,
         "consent_signed_at": now,
         "consent_ip": consent.ip_address[:64],
         "consent_user_agent": consent.user_agent[:1000],

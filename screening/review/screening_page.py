@@ -241,6 +241,7 @@ def render_screening(
     ]
     _tick_the_only_choice(paper_form.covers)
     today = clinic_today()
+    signed = signed_consent(screening)
     return (
         render_template(
             "review/screening.html",
@@ -259,6 +260,9 @@ def render_screening(
             appointment=format_date(screening.appointment_date),
             earliest=format_date(screening.earliest_date) if screening.earliest_date else None,
             treatment_title=ruleset.title,
+            signed_consent=signed,
+            signed_consent_verified=signed is not None
+            and signed.digest() == screening.consent_text_hash,
             current_version=rules.CURRENT_VERSIONS[screening.ruleset_id],
             is_appointment_day=today == screening.appointment_date,
             can_acknowledge=any(
@@ -311,6 +315,18 @@ def render_screening(
         ),
         status,
     )
+
+
+def signed_consent(screening: Screening) -> rules.ConsentDocument | None:
+    """The consent text the screening names (treatment, version, language), from its released
+    file; ``None`` when there is no such file. Compare its ``digest()`` with the hash stored before
+    showing it as the text signed."""
+    try:
+        return rules.consent_for(
+            screening.treatment, screening.consent_language, screening.consent_version
+        )
+    except KeyError:
+        return None
 
 
 def resolve_form(rule_id: str, **kwargs) -> ResolveForm:

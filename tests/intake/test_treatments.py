@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 import rules
+from rules import consent_for
 from screening.extensions import db
-from screening.intake.consent import consent_for
 from screening.models import Screening
 from tests.intake.patient import ANSWERS, PAGES, Patient, csrf_token, field_names
 from tests.intake.test_bad_input import assert_field_error, form_values
@@ -18,50 +18,6 @@ from tests.intake.test_resume import check_rows, resume_path
 
 ALL_TOPICS = [topic.id for topic in rules.TOPICS]
 
-# Written out, not derived from the code under test.
-EXPECTED_PAGES = {
-    "pdo_smooth_threads": [
-        "about_you",
-        "visit",
-        "pregnancy",
-        "health",
-        "medicines",
-        "skin",
-        "feeling",
-    ],
-    "pdo_barbed_threads": ALL_TOPICS,
-    "dermal_filler": ALL_TOPICS,
-    "neurotoxin": [
-        "about_you",
-        "visit",
-        "pregnancy",
-        "health",
-        "allergies",
-        "medicines",
-        "past_treatments",
-        "feeling",
-    ],
-    "sculptra": [
-        "about_you",
-        "visit",
-        "pregnancy",
-        "health",
-        "allergies",
-        "medicines",
-        "skin",
-        "feeling",
-    ],
-    "microneedling": [
-        "about_you",
-        "visit",
-        "pregnancy",
-        "health",
-        "allergies",
-        "medicines",
-        "skin",
-        "feeling",
-    ],
-}
 PROGRESS = re.compile(r'<p class="progress">([^<]*)</p>')
 BACK = re.compile(r'<a class="back-link" href="([^"]*)"')
 
@@ -85,79 +41,6 @@ def stored_screening(app) -> Screening:
         screening = db.session.scalars(select(Screening)).one()
         db.session.expunge(screening)
         return screening
-
-
-def test_every_treatment_in_the_rules_is_listed_here():
-    assert set(EXPECTED_PAGES) == set(rules.RULESETS)
-
-
-@pytest.mark.parametrize("treatment", list(EXPECTED_PAGES))
-def test_the_pages_are_the_topics_the_treatment_asks_about(app, client, treatment):
-    patient = started(client)
-    patient.answer_all(visit={"treatment": treatment})
-    pages = EXPECTED_PAGES[treatment]
-    total = len(pages) + 2  # then check your answers and consent
-    ruleset = rules.get_ruleset(treatment)
-
-    for number, step in enumerate(pages, start=1):
-        page = client.get(f"/intake/{step}")
-        assert page.status_code == 200, step
-        assert progress(page) == f"Page {number} of {total}"
-        expected_back = "/intake/" if number == 1 else f"/intake/{pages[number - 2]}"
-        assert back_link(page) == expected_back
-        if step not in ("about_you", "visit"):
-            assert field_names(page.text) == [q.id for q in ruleset.questions_in_topic(step)], step
-
-    check = client.get("/intake/check")
-    assert progress(check) == f"Page {total - 1} of {total}"
-    assert back_link(check) == f"/intake/{pages[-1]}"
-    titles = {topic.id: topic.title for topic in rules.TOPICS}
-    assert re.findall(r"<h2>([^<]*)</h2>", check.text) == [titles[step] for step in pages]
-    answered = [q.id for q in ruleset.questions if q.id != "bleeding_risk_last_dose"]
-    assert set(check_rows(client)) == {
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "treatment",
-        "appointment_date",
-        *answered,
-    }
-
-    consent = client.get("/intake/consent")
-    assert progress(consent) == f"Page {total} of {total}"
-    assert back_link(consent) == "/intake/check"
-    assert patient.sign().status_code == 303
-    screening = stored_screening(app)
-    assert (screening.treatment, screening.ruleset_id) == (treatment, treatment)
-    assert screening.ruleset_version == ruleset.version
-
-
-@pytest.mark.parametrize("treatment", list(EXPECTED_PAGES))
-def test_a_topic_the_treatment_does_not_ask_leads_on_to_its_next_page(client, treatment):
-    patient = started(client)
-    patient.answer_all(visit={"treatment": treatment})
-    pages = EXPECTED_PAGES[treatment]
-    before = check_rows(client)
-
-    token = csrf_token(client.get("/intake/about_you").text)
-    for position, topic in enumerate(ALL_TOPICS):
-        if topic in pages:
-            continue
-        following = next((t for t in ALL_TOPICS[position:] if t in pages), "check")
-        sent = {"toxin_last_date": "2026-11-01", "keloid_history": "yes", "toxin_allergy": "yes"}
-        for response in (
-            client.get(f"/intake/{topic}"),
-            client.get(f"/intake/{topic}?change=1"),
-            client.post(f"/intake/{topic}", data={**sent, "csrf_token": token}),
-        ):
-            assert response.status_code == 303, topic
-            assert response.location == f"/intake/{following}", topic
-        timed_out = client.post(f"/intake/{topic}", data={**sent, "csrf_token": "stale"})
-        assert timed_out.status_code == 400
-        # Never an empty page of questions (the language switch is the page's only form).
-        assert f'action="/intake/{topic}"' not in timed_out.text
-    assert check_rows(client) == before  # nothing was saved
 
 
 def test_smooth_threads_has_no_allergies_page(client):

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 import rules
+from rules import consent_for
 from screening.extensions import db
-from screening.intake.consent import consent_for
 from screening.models import Screening
 from tests.intake.patient import ANSWERS, PAGES, Patient
 

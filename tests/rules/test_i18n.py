@@ -8,11 +8,10 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings
 
-from rules import RULESETS, TOPICS, AnswerError, evaluate, evaluate_document
+from rules import RULESETS, TOPICS, AnswerError, evaluate, evaluate_document, i18n
 from rules.dates import format_date
 from rules.engine import NOT_ASKED_PATIENT_TEXT
-from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from rules.locales import es
+from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog, translate
 from rules.questions import Visit
 from rules.wording import DaysFromAppointment, Period, join_words, labels_in_words
 from tests.contract import VERSION_2_ADDED, no_answers, seed_answers, treatment_answers
@@ -76,7 +75,7 @@ def placeholders(template):
 
 @pytest.mark.parametrize("english", sorted(PATIENT_TEXTS), ids=lambda text: text[:50])
 def test_every_patient_text_has_a_spanish_translation(english):
-    spanish = es.MESSAGES.get(english)
+    spanish = catalog("es").get(english)
     where = PATIENT_TEXTS[english]
     assert spanish and spanish.strip(), f"no Spanish for {where}: {english!r}"
     assert spanish == spanish.strip() and "  " not in spanish
@@ -90,12 +89,12 @@ def test_every_patient_text_has_a_spanish_translation(english):
 
 
 def test_every_spanish_entry_is_used_by_the_rule_data():
-    unused = sorted(set(es.MESSAGES) - set(PATIENT_TEXTS))
+    unused = sorted(set(catalog("es")) - set(PATIENT_TEXTS))
     assert unused == [], "entries no rule data uses (reworded English?)"
 
 
 def test_only_the_listed_names_are_the_same_in_spanish():
-    same = {english for english, spanish in es.MESSAGES.items() if english == spanish}
+    same = {english for english, spanish in catalog("es").items() if english == spanish}
     assert same == SAME_IN_SPANISH
 
 
@@ -377,8 +376,8 @@ def test_an_untranslated_text_stays_wholly_english(monkeypatch):
         "call us to rebook."
     )
     no_makeup = "Come to your appointment on {until_date} without make-up, if you can."
-    monkeypatch.delitem(es.MESSAGES, cold_sore)
-    monkeypatch.delitem(es.MESSAGES, no_makeup)
+    monkeypatch.delitem(i18n._CATALOGS["es"], cold_sore)
+    monkeypatch.delitem(i18n._CATALOGS["es"], no_makeup)
     spanish = run(no_answers(cold_sore="yes", date_of_birth="2009-02-11"))
     assert finding(spanish, "cold_sore").patient_text == cold_sore
     assert finding(spanish, "minor").patient_text.startswith("El día de su cita")

@@ -21,7 +21,7 @@ from rules.index import (
     timing_in_words,
     trigger_in_words,
 )
-from rules.rulesets.sources import CATALOG_SOURCES
+from rules.shared.sources import CATALOG_SOURCES
 from screening.extensions import db
 from screening.models import AuditEvent
 from tests.staff.helpers import signed_in

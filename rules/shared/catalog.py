@@ -432,3 +432,35 @@ def catalog_ruleset(treatment: str, version: str, title: str, added: tuple[Rule,
         rules=CORE_RULES + added,
         instructions=CORE_INSTRUCTIONS,
     )
+
+
+# The catalog's rules by the name a treatment's rule set file lists them with
+# (``rules/treatments/<id>/ruleset.v<N>.toml``). Variants of one rule (one id, another outcome or
+# trigger) have names of their own.
+CATALOG_RULES: dict[str, Rule] = {
+    "bleeding_disorder": BLEEDING_DISORDER,
+    "autoimmune_disorder": AUTOIMMUNE_DISORDER,
+    "swallowing_or_breathing": SWALLOWING_OR_BREATHING,
+    "active_cancer_treatment": ACTIVE_CANCER_TREATMENT,
+    "uncontrolled_diabetes": UNCONTROLLED_DIABETES,
+    "keloid_review": KELOID_REVIEW,
+    "keloid_not_eligible": KELOID_NOT_ELIGIBLE,
+    "severe_allergies_not_eligible": SEVERE_ALLERGIES_NOT_ELIGIBLE,
+    "severe_allergies_review": SEVERE_ALLERGIES_REVIEW,
+    "lidocaine_allergy": LIDOCAINE_ALLERGY,
+    "filler_allergy": FILLER_ALLERGY,
+    "toxin_allergy": TOXIN_ALLERGY,
+    "milk_protein_allergy": MILK_PROTEIN_ALLERGY,
+    "interacting_medicines": INTERACTING_MEDICINES,
+    "permanent_filler_in_area": PERMANENT_FILLER_IN_AREA,
+    "skin_lesions_in_area": SKIN_LESIONS_IN_AREA,
+    "cold_sore_history_perioral": COLD_SORE_HISTORY_PERIORAL,
+    "cold_sore_now_or_before_perioral": COLD_SORE_NOW_OR_BEFORE_PERIORAL,
+    "toxin_90_days": TOXIN_90_DAYS,
+    "isotretinoin_6_months": ISOTRETINOIN_6_MONTHS,
+    "metal_allergy": METAL_ALLERGY,
+    "recent_sunburn": RECENT_SUNBURN,
+    "active_skin_condition": ACTIVE_SKIN_CONDITION,
+    "vaccine_14_days": VACCINE_14_DAYS,
+    "dental_work_14_days": DENTAL_WORK_14_DAYS,
+}
