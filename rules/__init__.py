@@ -24,6 +24,7 @@ from .treatments import (
     get_ruleset,
     treatments,
 )
+from .wording import word_message
 
 __all__ = [
     "CURRENT_VERSIONS",
@@ -55,4 +56,5 @@ __all__ = [
     "instructions_for",
     "treatments",
     "validate",
+    "word_message",
 ]

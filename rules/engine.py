@@ -7,21 +7,16 @@ from datetime import date, datetime
 from typing import Any
 
 from .dates import LATEST_DATE, format_date, parse_iso_date
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, worded
+from .messages import NOT_ASKED, NOT_ASKED_PATIENT_TEXT
 from .model import AnswerError, Clearance, Finding, Instruction, Outcome, Result
 from .questions import DateCheck, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .treatments import RULESETS, get_ruleset
 from .triggers import Match
-from .wording import in_words
+from .wording import QuotedQuestions, in_words, value_to_json, word_message
 
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
-
-# The patient text of a blocking rule that reads a question the patient was never asked.
-NOT_ASKED_PATIENT_TEXT = (
-    "We need to ask you something we did not ask before: {questions} A nurse will contact you "
-    "before your appointment on {appointment_date}."
-)
 
 
 def evaluate(
@@ -322,32 +317,33 @@ def _finding(
         outcome = Outcome.NEEDS_CLEARANCE if blocking else rule.outcome
         overridable = True
         clearance = Clearance.NURSE_REVIEW if blocking else None
-        patient_template, staff_template = rule.unsure_patient_text, rule.unsure_staff_text
+        role, patient_template = "unsure_patient", rule.unsure_patient_text
+        staff_template = rule.unsure_staff_text
         earliest_date = None
     else:
         outcome, overridable, clearance = rule.outcome, rule.overridable, rule.clearance
-        patient_template, staff_template = rule.patient_text, rule.staff_text
+        role, patient_template, staff_template = "patient", rule.patient_text, rule.staff_text
         earliest_date = match.earliest_date
-    template, written_in = localized(patient_template, language)
     params = match.params or {}
     english = _text_values(visit.appointment_date, match.earliest_date, params, DEFAULT_LANGUAGE)
-    if written_in == DEFAULT_LANGUAGE:
-        patient_values = english
-    else:
-        patient_values = _text_values(
-            visit.appointment_date, match.earliest_date, params, written_in
-        )
+    message_id = rule.message_id(role)
+    values = {name: value_to_json(value) for name, value in params.items()}
+    patient_text = word_message(
+        message_id, values, visit.appointment_date, earliest_date, language, patient_template
+    )
     return Finding(
         rule_id=rule.id,
         outcome=outcome,
         overridable=overridable,
         earliest_date=earliest_date,
         clearance=clearance,
-        patient_text=template.format(**patient_values),
+        patient_text=patient_text,
         staff_text=staff_template.format(**english),
         source=rule.source,
         answers={qid: json_values[qid] for qid in rule.reads if qid in json_values},
         ends=rule.ends_for(outcome, clearance),
+        message=message_id,
+        values=values,
     )
 
 
@@ -377,18 +373,15 @@ def _not_asked_finding(
 ) -> Finding:
     questions = ruleset.questions_by_id
     asked = " ".join(f'"{questions[qid].label}"' for qid in unanswered)
-    template, written_in = localized(NOT_ASKED_PATIENT_TEXT, language)
+    values = {"questions": value_to_json(QuotedQuestions(tuple(unanswered)))}
     return Finding(
         rule_id=rule.id,
         outcome=Outcome.NEEDS_CLEARANCE,
         overridable=True,
         earliest_date=None,
         clearance=Clearance.NURSE_REVIEW,
-        patient_text=template.format(
-            questions=" ".join(
-                f'"{translate(questions[qid].label, written_in)}"' for qid in unanswered
-            ),
-            appointment_date=format_date(visit.appointment_date, written_in),
+        patient_text=word_message(
+            NOT_ASKED, values, visit.appointment_date, None, language, NOT_ASKED_PATIENT_TEXT
         ),
         staff_text=(
             f"Not asked when the patient answered (an earlier version of the rules): {asked} "
@@ -397,6 +390,8 @@ def _not_asked_finding(
         source=rule.source,
         answers={qid: json_values.get(qid) for qid in rule.reads},
         ends=rule.ends_for(Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW),
+        message=NOT_ASKED,
+        values=values,
     )
 
 
@@ -407,7 +402,8 @@ def _instructions(
     dated = []
     for template in ruleset.instructions:
         start, end = template.dates(appointment, today)
-        text, written_in = localized(template.text_starting(start, today), language)
+        message_id, english = template.text_starting(start, today)
+        text, written_in = worded(message_id, language, english)
         dated.append(
             Instruction(
                 id=template.id,

@@ -1,11 +1,11 @@
 """The rule data's patient-facing words in the languages the clinic offers.
 
-Questions, options, help, messages, topic titles, the rules' patient texts and the pre-care
-instructions are written in English in the rule data; their translations live beside it, in
-``rules/locales/<language>.py``, keyed by the English text (as gettext keys by message id); a
-treatment's own words (its name) are in its folder, ``rules/treatments/<id>/<language>.po``, and
-added here when the treatment is registered. The rules core stays free of Flask: the web app
-asks here for the words it shows.
+Every text a patient reads from the rule data (questions, options, help, messages, topic titles,
+the rules' patient texts, the pre-care instructions, each treatment's name) is written in English
+in the data and has a stable message id (``rules.messages``); translations are kept by message id
+in gettext catalogs: ``rules/locales/<language>.po`` for the shared words, each treatment's own in
+its folder (``rules/treatments/<id>/<language>.po``). The rules core stays free of Flask and of
+the app's catalogs: the web app asks here for the words it shows.
 
 Staff texts are not translated: the clinic's staff work in English.
 """
@@ -15,45 +15,77 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from .locales import es
-
 DEFAULT_LANGUAGE = "en"
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
-_CATALOGS: dict[str, dict[str, str]] = {"es": dict(es.MESSAGES)}
+
+_ENGLISH: dict[str, str] = {}  # message id -> its English text
+_MESSAGE_OF: dict[str, str] = {}  # English text -> its message id (the first one given)
+_CATALOGS: dict[str, dict[str, str]] = {}  # language -> message id -> translation
 
 
-def catalog(language: str) -> Mapping[str, str]:
-    """Every translation into ``language``, by English text: the shared words and every
-    treatment's."""
-    return MappingProxyType(_CATALOGS.get(language, {}))
+def add_messages(messages: Mapping[str, str]) -> None:
+    """Add English texts by message id. Raises ``ValueError`` for an id given another text."""
+    clashes = [key for key, english in messages.items() if _ENGLISH.get(key, english) != english]
+    if clashes:
+        raise ValueError(f"message ids already naming another text: {', '.join(clashes)}")
+    for message_id, english in messages.items():
+        _ENGLISH[message_id] = english
+        _MESSAGE_OF.setdefault(english, message_id)
 
 
-def add_words(language: str, words: dict[str, str]) -> None:
-    """Add a treatment's words in ``language`` (English -> translation) to its catalog.
-
-    Raises ``ValueError`` when a word is already translated otherwise: two treatments may not
-    word one English text two ways."""
+def add_translations(language: str, translations: Mapping[str, str]) -> None:
+    """Add translations into ``language`` by message id. Raises ``ValueError`` for a language
+    not offered in translation, or an id already translated otherwise."""
     if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
         raise ValueError(f"{language!r} is not a language the clinic offers in translation")
     catalog = _CATALOGS.setdefault(language, {})
-    clashes = [english for english, word in words.items() if catalog.get(english, word) != word]
+    clashes = [key for key, words in translations.items() if catalog.get(key, words) != words]
     if clashes:
         raise ValueError(f"already translated otherwise in {language}: {', '.join(clashes)}")
-    catalog.update(words)
+    catalog.update(translations)
+
+
+def english(message_id: str) -> str:
+    """The English text of ``message_id``. Raises ``KeyError`` for an unknown id."""
+    return _ENGLISH[message_id]
+
+
+def messages() -> Mapping[str, str]:
+    """Every message id and its English text."""
+    return MappingProxyType(_ENGLISH)
+
+
+def catalog(language: str) -> Mapping[str, str]:
+    """Every translation into ``language``, by message id."""
+    return MappingProxyType(_CATALOGS.get(language, {}))
+
+
+def message_id_of(text: str) -> str | None:
+    """The message id of an English text of the rule data, or ``None``."""
+    return _MESSAGE_OF.get(text)
+
+
+def worded(message_id: str, language: str, english: str | None = None) -> tuple[str, str]:
+    """The text of ``message_id`` in ``language`` and the language it is actually written in:
+    English when there is no translation, so the values filled into it can be worded to match.
+    ``english`` is the text when the id has none of its own. Raises ``KeyError`` for an
+    unknown id with no ``english``."""
+    if language != DEFAULT_LANGUAGE:
+        translated = _CATALOGS.get(language, {}).get(message_id)
+        if translated is not None:
+            return translated, language
+    return _ENGLISH[message_id] if english is None else english, DEFAULT_LANGUAGE
+
+
+def localized(template: str, language: str) -> tuple[str, str]:
+    """An English text of the rule data in ``language``, and the language it is written in
+    (as ``worded``); a text that is not the rule data's stays English."""
+    message_id = _MESSAGE_OF.get(template)
+    if message_id is None:
+        return template, DEFAULT_LANGUAGE
+    return worded(message_id, language)
 
 
 def translate(text: str, language: str) -> str:
     """``text`` (English, from the rule data) in ``language``; English when there is none."""
-    if language == DEFAULT_LANGUAGE or not text:
-        return text
-    return _CATALOGS.get(language, {}).get(text, text)
-
-
-def localized(template: str, language: str) -> tuple[str, str]:
-    """A text template in ``language`` and the language it is actually written in: English when
-    the catalog has no translation, so the values filled into it can be worded to match."""
-    if language != DEFAULT_LANGUAGE:
-        translated = _CATALOGS.get(language, {}).get(template)
-        if translated is not None:
-            return translated, language
-    return template, DEFAULT_LANGUAGE
+    return localized(text, language)[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -81,6 +81,10 @@ class Finding:
     source: str
     answers: Mapping[str, Any]
     ends: Ends | None = None
+    # The message id of the patient text and the values filled into it, as JSON
+    # (rules.wording): a stored finding is worded again from them in any language.
+    message: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON shape of a finding."""

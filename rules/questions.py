@@ -76,31 +76,40 @@ class Visit:
 DateCheck = Callable[[date, Visit], "str | None"]
 
 
+# What each date check says when it refuses a date, by the check's name.
+DATE_CHECK_MESSAGES: dict[str, str] = {
+    "in_the_past": "The date must be in the past",
+    "age_under_120": "The date must be less than 120 years ago",
+    "not_after_today": "The date cannot be in the future",
+    "not_after_appointment": "The date cannot be after the appointment",
+}
+
+
 def in_the_past(value: date, visit: Visit) -> str | None:
     """The date must be before today (a date of birth)."""
     if value >= visit.today:
-        return "The date must be in the past"
+        return DATE_CHECK_MESSAGES["in_the_past"]
     return None
 
 
 def age_under_120(value: date, visit: Visit) -> str | None:
     """A date of birth must give an age under 120 today."""
     if age_on(value, visit.today) >= 120:
-        return "The date must be less than 120 years ago"
+        return DATE_CHECK_MESSAGES["age_under_120"]
     return None
 
 
 def not_after_today(value: date, visit: Visit) -> str | None:
     """Something that already happened: today at the latest."""
     if value > visit.today:
-        return "The date cannot be in the future"
+        return DATE_CHECK_MESSAGES["not_after_today"]
     return None
 
 
 def not_after_appointment(value: date, visit: Visit) -> str | None:
     """A date that must fall on or before the appointment."""
     if value > visit.appointment_date:
-        return "The date cannot be after the appointment"
+        return DATE_CHECK_MESSAGES["not_after_appointment"]
     return None
 
 

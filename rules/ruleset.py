@@ -23,6 +23,15 @@ _NOT_OVERRIDABLE = (Ends.NEVER, Ends.NEW_SCREENING, Ends.DATE)
 _ENDED_BY_THE_PATIENT = (Ends.RECHECK, Ends.NEW_SCREENING, Ends.DATE)
 
 
+# What a patient who answered "I'm not sure" is told, unless the rule says otherwise.
+DEFAULT_UNSURE_PATIENT_TEXT = (
+    "You weren't sure how to answer a question about your health. A nurse will contact "
+    "you to talk it through before your appointment on {appointment_date}."
+)
+
+DEFAULT_UNSURE_STAFF_TEXT = "Patient answered 'not sure'. Follow up before treatment."
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One contraindication: when it fires, what it means, how to explain it, and its source.
@@ -30,7 +39,10 @@ class Rule:
     Texts are ``str.format`` templates. Every text may use ``{appointment_date}`` and
     ``{earliest_date}``; a trigger adds its own values (see ``rules.triggers``).
     ``unsure_*`` texts are used when the patient answered "I'm not sure". Patient texts are
-    translated in ``rules/locales``, keyed by their English wording; staff texts stay English.
+    translated in ``rules/locales/<language>.po`` under their message id (``message_id``), so
+    rewording the English keeps every translation; staff texts stay English. ``variant`` names
+    a definition among rules of the same id whose words differ (keloids are a nurse's review for
+    most treatments, "not suitable" for Sculptra): it is part of the message ids.
 
     ``ends`` is how a finding the rule raises on a "yes" may end (lifecycle.md); ``None`` only
     for advice. A rule whose ``ends`` contradicts its outcome, clearance or ``overridable`` is
@@ -45,12 +57,10 @@ class Rule:
     staff_text: str
     overridable: bool = True
     clearance: Clearance | None = None
-    unsure_patient_text: str = (
-        "You weren't sure how to answer a question about your health. A nurse will contact "
-        "you to talk it through before your appointment on {appointment_date}."
-    )
-    unsure_staff_text: str = "Patient answered 'not sure'. Follow up before treatment."
+    unsure_patient_text: str = DEFAULT_UNSURE_PATIENT_TEXT
+    unsure_staff_text: str = DEFAULT_UNSURE_STAFF_TEXT
     ends: Ends | None = None
+    variant: str = ""
 
     def __post_init__(self) -> None:
         problem = _ends_problem(self)
@@ -72,6 +82,12 @@ class Rule:
         if outcome == self.outcome and clearance == self.clearance:
             return self.ends
         return Ends.NURSE if outcome in _BLOCKING else None
+
+    def message_id(self, role: str) -> str:
+        """The stable id of the rule's ``role`` text ("patient" or "unsure_patient")."""
+        if role == "unsure_patient" and self.unsure_patient_text == DEFAULT_UNSURE_PATIENT_TEXT:
+            return "rule unsure_patient"
+        return " ".join(filter(None, ("rule", self.id, self.variant, role)))
 
     def describe(self) -> dict[str, Any]:
         """The rule as JSON, for the staff rules page and the rule set's fingerprint."""
@@ -131,16 +147,21 @@ class InstructionTemplate:
     ends: int = 0
     text_from_now: str | None = None
 
+    def message_id(self, role: str) -> str:
+        """The stable id of the instruction's ``role`` text ("text" or "text_from_now")."""
+        return f"instruction {self.id} {role}"
+
     def dates(self, appointment_date: date, today: date) -> tuple[date, date]:
         """The first and last day the instruction applies for this appointment."""
         start = today if self.starts is None else appointment_date + timedelta(days=self.starts)
         return start, appointment_date + timedelta(days=self.ends)
 
-    def text_starting(self, start: date, today: date) -> str:
-        """The text to give when the instruction starts on ``start``, seen on ``today``."""
+    def text_starting(self, start: date, today: date) -> tuple[str, str]:
+        """The text to give when the instruction starts on ``start``, seen on ``today``: its
+        message id and its English."""
         if start < today and self.text_from_now is not None:
-            return self.text_from_now
-        return self.text
+            return self.message_id("text_from_now"), self.text_from_now
+        return self.message_id("text"), self.text
 
     def describe(self) -> dict[str, Any]:
         """The instruction as JSON."""

@@ -4,17 +4,19 @@ and how far a date is from the appointment.
 Triggers hand the engine raw values; the engine words them in each text's language, so one match
 gives the English staff text and the patient's text in the patient's language. A value is a
 ``str`` (used as it is), a ``date``, an ``int``, a tuple of option labels (English, from the rule
-data), a ``Period`` or a ``DaysFromAppointment``.
+data), a ``Period``, a ``DaysFromAppointment`` or ``QuotedQuestions``. A finding keeps them as
+JSON (``value_to_json``), so that it can be worded again in any language (``word_message``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from .dates import format_date
-from .i18n import DEFAULT_LANGUAGE, translate
+from .i18n import DEFAULT_LANGUAGE, translate, worded
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,17 @@ class DaysFromAppointment:
         return vocabulary.day_of_appointment
 
 
+@dataclass(frozen=True, slots=True)
+class QuotedQuestions:
+    """Questions named by their labels in quotes: '"Are you pregnant?" "Do you smoke?"'."""
+
+    ids: tuple[str, ...]
+
+    def in_words(self, language: str) -> str:
+        """Each question's label in ``language``, quoted, one after another."""
+        return " ".join(f'"{worded(f"question {qid} label", language)[0]}"' for qid in self.ids)
+
+
 def join_words(words: list[str], language: str) -> str:
     """Words joined as in a sentence: "a, b and c" in English, "a, b y c" in Spanish, where
     "y" becomes "e" before a word starting with the sound "i" ("aspirina e ibuprofeno")."""
@@ -148,3 +161,60 @@ def in_words(value: Any, language: str) -> str:
     if isinstance(value, tuple):
         return labels_in_words(value, language)
     return str(value.in_words(language))
+
+
+def value_to_json(value: Any) -> Any:
+    """A value a trigger gives a text, as JSON that ``value_from_json`` reads back."""
+    if isinstance(value, str | int):
+        return value
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"labels": list(value)}
+    if isinstance(value, Period):
+        return {"period": {"days": value.days, "months": value.months}}
+    if isinstance(value, DaysFromAppointment):
+        return {"days_from_appointment": value.days}
+    if isinstance(value, QuotedQuestions):
+        return {"questions": list(value.ids)}
+    raise TypeError(f"no JSON form for {value!r}")
+
+
+def value_from_json(stored: Any) -> Any:
+    """The value ``value_to_json`` gave ``stored`` for. Raises ``ValueError`` for anything
+    else."""
+    if isinstance(stored, str | int):
+        return stored
+    if isinstance(stored, dict) and len(stored) == 1:
+        ((kind, value),) = stored.items()
+        if kind == "date":
+            return date.fromisoformat(value)
+        if kind == "labels":
+            return tuple(value)
+        if kind == "period":
+            return Period(days=value["days"], months=value["months"])
+        if kind == "days_from_appointment":
+            return DaysFromAppointment(value)
+        if kind == "questions":
+            return QuotedQuestions(tuple(value))
+    raise ValueError(f"not a stored text value: {stored!r}")
+
+
+def word_message(
+    message_id: str,
+    values: Mapping[str, Any],
+    appointment_date: date,
+    earliest_date: date | None,
+    language: str,
+    english: str | None = None,
+) -> str:
+    """The text of ``message_id`` in ``language`` (``english`` when the id has no text of its
+    own), filled with ``values`` (JSON, as ``value_to_json`` gives them) and the visit's dates."""
+    template, written_in = worded(message_id, language, english)
+    filled = {
+        "appointment_date": format_date(appointment_date, written_in),
+        "earliest_date": format_date(earliest_date, written_in) if earliest_date else "",
+    }
+    for name, value in values.items():
+        filled[name] = in_words(value_from_json(value), written_in)
+    return template.format(**filled)

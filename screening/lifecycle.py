@@ -64,8 +64,12 @@ def endings(treatment: str, version: str) -> Endings:
 
 
 def stored_findings(result: Result) -> list[dict[str, Any]]:
-    """The rules' findings as stored: the contract's JSON shape."""
-    return [finding.to_dict() for finding in result.findings]
+    """The rules' findings as stored: the contract's JSON shape, and the message id and values
+    of each patient text, so that it is worded again in any language (``patient_texts``)."""
+    return [
+        {**finding.to_dict(), "message": {"id": finding.message, "values": dict(finding.values)}}
+        for finding in result.findings
+    ]
 
 
 def state_of(states: dict[str, Any], finding: dict[str, Any]) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
@@ -86,6 +88,27 @@ def migrated_database(tmp_path_factory):
         init_db()
         db.engine.dispose()
     return template
+
+
+@contextmanager
+def database_of_its_own(tmp_path, name: str):
+    """The URL of an empty database of its own, for a test that migrates one step by step: an
+    SQLite file in ``tmp_path``, or with ``TEST_DATABASE_URL`` a PostgreSQL database ``name``,
+    dropped afterwards."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
+        return
+    url = sa.engine.make_url(TEST_DATABASE_URL)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        admin.dispose()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..model import Clearance, Ends, Outcome
 from ..questions import ADDED_QUESTIONS_BY_ID, with_added_questions
-from ..ruleset import Rule, RuleSet
+from ..ruleset import DEFAULT_UNSURE_PATIENT_TEXT, DEFAULT_UNSURE_STAFF_TEXT, Rule, RuleSet
 from ..triggers import AnswerIs, AnswerIsWithAny, AnyAnswerIsWithAny, DateNear, RecentDate
 from .core import CORE_INSTRUCTIONS, CORE_RULES
 
@@ -27,79 +27,72 @@ def catalog_source(strength: str, *numbers: int, note: str = "") -> str:
     return f"catalog.md {cited} (strength {strength}{'; ' + note if note else ''})"
 
 
+# The helpers below fix what a kind of rule decides (its outcome, clearance and how its findings
+# end); every text is written out in full at the rule, so that a sentence a patient reads is found
+# by searching for it, and translated whole under the rule's message id (rules/locales).
+
+
 def _note_rule(
     rule_id: str,
     source: str,
     clearance: Clearance,
-    reason: str,
-    staff_reason: str,
-    unsure_about: str,
-    note_from: str = "your doctor",
+    *,
+    patient_text: str,
+    staff_text: str,
+    unsure_patient_text: str = DEFAULT_UNSURE_PATIENT_TEXT,
+    unsure_staff_text: str = DEFAULT_UNSURE_STAFF_TEXT,
+    question: str | None = None,
 ) -> Rule:
     """A yes (or not sure) answer that needs a signed note before treatment."""
     return Rule(
         id=rule_id,
         source=source,
-        when=AnswerIs(rule_id),
+        when=AnswerIs(question or rule_id),
         outcome=Outcome.NEEDS_CLEARANCE,
         clearance=clearance,
         ends=Ends.NOTE,
-        patient_text=(
-            f"Because {reason}, we need a signed note from {note_from} saying this treatment is "
-            "safe for you. Please send or bring it before your appointment on "
-            "{appointment_date}; a nurse will check it."
-        ),
-        staff_text=(
-            f"{staff_reason}. A signed note from the treating provider authorizing treatment is "
-            "required; verify it before treatment."
-        ),
-        unsure_patient_text=(
-            f"You weren't sure whether {unsure_about}. A nurse will contact you before your "
-            "appointment on {appointment_date} to talk it through."
-        ),
-        unsure_staff_text=(
-            f"Patient not sure about: {staff_reason}. Follow up; if confirmed, a signed note from "
-            "the treating provider is required."
-        ),
+        patient_text=patient_text,
+        staff_text=staff_text,
+        unsure_patient_text=unsure_patient_text,
+        unsure_staff_text=unsure_staff_text,
     )
 
 
 def _nurse_rule(
     rule_id: str,
     source: str,
-    told: str,
+    *,
+    patient_text: str,
     staff_text: str,
-    unsure_about: str = "",
+    unsure_patient_text: str = DEFAULT_UNSURE_PATIENT_TEXT,
+    unsure_staff_text: str = DEFAULT_UNSURE_STAFF_TEXT,
     question: str | None = None,
+    variant: str = "",
 ) -> Rule:
     """A yes (or not sure) answer a nurse follows up with the patient before treatment."""
-    rule = Rule(
+    return Rule(
         id=rule_id,
         source=source,
         when=AnswerIs(question or rule_id),
         outcome=Outcome.NEEDS_CLEARANCE,
         clearance=Clearance.NURSE_REVIEW,
         ends=Ends.NURSE,
-        patient_text=(
-            f"You told us {told}. A nurse will contact you before your appointment on "
-            "{appointment_date} to talk it through and decide whether it can go ahead."
-        ),
+        patient_text=patient_text,
         staff_text=staff_text,
-    )
-    if not unsure_about:
-        return rule  # a yes/no question: "not sure" is not offered
-    return replace(
-        rule,
-        unsure_patient_text=(
-            f"You weren't sure whether {unsure_about}. A nurse will contact you before your "
-            "appointment on {appointment_date} to talk it through."
-        ),
-        unsure_staff_text=f"Patient not sure. {staff_text}",
+        unsure_patient_text=unsure_patient_text,
+        unsure_staff_text=unsure_staff_text,
+        variant=variant,
     )
 
 
 def _not_eligible(
-    rule_id: str, source: str, told: str, staff_reason: str, question: str | None = None
+    rule_id: str,
+    source: str,
+    *,
+    patient_text: str,
+    staff_text: str,
+    question: str | None = None,
+    variant: str = "",
 ) -> Rule:
     """A condition under which the treatment is never given: no date, no override."""
     return Rule(
@@ -109,18 +102,15 @@ def _not_eligible(
         outcome=Outcome.RESCHEDULE,
         overridable=False,
         ends=Ends.NEVER,
-        patient_text=(
-            f"You told us {told}. This means this treatment is not suitable for you, so it "
-            "cannot go ahead. Please call us to talk about other treatments."
-        ),
-        staff_text=(
-            f"{staff_reason}: not eligible for this treatment. Cannot be overridden; discuss "
-            "alternatives."
-        ),
+        patient_text=patient_text,
+        staff_text=staff_text,
+        variant=variant,
     )
 
 
-def _reschedule_until_gone(rule_id: str, source: str, told: str, staff_text: str) -> Rule:
+def _reschedule_until_gone(
+    rule_id: str, source: str, *, patient_text: str, staff_text: str
+) -> Rule:
     """Something that passes (a sunburn, a flare-up): rebook once it has, no date known."""
     return Rule(
         id=rule_id,
@@ -128,10 +118,7 @@ def _reschedule_until_gone(rule_id: str, source: str, told: str, staff_text: str
         when=AnswerIs(rule_id),
         outcome=Outcome.RESCHEDULE,
         ends=Ends.RECHECK,
-        patient_text=(
-            f"You told us {told}. Treatment can't go ahead until it has fully settled: please "
-            "call us to rebook."
-        ),
+        patient_text=patient_text,
         staff_text=staff_text,
     )
 
@@ -140,149 +127,295 @@ BLEEDING_DISORDER = _note_rule(
     "bleeding_disorder",
     catalog_source("M", 40, 46, 1, 2, 3),
     Clearance.PROVIDER_NOTE,
-    reason="you have a bleeding or clotting disorder",
-    staff_reason="Bleeding or clotting disorder",
-    unsure_about="you have a bleeding or clotting disorder",
+    patient_text=(
+        "Because you have a bleeding or clotting disorder, we need a signed note from your doctor "
+        "saying this treatment is safe for you. Please send or bring it before your appointment on "
+        "{appointment_date}; a nurse will check it."
+    ),
+    staff_text=(
+        "Bleeding or clotting disorder. A signed note from the treating provider authorizing "
+        "treatment is required; verify it before treatment."
+    ),
+    unsure_patient_text=(
+        "You weren't sure whether you have a bleeding or clotting disorder. A nurse will contact "
+        "you before your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure about: Bleeding or clotting disorder. Follow up; if confirmed, a signed "
+        "note from the treating provider is required."
+    ),
 )
 
 AUTOIMMUNE_DISORDER = _note_rule(
     "autoimmune_disorder",
     catalog_source("M", 1, 2, 9, 28, 24),
     Clearance.PROVIDER_NOTE,
-    reason="you have an autoimmune condition",
-    staff_reason="Autoimmune disorder (lupus, rheumatoid arthritis, scleroderma, thyroid)",
-    unsure_about="you have an autoimmune condition",
+    patient_text=(
+        "Because you have an autoimmune condition, we need a signed note from your doctor saying "
+        "this treatment is safe for you. Please send or bring it before your appointment on "
+        "{appointment_date}; a nurse will check it."
+    ),
+    staff_text=(
+        "Autoimmune disorder (lupus, rheumatoid arthritis, scleroderma, thyroid). A signed note "
+        "from the treating provider authorizing treatment is required; verify it before treatment."
+    ),
+    unsure_patient_text=(
+        "You weren't sure whether you have an autoimmune condition. A nurse will contact you "
+        "before your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure about: Autoimmune disorder (lupus, rheumatoid arthritis, scleroderma, "
+        "thyroid). Follow up; if confirmed, a signed note from the treating provider is required."
+    ),
 )
 
 SWALLOWING_OR_BREATHING = _note_rule(
     "swallowing_or_breathing",
     catalog_source("S", 21, 12, 13),
     Clearance.PROVIDER_NOTE,
-    reason="you have trouble swallowing or breathing",
-    staff_reason=(
-        "Swallowing or breathing problems (including asthma, emphysema): toxin spread can "
-        "worsen them"
+    question="swallowing_or_breathing_problems",
+    patient_text=(
+        "Because you have trouble swallowing or breathing, we need a signed note from your doctor "
+        "saying this treatment is safe for you. Please send or bring it before your appointment on "
+        "{appointment_date}; a nurse will check it."
     ),
-    unsure_about="you have trouble swallowing or breathing",
-)
-SWALLOWING_OR_BREATHING = replace(
-    SWALLOWING_OR_BREATHING, when=AnswerIs("swallowing_or_breathing_problems")
+    staff_text=(
+        "Swallowing or breathing problems (including asthma, emphysema): toxin spread can worsen "
+        "them. A signed note from the treating provider authorizing treatment is required; verify "
+        "it before treatment."
+    ),
+    unsure_patient_text=(
+        "You weren't sure whether you have trouble swallowing or breathing. A nurse will contact "
+        "you before your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure about: Swallowing or breathing problems (including asthma, emphysema): "
+        "toxin spread can worsen them. Follow up; if confirmed, a signed note from the treating "
+        "provider is required."
+    ),
 )
 
 ACTIVE_CANCER_TREATMENT = _note_rule(
     "active_cancer_treatment",
     catalog_source("M", 1, 2, 3, 46),
     Clearance.PROVIDER_NOTE,
-    reason="you are having chemotherapy, or had radiation therapy in the last 3 months",
-    staff_reason="Chemotherapy now or radiation in the last 3 months",
-    unsure_about="you are having cancer treatment",
-    note_from="your oncologist or doctor",
+    patient_text=(
+        "Because you are having chemotherapy, or had radiation therapy in the last 3 months, we "
+        "need a signed note from your oncologist or doctor saying this treatment is safe for you. "
+        "Please send or bring it before your appointment on {appointment_date}; a nurse will check "
+        "it."
+    ),
+    staff_text=(
+        "Chemotherapy now or radiation in the last 3 months. A signed note from the treating "
+        "provider authorizing treatment is required; verify it before treatment."
+    ),
+    unsure_patient_text=(
+        "You weren't sure whether you are having cancer treatment. A nurse will contact you before "
+        "your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure about: Chemotherapy now or radiation in the last 3 months. Follow up; if "
+        "confirmed, a signed note from the treating provider is required."
+    ),
 )
 
 UNCONTROLLED_DIABETES = _note_rule(
     "uncontrolled_diabetes",
     catalog_source("M", 46, 51, 53),
     Clearance.PROVIDER_NOTE,
-    reason="your diabetes is not under control, which slows healing",
-    staff_reason="Uncontrolled diabetes (impaired wound healing, infection risk)",
-    unsure_about="your diabetes is under control",
+    patient_text=(
+        "Because your diabetes is not under control, which slows healing, we need a signed note "
+        "from your doctor saying this treatment is safe for you. Please send or bring it before "
+        "your appointment on {appointment_date}; a nurse will check it."
+    ),
+    staff_text=(
+        "Uncontrolled diabetes (impaired wound healing, infection risk). A signed note from the "
+        "treating provider authorizing treatment is required; verify it before treatment."
+    ),
+    unsure_patient_text=(
+        "You weren't sure whether your diabetes is under control. A nurse will contact you before "
+        "your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure about: Uncontrolled diabetes (impaired wound healing, infection risk). "
+        "Follow up; if confirmed, a signed note from the treating provider is required."
+    ),
 )
 
 KELOID_REVIEW = _nurse_rule(
     "keloid_history",
     catalog_source("M", 1, 2, 3, 46, 51, 29),
-    told="you get raised or thick scars (keloids)",
+    patient_text=(
+        "You told us you get raised or thick scars (keloids). A nurse will contact you before your "
+        "appointment on {appointment_date} to talk it through and decide whether it can go ahead."
+    ),
     staff_text=(
         "History of keloid or raised scarring. Discuss the scarring risk with the patient and "
         "decide before treatment."
     ),
+    variant="review",
 )
 
 KELOID_NOT_ELIGIBLE = _not_eligible(
     "keloid_history",
     catalog_source("S", 38, 39, note="US labelling"),
-    told="you get raised or thick scars (keloids)",
-    staff_reason="History of keloid formation or hypertrophic scarring (Sculptra labelling)",
+    patient_text=(
+        "You told us you get raised or thick scars (keloids). This means this treatment is not "
+        "suitable for you, so it cannot go ahead. Please call us to talk about other treatments."
+    ),
+    staff_text=(
+        "History of keloid formation or hypertrophic scarring (Sculptra labelling): not eligible "
+        "for this treatment. Cannot be overridden; discuss alternatives."
+    ),
+    variant="not suitable",
 )
 
 SEVERE_ALLERGIES_NOT_ELIGIBLE = _not_eligible(
     "severe_allergies",
     catalog_source("S", 27, 30),
-    told="you have had anaphylaxis or have several severe allergies",
-    staff_reason="History of anaphylaxis or multiple severe allergies (filler labelling)",
+    patient_text=(
+        "You told us you have had anaphylaxis or have several severe allergies. This means this "
+        "treatment is not suitable for you, so it cannot go ahead. Please call us to talk about "
+        "other treatments."
+    ),
+    staff_text=(
+        "History of anaphylaxis or multiple severe allergies (filler labelling): not eligible for "
+        "this treatment. Cannot be overridden; discuss alternatives."
+    ),
+    variant="not suitable",
 )
 
 SEVERE_ALLERGIES_REVIEW = _nurse_rule(
     "severe_allergies",
     catalog_source("S", 62),
-    told="you have had anaphylaxis or have several severe allergies",
-    staff_text=(
-        "History of anaphylaxis or multiple severe allergies. Review the allergy history with "
-        "the patient before treatment."
+    patient_text=(
+        "You told us you have had anaphylaxis or have several severe allergies. A nurse will "
+        "contact you before your appointment on {appointment_date} to talk it through and decide "
+        "whether it can go ahead."
     ),
+    staff_text=(
+        "History of anaphylaxis or multiple severe allergies. Review the allergy history with the "
+        "patient before treatment."
+    ),
+    variant="review",
 )
 
 LIDOCAINE_ALLERGY = _nurse_rule(
     "lidocaine_allergy",
     catalog_source("S", 27, 30, 44),
-    told="you are allergic to lidocaine or another numbing medicine",
+    patient_text=(
+        "You told us you are allergic to lidocaine or another numbing medicine. A nurse will "
+        "contact you before your appointment on {appointment_date} to talk it through and decide "
+        "whether it can go ahead."
+    ),
     staff_text=(
         "Allergy to lidocaine or another local anaesthetic. Use a product without lidocaine and "
         "confirm the plan with the patient."
     ),
-    unsure_about="you are allergic to numbing medicine",
+    unsure_patient_text=(
+        "You weren't sure whether you are allergic to numbing medicine. A nurse will contact you "
+        "before your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure. Allergy to lidocaine or another local anaesthetic. Use a product "
+        "without lidocaine and confirm the plan with the patient."
+    ),
 )
 
 FILLER_ALLERGY = _not_eligible(
     "filler_allergy",
     catalog_source("S", 28, 38),
-    told="you are allergic to hyaluronic acid, poly-L-lactic acid or a filler you had before",
-    staff_reason="Allergy to hyaluronic acid, poly-L-lactic acid or a previous filler",
+    patient_text=(
+        "You told us you are allergic to hyaluronic acid, poly-L-lactic acid or a filler you had "
+        "before. This means this treatment is not suitable for you, so it cannot go ahead. Please "
+        "call us to talk about other treatments."
+    ),
+    staff_text=(
+        "Allergy to hyaluronic acid, poly-L-lactic acid or a previous filler: not eligible for "
+        "this treatment. Cannot be overridden; discuss alternatives."
+    ),
 )
 
 TOXIN_ALLERGY = _not_eligible(
     "toxin_allergy",
     catalog_source("S", 10, 11, 12),
-    told="you are allergic to a botulinum toxin product",
-    staff_reason="Allergy to a botulinum toxin product",
+    patient_text=(
+        "You told us you are allergic to a botulinum toxin product. This means this treatment is "
+        "not suitable for you, so it cannot go ahead. Please call us to talk about other "
+        "treatments."
+    ),
+    staff_text=(
+        "Allergy to a botulinum toxin product: not eligible for this treatment. Cannot be "
+        "overridden; discuss alternatives."
+    ),
 )
 
 MILK_PROTEIN_ALLERGY = _nurse_rule(
     "milk_protein_allergy",
     catalog_source("M", 19, 20),
-    told="you are allergic to cow's milk protein",
+    patient_text=(
+        "You told us you are allergic to cow's milk protein. A nurse will contact you before your "
+        "appointment on {appointment_date} to talk it through and decide whether it can go ahead."
+    ),
     staff_text=(
-        "Cow's milk protein allergy. Choose a toxin brand that does not contain it (not "
-        "Dysport) and record the brand used."
+        "Cow's milk protein allergy. Choose a toxin brand that does not contain it (not Dysport) "
+        "and record the brand used."
     ),
 )
 
 INTERACTING_MEDICINES = _nurse_rule(
     "interacting_medicines",
     catalog_source("S", 12, 63),
-    told="you are taking injected antibiotics, muscle relaxants or sleeping medicines",
+    patient_text=(
+        "You told us you are taking injected antibiotics, muscle relaxants or sleeping medicines. "
+        "A nurse will contact you before your appointment on {appointment_date} to talk it through "
+        "and decide whether it can go ahead."
+    ),
     staff_text=(
         "Current aminoglycoside antibiotics, muscle relaxants or sleep medicines, which can "
         "strengthen the toxin's effect. Review the medicines before treatment."
     ),
-    unsure_about="you are taking any of those medicines",
+    unsure_patient_text=(
+        "You weren't sure whether you are taking any of those medicines. A nurse will contact you "
+        "before your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure. Current aminoglycoside antibiotics, muscle relaxants or sleep "
+        "medicines, which can strengthen the toxin's effect. Review the medicines before "
+        "treatment."
+    ),
 )
 
 PERMANENT_FILLER_IN_AREA = _nurse_rule(
     "permanent_filler_in_area",
     catalog_source("M", 1, 2, 31, 40),
-    told="you have permanent filler or an implant where you will be treated",
+    patient_text=(
+        "You told us you have permanent filler or an implant where you will be treated. A nurse "
+        "will contact you before your appointment on {appointment_date} to talk it through and "
+        "decide whether it can go ahead."
+    ),
     staff_text=(
         "Permanent filler (silicone, PMMA) or an implant in the treatment area. Assess the area "
         "and decide before treatment."
     ),
-    unsure_about="you have permanent filler or an implant in the area",
+    unsure_patient_text=(
+        "You weren't sure whether you have permanent filler or an implant in the area. A nurse "
+        "will contact you before your appointment on {appointment_date} to talk it through."
+    ),
+    unsure_staff_text=(
+        "Patient not sure. Permanent filler (silicone, PMMA) or an implant in the treatment area. "
+        "Assess the area and decide before treatment."
+    ),
 )
 
 SKIN_LESIONS_IN_AREA = _nurse_rule(
     "skin_lesions_in_area",
     catalog_source("M", 44, 46),
-    told="you have warts, raised moles or skin cancer where you will be treated",
+    patient_text=(
+        "You told us you have warts, raised moles or skin cancer where you will be treated. A "
+        "nurse will contact you before your appointment on {appointment_date} to talk it through "
+        "and decide whether it can go ahead."
+    ),
     staff_text=(
         "Warts, raised moles or skin cancer in the treatment area. Assess; treat around them or "
         "refer before treatment."
@@ -312,6 +445,7 @@ COLD_SORE_HISTORY_PERIORAL = Rule(
 # data that follows"), so the antiviral is needed then too.
 COLD_SORE_NOW_OR_BEFORE_PERIORAL = replace(
     COLD_SORE_HISTORY_PERIORAL,
+    variant="cold sore now counts",
     source=catalog_source(
         "S",
         35,
@@ -370,21 +504,34 @@ ISOTRETINOIN_6_MONTHS = Rule(
 METAL_ALLERGY = _not_eligible(
     "metal_allergy",
     catalog_source("M", 44, 46, 51),
-    told="you are allergic to stainless steel or another metal",
-    staff_reason="Allergy to stainless steel or other metals (microneedles)",
+    patient_text=(
+        "You told us you are allergic to stainless steel or another metal. This means this "
+        "treatment is not suitable for you, so it cannot go ahead. Please call us to talk about "
+        "other treatments."
+    ),
+    staff_text=(
+        "Allergy to stainless steel or other metals (microneedles): not eligible for this "
+        "treatment. Cannot be overridden; discuss alternatives."
+    ),
 )
 
 RECENT_SUNBURN = _reschedule_until_gone(
     "recent_sunburn",
     catalog_source("M", 47, 48, 52),
-    told="you have had sunburn, a tan or self-tanner in the last 14 days",
+    patient_text=(
+        "You told us you have had sunburn, a tan or self-tanner in the last 14 days. Treatment "
+        "can't go ahead until it has fully settled: please call us to rebook."
+    ),
     staff_text="Sunburn, tanning or self-tanner in the last 14 days.",
 )
 
 ACTIVE_SKIN_CONDITION = _reschedule_until_gone(
     "active_skin_condition",
     catalog_source("M", 46, 51, 3),
-    told="you have acne, eczema, psoriasis or rosacea flaring up where you will be treated",
+    patient_text=(
+        "You told us you have acne, eczema, psoriasis or rosacea flaring up where you will be "
+        "treated. Treatment can't go ahead until it has fully settled: please call us to rebook."
+    ),
     staff_text="Active acne, eczema, psoriasis or rosacea flare in the treatment area.",
 )
 

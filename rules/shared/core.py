@@ -10,11 +10,6 @@ from ..model import Clearance, Ends, Outcome
 from ..ruleset import InstructionTemplate, Rule
 from ..triggers import AgeUnder, AnswerIs, TakenWithinDays
 
-_NOT_ELIGIBLE = (
-    "The clinic does not treat anyone who is pregnant or breastfeeding, with no exceptions, "
-    "so this treatment cannot go ahead."
-)
-
 PREGNANCY = Rule(
     id="pregnancy",
     source="seed, pre-care 4",
@@ -23,7 +18,8 @@ PREGNANCY = Rule(
     overridable=False,
     ends=Ends.NEW_SCREENING,
     patient_text=(
-        f"You told us you are pregnant or could be. {_NOT_ELIGIBLE} "
+        "You told us you are pregnant or could be. The clinic does not treat anyone who is "
+        "pregnant or breastfeeding, with no exceptions, so this treatment cannot go ahead. "
         "Please call us to talk about when treatment would be safe for you."
     ),
     staff_text="Pregnant or possibly pregnant: not eligible, no exceptions. Cannot be overridden.",
@@ -45,8 +41,9 @@ BREASTFEEDING = Rule(
     overridable=False,
     ends=Ends.NEW_SCREENING,
     patient_text=(
-        f"You told us you are breastfeeding. {_NOT_ELIGIBLE} "
-        "Please call us to rebook once you have stopped breastfeeding."
+        "You told us you are breastfeeding. The clinic does not treat anyone who is pregnant or "
+        "breastfeeding, with no exceptions, so this treatment cannot go ahead. Please call us "
+        "to rebook once you have stopped breastfeeding."
     ),
     staff_text="Breastfeeding: not eligible, no exceptions. Cannot be overridden.",
 )

@@ -7,7 +7,8 @@ A treatment's folder, ``rules/treatments/<id>/``, holds everything that treatmen
   catalog rules it adds by name (``rules/shared``); the highest version is the current one;
 - ``consent.v<N>.<language>.md``: its consent, per consent version and language offered
   (``rules.consent``);
-- ``<language>.po``: its own words (its name) in each other language;
+- ``<language>.po``: its own words in each other language, by message id (msgctxt): its
+  ``title``;
 - ``released.sha256``: the SHA-256 of every released rule set and consent file
   (``sha256sum -c released.sha256`` checks them by hand).
 
@@ -29,8 +30,8 @@ from typing import Any
 
 from .. import i18n
 from ..consent import ConsentDocument, read_consent
+from ..messages import read_translations
 from ..model import Clearance, Ends, Outcome
-from ..po import read_po
 from ..ruleset import RuleSet
 from ..shared.catalog import CATALOG_RULES, catalog_ruleset
 
@@ -52,7 +53,7 @@ class Treatment:
     rulesets: Mapping[str, RuleSet]
     # consent version -> language -> document, oldest first: the last is the current one
     consents: Mapping[str, Mapping[str, ConsentDocument]]
-    # language -> English -> its words in that language
+    # language -> message id in the folder ("title") -> its words in that language
     words: Mapping[str, Mapping[str, str]]
     folder: Path
 
@@ -115,7 +116,7 @@ def read_treatment(folder: Path, languages: Collection[str] = tuple(i18n.LANGUAG
                 raise ValueError(f"{folder / f'consent.v{version}.{language}.md'} is missing")
 
     words = {
-        language: {english: word for (_, english), word in read_po(path).items()}
+        language: read_translations(path)
         for language in languages
         if (path := folder / f"{language}.po").exists()
     }
@@ -179,8 +180,11 @@ def register(treatment: Treatment) -> None:
     """Offer ``treatment``: its rule sets, consent and words join the registries."""
     if treatment.id in TREATMENTS:
         raise ValueError(f"{treatment.folder}: a treatment {treatment.id!r} is already offered")
+    i18n.add_messages({f"treatment {treatment.id} title": treatment.title})
     for language, words in treatment.words.items():
-        i18n.add_words(language, dict(words))
+        i18n.add_translations(
+            language, {f"treatment {treatment.id} {key}": word for key, word in words.items()}
+        )
     TREATMENTS[treatment.id] = treatment
     RULESETS[treatment.id] = dict(treatment.rulesets)
     CURRENT_VERSIONS[treatment.id] = list(treatment.rulesets)[-1]

@@ -327,41 +327,33 @@ class PatientTexts:
         return {**stored, "patient_text": text} if text else stored
 
 
-_SAME_FINDING = ("outcome", "clearance", "earliest_date", "answers")
-
-
 def patient_texts(screening: Screening, language: str) -> PatientTexts:
     """The patient texts of a stored screening in ``language``, as the rules word them now.
 
-    The stored findings stay as the rules gave them (the contract, in English). Their words come
-    from evaluating the stored answers again for the stored date, in ``language``: a text is
-    taken only for the same finding (the same rule, outcome, clearance, earliest date and
-    answers), so which findings are shown never changes, while wording mended since (a text
-    that must not tell anyone to stop a prescribed medicine) reaches old screenings too. A
-    finding the evaluation no longer gives (one kept after the answers changed) keeps its stored
-    text. Instructions are dated from today, so none names a day already past.
+    The stored findings stay as the rules gave them (the contract, in English). Each is worded
+    again from its stored message id and values, with the visit's appointment date: in the
+    patient's language, and in the rules' current words, so wording mended since (a text that
+    must not tell anyone to stop a prescribed medicine) reaches old screenings too. A finding
+    whose message the rules no longer have keeps its stored text. Instructions are dated from
+    today, so none names a day already past.
     """
     today = min(clinic_today(), screening.appointment_date)
     by_rule: dict[str, str] = {}
-    try:
-        fresh = rules.evaluate(
-            treatment=screening.ruleset_id,
-            appointment_date=screening.appointment_date,
-            answers=screening.answers,
-            today=today,
-            version=screening.ruleset_version,
-            not_asked=screening.questions_not_asked or (),
-            language=language,
-        )
-    except AnswerError:
-        fresh = None
-    if fresh is not None:
-        stored = {finding["rule_id"]: finding for finding in screening.findings}
-        for finding in fresh.findings:
-            as_stored = finding.to_dict()
-            kept = stored.get(finding.rule_id)
-            if kept is not None and all(kept[key] == as_stored[key] for key in _SAME_FINDING):
-                by_rule[finding.rule_id] = finding.patient_text
+    for finding in screening.findings:
+        message = finding.get("message")
+        if not message:
+            continue
+        earliest = finding["earliest_date"]
+        try:
+            by_rule[finding["rule_id"]] = rules.word_message(
+                message["id"],
+                message["values"],
+                screening.appointment_date,
+                date.fromisoformat(earliest) if earliest else None,
+                language,
+            )
+        except (KeyError, ValueError):
+            continue  # a text the rules no longer have: the stored one is shown
     instructions = rules.instructions_for(
         screening.ruleset_id,
         screening.ruleset_version,

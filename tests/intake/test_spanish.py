@@ -14,6 +14,7 @@ import rules
 from rules import consent_for
 from rules.i18n import translate
 from screening.extensions import db
+from screening.lifecycle import stored_findings
 from screening.models import Screening
 from tests.intake.patient import ABOUT_YOU, VISIT, Patient, accept_invitation, csrf_token
 from tests.intake.test_walkthrough import visible_text
@@ -299,14 +300,27 @@ def test_the_reasons_on_the_outcome_page_are_in_spanish(app, client, overrides, 
     assert translated == finding.patient_text or translated == stored["patient_text"]
 
 
-def test_the_outcome_page_falls_back_to_the_stored_english_when_the_answers_no_longer_evaluate(
-    app, client
-):
+def test_the_outcome_page_words_stored_findings_without_evaluating_the_answers_again(app, client):
     response = Patient(client).complete(feeling={"feeling_unwell": "yes"})
     (screening,) = screenings(app)
     with app.app_context():
         stored = db.session.get(Screening, screening.id)
-        stored.answers = {**stored.answers, "feeling_unwell": "maybe"}  # no longer valid
+        stored.answers = {**stored.answers, "feeling_unwell": "maybe"}  # would no longer evaluate
+        db.session.commit()
+    text = visible_text(spanish(client).get(response.location).text)
+    message = screening.findings[0]["message"]
+    assert message == {"id": "rule feeling_unwell patient", "values": {}}
+    assert translate(rules.i18n.english(message["id"]), "es") in text
+
+
+@pytest.mark.parametrize("message", [None, {"id": "rule retired patient", "values": {}}])
+def test_a_finding_whose_message_the_rules_lack_keeps_its_stored_english(app, client, message):
+    response = Patient(client).complete(feeling={"feeling_unwell": "yes"})
+    (screening,) = screenings(app)
+    with app.app_context():
+        stored = db.session.get(Screening, screening.id)
+        findings = [dict(finding, message=message) for finding in stored.findings]
+        stored.findings = findings
         db.session.commit()
     text = visible_text(spanish(client).get(response.location).text)
     assert screening.findings[0]["patient_text"] in text
@@ -341,7 +355,7 @@ def test_the_stored_screening_is_the_same_whatever_the_language(make_app):
     evaluated = rules.evaluate(
         TREATMENT, english.appointment_date, english.answers, today=date(2026, 12, 1)
     )
-    assert english.findings == [finding.to_dict() for finding in evaluated.findings]
+    assert english.findings == stored_findings(evaluated)
 
 
 # --- the switch keeps the answers -------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import select
 import rules
 from rules import consent_for
 from screening.extensions import db
+from screening.lifecycle import stored_findings
 from screening.models import Screening
 from tests.intake.patient import ANSWERS, PAGES, Patient
 
@@ -143,7 +144,7 @@ def test_walkthrough_stores_what_the_rules_decide(
     assert expected.outcome == outcome
     assert screening.outcome == outcome
     assert screening.earliest_date == expected.earliest_date
-    assert screening.findings == [finding.to_dict() for finding in expected.findings]
+    assert screening.findings == stored_findings(expected)
     assert screening.instructions == [i.to_dict() for i in expected.instructions]
     assert (screening.ruleset_id, screening.ruleset_version) == expected.ruleset
     assert screening.answers == answers
@@ -346,7 +347,7 @@ def test_other_treatments_store_what_their_rules_decide(
         *expected.ruleset,
     )
     assert screening.earliest_date == expected.earliest_date
-    assert screening.findings == [finding.to_dict() for finding in expected.findings]
+    assert screening.findings == stored_findings(expected)
     assert screening.consent_text_hash == consent_for(treatment).digest()
     if first_finding is None:
         assert screening.findings == []

@@ -11,9 +11,13 @@ from hypothesis import given, settings
 from rules import RULESETS, TOPICS, AnswerError, evaluate, evaluate_document, i18n
 from rules.dates import format_date
 from rules.engine import NOT_ASKED_PATIENT_TEXT
-from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog, translate
+from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from rules.messages import LOCALES
+from rules.po import read_po
 from rules.questions import Visit
-from rules.wording import DaysFromAppointment, Period, join_words, labels_in_words
+from rules.shared.core import PREGNANCY
+from rules.treatments import TREATMENTS
+from rules.wording import DaysFromAppointment, Period, join_words, labels_in_words, word_message
 from tests.contract import VERSION_2_ADDED, no_answers, seed_answers, treatment_answers
 from tests.rules.test_properties import screenings
 
@@ -35,7 +39,7 @@ def _date_check_messages(check):
 
 
 def patient_texts():
-    """Every patient-facing English text of the rule data, with where it comes from."""
+    """Every patient-facing English text the released rule sets use, with where it comes from."""
     found = {}
 
     def add(text, where):
@@ -67,34 +71,71 @@ def patient_texts():
 
 
 PATIENT_TEXTS = patient_texts()
+MESSAGES = dict(i18n.messages())
+SPANISH = i18n.catalog("es")
 
 
 def placeholders(template):
     return sorted(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
 
 
-@pytest.mark.parametrize("english", sorted(PATIENT_TEXTS), ids=lambda text: text[:50])
-def test_every_patient_text_has_a_spanish_translation(english):
-    spanish = catalog("es").get(english)
-    where = PATIENT_TEXTS[english]
-    assert spanish and spanish.strip(), f"no Spanish for {where}: {english!r}"
+def test_every_patient_text_of_the_released_rule_sets_has_a_message_id():
+    assert sorted(set(PATIENT_TEXTS) - set(MESSAGES.values())) == []
+
+
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+def test_every_patient_text_has_a_spanish_translation(message_id):
+    english, spanish = MESSAGES[message_id], SPANISH.get(message_id)
+    assert spanish and spanish.strip(), f"no Spanish for {message_id}: {english!r}"
     assert spanish == spanish.strip() and "  " not in spanish
     if english not in SAME_IN_SPANISH:
-        assert spanish != english, f"{where} is not translated"
-    assert placeholders(spanish) == placeholders(english), where
+        assert spanish != english, f"{message_id} is not translated"
+    assert placeholders(spanish) == placeholders(english), message_id
     if english.endswith("?"):
-        assert "¿" in spanish and spanish.endswith("?"), where
+        assert "¿" in spanish and spanish.endswith("?"), message_id
     if english.endswith("."):
-        assert spanish.endswith("."), where
+        assert spanish.endswith("."), message_id
 
 
-def test_every_spanish_entry_is_used_by_the_rule_data():
-    unused = sorted(set(catalog("es")) - set(PATIENT_TEXTS))
-    assert unused == [], "entries no rule data uses (reworded English?)"
+def test_every_spanish_entry_translates_a_text_of_the_rule_data():
+    assert sorted(set(SPANISH) - set(MESSAGES)) == [], "entries for texts no longer there"
+
+
+def test_every_translation_was_made_for_the_english_as_it_reads_now():
+    catalogs = [LOCALES / "es.po", *(t.folder / "es.po" for t in TREATMENTS.values())]
+    reworded = []
+    for path in catalogs:
+        prefix = "" if path.parent == LOCALES else f"treatment {path.parent.name} "
+        for (context, english), _ in read_po(path).items():
+            if english != MESSAGES[prefix + context]:
+                reworded.append(f"{path}: {context}")
+    assert reworded == [], (
+        "the English was reworded since it was translated: check the translation still says "
+        "the same, then copy the new English into its msgid"
+    )
+
+
+def test_one_english_text_is_translated_one_way():
+    ways = {}
+    for message_id, english in MESSAGES.items():
+        ways.setdefault(english, set()).add(SPANISH.get(message_id))
+    assert {english: found for english, found in ways.items() if len(found) > 1} == {}
+
+
+def test_rewording_the_english_keeps_the_translation():
+    reworded = "You said you might be pregnant; call us on {appointment_date}."
+    message_id = PREGNANCY.message_id("patient")
+    in_spanish = word_message(message_id, {}, APPOINTMENT, None, "es", english=reworded)
+    assert in_spanish == SPANISH[message_id].format(
+        appointment_date="jueves 10 de diciembre de 2026"
+    )
+    assert word_message(message_id, {}, APPOINTMENT, None, "en", english=reworded) == (
+        "You said you might be pregnant; call us on Thursday 10 December 2026."
+    )
 
 
 def test_only_the_listed_names_are_the_same_in_spanish():
-    same = {english for english, spanish in catalog("es").items() if english == spanish}
+    same = {MESSAGES[key] for key, spanish in SPANISH.items() if MESSAGES[key] == spanish}
     assert same == SAME_IN_SPANISH
 
 
@@ -376,8 +417,8 @@ def test_an_untranslated_text_stays_wholly_english(monkeypatch):
         "call us to rebook."
     )
     no_makeup = "Come to your appointment on {until_date} without make-up, if you can."
-    monkeypatch.delitem(i18n._CATALOGS["es"], cold_sore)
-    monkeypatch.delitem(i18n._CATALOGS["es"], no_makeup)
+    monkeypatch.delitem(i18n._CATALOGS["es"], i18n.message_id_of(cold_sore))
+    monkeypatch.delitem(i18n._CATALOGS["es"], i18n.message_id_of(no_makeup))
     spanish = run(no_answers(cold_sore="yes", date_of_birth="2009-02-11"))
     assert finding(spanish, "cold_sore").patient_text == cold_sore
     assert finding(spanish, "minor").patient_text.startswith("El día de su cita")

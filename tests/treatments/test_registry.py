@@ -187,7 +187,7 @@ def toy_peel(tmp_path, monkeypatch):
     (folder / "ruleset.v1.toml").write_text('catalog_rules = ["recent_sunburn"]\n')
     for language, text in TOY_CONSENT.items():
         (folder / f"consent.v1.{language}.md").write_text(text, encoding="utf-8")
-    (folder / "es.po").write_text('msgid "Toy peel"\nmsgstr "Peeling de prueba"\n')
+    (folder / "es.po").write_text('msgctxt "title"\nmsgid "Toy peel"\nmsgstr "Peeling de prueba"\n')
     _pin_again(folder)
     registries = (TREATMENTS, RULESETS, CURRENT_VERSIONS)
     saved = [dict(registry) for registry in registries]
