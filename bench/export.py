@@ -85,7 +85,7 @@ def export_baseline(directory: Path) -> dict:
     """The same file the app sends, byte for byte (the run compares their SHA-256), from plain
     ``sqlite3`` rows and ``csv.writer``: the timestamp as the export writes it, every cell kept
     from running as a formula, UTF-8 with a byte-order mark, in 64 KB chunks."""
-    from screening.exports import FORMULA_TRIGGERS, LIST_SEPARATOR, header, question_ids
+    from screening.records.exports import FORMULA_TRIGGERS, LIST_SEPARATOR, header, question_ids
 
     triggers = frozenset(FORMULA_TRIGGERS)
     questions = question_ids()

@@ -210,7 +210,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(audit_cli)
 
-    from .exports import export_command
+    from .records.exports import export_command
 
     app.cli.add_command(export_command)
 

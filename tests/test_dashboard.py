@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import event, select
 
 import rules
-from screening import dashboard
 from screening.extensions import db
 from screening.models import AuditEvent, Decision, Screening
+from screening.records import dashboard
 from tests.staff.helpers import (
     copy_screenings,
     make_staff,

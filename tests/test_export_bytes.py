@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import insert, select, update
 
-from screening import exports
 from screening.extensions import db
 from screening.models import Decision, Screening, StaffUser
+from screening.records import exports
 from tests.staff.helpers import copy_screenings, make_staff, submit_screening
 from tests.test_exports import manager, one_of_each_rule_set
 

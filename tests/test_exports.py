@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 import rules
 from rules import RULESETS, RuleSet, get_ruleset
 from rules.questions import NO, UNSURE, YES, Condition, ConditionOp, Kind, Question
-from screening import exports
 from screening.extensions import db
 from screening.models import AuditEvent, Draft, Screening
+from screening.records import exports
 from tests.staff.helpers import copy_screenings, post_decision, signed_in, submit_screening
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")

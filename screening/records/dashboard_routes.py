@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from wtforms import Form, StringField
 
-from .. import audit, dashboard
+from .. import audit
 from ..access import MANAGER, allow
 from ..clock import clinic_today
 from ..extensions import db
 from ..validators import parse_patient_date, real_date_from
-from . import bp
+from . import bp, dashboard
 
 _real_date = real_date_from(dashboard.EARLIEST)
 

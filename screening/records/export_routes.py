@@ -1,6 +1,6 @@
 """Managers' exports: the filter page and the CSV, XLSX and FHIR downloads.
 
-Thin wrappers over ``screening.exports``. Each download is audited (format, filters and row
+Thin wrappers over ``screening.records.exports``. Each download is audited (format, filters and row
 count) before it is sent; a download with bad filters shows the page with its errors.
 """
 
@@ -14,13 +14,12 @@ from wtforms.validators import ValidationError
 
 from rules import treatments
 
-from .. import exports
 from ..access import MANAGER, allow
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Status
 from ..validators import parse_patient_date, real_date_from
-from . import bp
+from . import bp, exports
 
 OUTCOME_LABELS = {
     "clear": "Clear",

@@ -11,8 +11,8 @@ from typing import Any
 from rules import RULESETS, Kind, Question, RuleSet, get_ruleset
 from rules.questions import ConditionOp
 
-from .clock import utc_text
-from .models import Screening
+from ..clock import utc_text
+from ..models import Screening
 
 # Canonical URLs of the generated FHIR resources. There is no FHIR server behind them; they
 # name the questionnaire so that each response points at the definition it answers.

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 import rules
 
-from .models import Decision, Screening, StaffUser
+from ..models import Decision, Screening, StaffUser
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 731  # two years: a longer chart of weeks can no longer be read

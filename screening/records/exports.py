@@ -36,11 +36,11 @@ from sqlalchemy.types import NullType, TypeDecorator
 from rules import RULESETS, Outcome
 from rules.questions import ADDED_QUESTIONS, CORE_QUESTIONS
 
-from . import audit
-from .clock import utc_text
-from .extensions import db
+from .. import audit
+from ..clock import utc_text
+from ..extensions import db
+from ..models import Decision, Screening, StaffUser, Status
 from .fhir import fhir_lines, questionnaire, questionnaire_response  # noqa: F401  (public here)
-from .models import Decision, Screening, StaffUser, Status
 
 FORMATS = ("csv", "xlsx", "fhir")
 DATE_FIELDS = ("submitted", "appointment")
