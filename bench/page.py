@@ -117,7 +117,7 @@ def add_baseline_routes(app, templates: dict[str, dict[str, str]], fields: dict[
     from screening.intake import service
     from screening.intake.routes import SESSION_KEY
     from screening.intake.steps import STEPS_BY_ID, page_number, previous_step_id, total_pages
-    from screening.mailer import mail_enabled
+    from screening.outreach.mailer import mail_enabled
 
     compiled = {}
 

@@ -16,7 +16,7 @@ from typing import Any
 import rules
 from rules import AnswerError, Ends
 
-from . import audit, reminders
+from . import audit
 from .clock import utcnow
 from .extensions import db
 from .lifecycle import (
@@ -37,6 +37,7 @@ from .lifecycle import (
     stored_findings,
 )
 from .models import Decision, Screening, StaffUser
+from .outreach import reminders
 from .validators import BOOKING_YEARS_AHEAD, booked_too_far_ahead
 
 # Every question some rule set asks again at the day-of check-in, from the rule data

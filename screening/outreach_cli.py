@@ -22,7 +22,7 @@ outbox_cli = AppGroup("outbox", help="The emails waiting to be sent.")
 @click.option("--time", "appointment_time", required=True, help="HH:MM")
 def create_invitation_command(**fields):
     """Create an invitation and print its link (emailed too when SMTP is set up)."""
-    from . import invitations
+    from .outreach import invitations
 
     try:
         invitation, token = invitations.create_invitation(**fields, via="cli")
@@ -39,7 +39,7 @@ def create_invitation_command(**fields):
 @click.option("--name", required=True, help="Which booking system uses it.")
 def create_api_token_command(name: str):
     """Create a token and print it once; only its hash is kept."""
-    from . import invitations
+    from .outreach import invitations
 
     try:
         click.echo(invitations.create_api_token(name))
@@ -52,7 +52,7 @@ def create_api_token_command(name: str):
 @click.option("--name", required=True)
 def revoke_api_token_command(name: str):
     """Revoke a token at once."""
-    from . import invitations
+    from .outreach import invitations
 
     if not invitations.revoke_api_token(name):
         click.echo(f"No token named {name}.", err=True)
@@ -64,8 +64,8 @@ def revoke_api_token_command(name: str):
 def send_reminders_command():
     """Queue today's reminders in the outbox (run daily from cron); none is ever queued twice.
     The outbox sender (``outbox send``) sends them."""
-    from . import mailer, reminders
     from .clock import clinic_today
+    from .outreach import mailer, reminders
 
     if not mailer.mail_enabled():
         due = reminders.due_reminders(clinic_today())
@@ -80,7 +80,7 @@ def send_reminders_command():
 @click.option("--interval", default=3.0, show_default=True, help="Seconds between rounds.")
 def send_outbox_command(watch: bool, interval: float):
     """Send the emails that are due: once (cron, every minute), or with --watch as a service."""
-    from . import mailer, outbox
+    from .outreach import mailer, outbox
 
     if not mailer.mail_enabled():
         click.echo("Email is not set up (MAIL_SERVER): nothing can be sent.", err=True)

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 import rules
-from screening import invitations
 from screening.extensions import db
 from screening.models import ApiToken, Draft, Invitation, OutboxMessage, Screening
+from screening.outreach import invitations
 from tests.intake.patient import ABOUT_YOU, PAGES, Patient, accept_invitation, csrf_token
 from tests.mail_sink import MailSink, free_port, send_outbox
 from tests.staff.helpers import signed_in

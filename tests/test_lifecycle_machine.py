@@ -39,13 +39,13 @@ from rules import AnswerError, Ends
 from rules.dates import format_date
 from screening import check_in as answers_again
 from screening import findings as lifecycle_actions
-from screening import reminders
 from screening.clearance import notes_needed, record_paper_note, save_uploaded_note, verify_note
 from screening.extensions import db
 from screening.findings import DecisionRefused, StaleScreening
 from screening.intake import service
 from screening.models import AnswerChange, Note, Screening, StaffUser
 from screening.notes import NoteRejected
+from screening.outreach import reminders
 from screening.rule_versions import accept_current_rules
 from tests.contract import treatment_answers
 from tests.staff.helpers import make_staff

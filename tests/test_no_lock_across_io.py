@@ -14,8 +14,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from PIL import Image
 
-from screening import mailer, notes, outbox
+from screening import notes
 from screening.extensions import db
+from screening.outreach import mailer, outbox
 from tests.conftest import TEST_DATABASE_URL
 from tests.intake.patient import Patient, csrf_token
 from tests.mail_sink import MailSink, free_port, send_outbox

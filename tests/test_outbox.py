@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from screening import mailer, outbox
 from screening.extensions import db
 from screening.models import OutboxMessage, Screening
+from screening.outreach import mailer, outbox
 from tests.intake.patient import Patient, csrf_token
 from tests.mail_sink import MailSink, free_port, send_outbox
 from tests.staff.helpers import post_decision, signed_in, submit_screening

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 import rules
-from screening import invitations
 from screening.extensions import db
 from screening.models import ReminderSent, Screening, Status
+from screening.outreach import invitations
 from tests.intake.patient import Patient, accept_invitation
 from tests.mail_sink import free_port, send_outbox
 from tests.staff.helpers import submit_screening

@@ -9,10 +9,11 @@ from flask import abort, current_app, jsonify, request
 from rules import AnswerError, evaluate_document
 from rules.dates import parse_iso_date
 
-from .. import audit, invitations
+from .. import audit
 from ..access import PUBLIC, allow
 from ..clock import clinic_today
 from ..extensions import db, limiter
+from ..outreach import invitations
 from ..validators import (
     BOOKING_YEARS_AHEAD,
     NOT_STORABLE,

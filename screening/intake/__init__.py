@@ -17,6 +17,6 @@ def is_iso_date(value: object) -> bool:
 
 @bp.context_processor
 def _mail_context() -> dict:
-    from ..mailer import mail_enabled
+    from ..outreach.mailer import mail_enabled
 
     return {"mail_enabled": mail_enabled()}

@@ -20,9 +20,10 @@ from flask_limiter import RequestLimit
 from limits import parse
 from werkzeug.wrappers import Response
 
-from .. import audit, invitations
+from .. import audit
 from ..extensions import db, limiter
 from ..i18n import safe_return_path
+from ..outreach import invitations
 
 DRAFTS, SUBMITS, UPLOADS, EMAILS = "drafts", "submits", "uploads", "emails"
 

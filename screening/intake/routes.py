@@ -28,7 +28,7 @@ from rules import TREATMENTS, AnswerError, Ends, Question, consent_for
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
-from .. import audit, invitations, mailer, notes, outbox
+from .. import audit, notes
 from ..access import PATIENT, PUBLIC, allow
 from ..check_in import recheck_offered, recheck_opens, record_recheck
 from ..clearance import UploadsLimited, notes_needed, save_uploaded_note
@@ -36,9 +36,10 @@ from ..clock import clinic_date, clinic_today
 from ..extensions import db, limiter
 from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
 from ..i18n import current_language, patient_date, rule_text, safe_return_path
-from ..invitations import INVITATION_KEY
 from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
+from ..outreach import invitations, mailer, outbox
+from ..outreach.invitations import INVITATION_KEY
 from ..retention import outcome_link_ended
 from . import bp, limits, service
 from .forms import (

@@ -8,11 +8,12 @@ from flask import render_template, request, url_for
 from sqlalchemy import func, select
 from wtforms import Form, SelectChoice, SelectField, StringField
 
-from .. import audit, mailer, outbox
+from .. import audit
 from ..access import MANAGER, allow
 from ..clock import clinic_zone
 from ..extensions import db
 from ..models import AuditEvent, StaffUser
+from ..outreach import mailer, outbox
 from ..paging import current_page
 from ..validators import parse_patient_date, real_date, storable_text
 from . import bp

@@ -10,11 +10,12 @@ from wtforms import RadioField, SelectChoice, StringField
 
 import rules
 
-from .. import audit, invitations, mailer, outbox
+from .. import audit
 from ..access import MANAGER, NURSE, allow
 from ..clock import clinic_today
 from ..extensions import db
 from ..models import Invitation
+from ..outreach import invitations, mailer, outbox
 from . import bp
 
 STATE_LABELS = {

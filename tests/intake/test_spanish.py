@@ -184,7 +184,7 @@ def test_check_your_answers_in_spanish_with_spanish_dates(client):
 
 
 def test_an_invited_patients_booking_reads_in_spanish(app, client):
-    from screening.invitations import create_invitation
+    from screening.outreach.invitations import create_invitation
 
     with app.app_context():
         _, token = create_invitation(

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from screening import invitations
 from screening.extensions import db
 from screening.models import Screening
+from screening.outreach import invitations
 from tests.intake.patient import ABOUT_YOU, Patient, accept_invitation, csrf_token
 from tests.intake.test_spanish import html_lang, spanish
 from tests.intake.test_spanish_everywhere import assert_all_spanish, both_languages

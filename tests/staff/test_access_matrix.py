@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC, SIGNING_IN
 from screening.extensions import db
-from screening.invitations import create_invitation
 from screening.models import AuditEvent, Note, Screening, StatusChange
+from screening.outreach.invitations import create_invitation
 from tests.intake.patient import csrf_token
 from tests.staff.helpers import PASSWORD, make_staff, sign_in, submit_screening
 

@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from rules.dates import format_date
 from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
+from ..clock import utcnow
+from ..extensions import db
+from ..models import ReminderSent, Screening, Status
 from . import mailer, outbox
-from .clock import utcnow
-from .extensions import db
-from .models import ReminderSent, Screening, Status
 
 STOP_SUBSTANCES = "stop_substances"
 DAY_BEFORE = "day_before"

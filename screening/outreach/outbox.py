@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from ..clock import clinic_zone, utcnow
+from ..extensions import db
+from ..models import Invitation, OutboxMessage, Screening, Status
 from . import mailer
-from .clock import clinic_zone, utcnow
-from .extensions import db
-from .models import Invitation, OutboxMessage, Screening, Status
 
 PENDING, SENT, FAILED, VOIDED = "pending", "sent", "failed", "voided"
 GIVE_UP_AFTER = timedelta(days=1)

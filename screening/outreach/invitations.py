@@ -18,11 +18,12 @@ from sqlalchemy import select, update
 import rules
 from rules.dates import format_date
 
-from . import audit, mailer, outbox
-from .clock import clinic_today, utcnow
-from .extensions import db
-from .models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
-from .validators import parse_patient_date, text_problem_message
+from .. import audit
+from ..clock import clinic_today, utcnow
+from ..extensions import db
+from ..models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
+from ..validators import parse_patient_date, text_problem_message
+from . import mailer, outbox
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_PUNCTUATION = re.compile(r"[\s().+-]")
