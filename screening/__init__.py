@@ -178,7 +178,7 @@ def register_commands(app: Flask) -> None:
 
 def register_audit_key(app: Flask) -> None:
     """Read the audit trail's key (made on the first start); refuse to start when audit rows
-    exist without it (``audit_key``)."""
-    from .audit_key import install
+    exist without it (``audit.key``)."""
+    from .audit.key import install
 
     install(app)

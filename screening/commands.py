@@ -91,8 +91,8 @@ def list_staff_command():
 def verify_audit_command():
     """Check the audit trail's rows, order, count and anchor; exits 1 naming the first row
     altered, inserted or removed (rows not yet anchored are reported, exit 0)."""
-    from .audit_key import audit_trail
-    from .audit_verify import verify_database
+    from .audit.key import audit_trail
+    from .audit.verify import verify_database
 
     report = verify_database()
     for note in report.notes:
@@ -126,7 +126,7 @@ def verify_audit_command():
 def adopt_key_command():
     """Once, for a trail written before audit keys: make the key; the rows so far stay
     unkeyed (they must verify), every later row is keyed. Audited."""
-    from .audit_verify import AuditTrailRefused, adopt_key
+    from .audit.verify import AuditTrailRefused, adopt_key
 
     try:
         report = adopt_key()
@@ -143,7 +143,7 @@ def adopt_key_command():
 def reanchor_command():
     """Anchor the trail at its stored head, after restoring a backup or moving the anchor:
     the chain must verify. Audited."""
-    from .audit_verify import AuditTrailRefused, reanchor
+    from .audit.verify import AuditTrailRefused, reanchor
 
     try:
         old, report = reanchor()
@@ -191,7 +191,7 @@ def register_commands(app: Flask) -> None:
             click.echo(str(refused), err=True)
             raise SystemExit(1) from None
         from . import audit
-        from .audit_key import audit_trail
+        from .audit.key import audit_trail
 
         audit.record(
             audit.Action.BACKUP,

@@ -95,10 +95,10 @@ class Defaults:
     MFA_PENDING_MINUTES = 10  # from the right password to the code (or the set-up)
     MFA_RECOVERY_CODES = 10
     UPLOAD_FOLDER = None  # instance/uploads
-    # The audit trail's key (screening/audit_key.py): None is instance/audit.key. Keep a copy
+    # The audit trail's key (screening/audit/key.py): None is instance/audit.key. Keep a copy
     # apart from the database's backups; the app refuses to start without it once rows exist.
     AUDIT_KEY_FILE = None
-    # Where the audit chain's head goes after each commit (screening/audit_anchor.py): None is
+    # Where the audit chain's head goes after each commit (screening/audit/anchor.py): None is
     # instance/audit.anchor; a path (a shared one for several hosts); "syslog:" or
     # "syslog:HOST:PORT"; or a list of a path and a syslog entry.
     AUDIT_ANCHOR = None

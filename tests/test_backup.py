@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from screening import create_app
-from screening.audit_key import audit_trail, create_key
+from screening.audit.key import audit_trail, create_key
 from screening.commands import init_db
 from screening.extensions import db
 from screening.models import Screening

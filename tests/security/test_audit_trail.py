@@ -26,11 +26,12 @@ from click.testing import CliRunner
 from flask.cli import FlaskGroup
 from sqlalchemy import select, text
 
-from screening import audit, audit_anchor
+from screening import audit
 from screening.access import NURSE
 from screening.audit import Action
-from screening.audit_anchor import GENESIS_MAC, Head, read_head, write_head
-from screening.audit_key import AuditKeyMissing, audit_trail, create_key
+from screening.audit import anchor as audit_anchor
+from screening.audit.anchor import GENESIS_MAC, Head, read_head, write_head
+from screening.audit.key import AuditKeyMissing, audit_trail, create_key
 from screening.extensions import db
 from screening.models import AuditEvent
 from tests.conftest import TEST_DATABASE_URL

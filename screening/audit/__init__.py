@@ -1,10 +1,10 @@
 """The audit trail: who did what to which record, when, from where, with what result.
 
 Rows are only ever added. Each row's MAC (HMAC-SHA256 under a key kept outside the database,
-``audit_key``) covers its own fields and the previous row's MAC, so no row can be altered,
+``audit.key``) covers its own fields and the previous row's MAC, so no row can be altered,
 inserted or re-chained unnoticed without the key; after each commit that added rows, the
-chain's head is anchored outside the database too (``audit_anchor``), so removing the last rows
-is noticed as well. ``audit_verify`` finds the first row affected. No PHI is written here: the
+chain's head is anchored outside the database too (``audit.anchor``), so removing the last rows
+is noticed as well. ``audit.verify`` finds the first row affected. No PHI is written here: the
 object of an action is a type and an id, and a detail holds counts, never a name or a search.
 """
 
@@ -21,12 +21,12 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .audit_anchor import GENESIS_MAC, Anchor, Appended, advance
-from .audit_key import EXTENSION, ensure_key
-from .clock import utcnow
-from .database import take_write_lock
-from .extensions import db
-from .models import AuditEvent, StaffUser
+from ..clock import utcnow
+from ..database import take_write_lock
+from ..extensions import db
+from ..models import AuditEvent, StaffUser
+from .anchor import GENESIS_MAC, Anchor, Appended, advance
+from .key import EXTENSION, ensure_key
 
 GENESIS_HASH = GENESIS_MAC
 # An arbitrary constant: the PostgreSQL advisory lock that serializes appends to the chain.
@@ -169,7 +169,7 @@ def _forget_rolled_back(session: Session) -> None:
 
 def row_digest(row: AuditEvent) -> str:
     """Plain SHA-256 over the row's fields and the previous row's hash: the rows written
-    before audit keys (``audit_key``, legacy rows)."""
+    before audit keys (``audit.key``, legacy rows)."""
     return _digest({name: getattr(row, name) for name in _HASHED})
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from .private_files import FILE_MODE
+from ..private_files import FILE_MODE
 
 ANCHOR_FILE_NAME = "audit.anchor"
 GENESIS_MAC = "0" * 64

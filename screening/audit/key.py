@@ -33,10 +33,10 @@ from flask import Flask, current_app
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
-from .audit_anchor import GENESIS_MAC, Anchor, Head, write_head
-from .extensions import db
-from .models import AuditEvent
-from .private_files import private_file
+from ..extensions import db
+from ..models import AuditEvent
+from ..private_files import private_file
+from .anchor import GENESIS_MAC, Anchor, Head, write_head
 
 KEY_FILE_NAME = "audit.key"
 EXTENSION = "preclear_audit"

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from . import audit
-from .audit_anchor import GENESIS_MAC, Head, read_head, write_head
-from .audit_key import AuditKey, audit_trail, create_key, ensure_key
-from .extensions import db
-from .models import AuditEvent
+from .. import audit
+from ..extensions import db
+from ..models import AuditEvent
+from .anchor import GENESIS_MAC, Head, read_head, write_head
+from .key import AuditKey, audit_trail, create_key, ensure_key
 
 
 class AuditTrailRefused(Exception):
