@@ -171,7 +171,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """``flask init-db`` and friends."""
-    from .commands import register_commands as register
+    from .cli import register_commands as register
 
     register(app)
 

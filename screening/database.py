@@ -11,6 +11,8 @@ wrote since its first read, whatever the busy timeout; a new ``BEGIN IMMEDIATE``
 What was read before the lock is not re-read: rows that two people may change at once carry a
 version counter (screenings), a unique key (a submit, a reminder) or a conditional update (an
 invitation claimed), and the audit chain is extended under the lock (``audit``).
+
+``init_db`` brings the tables up to the latest migration (``flask --app screening init-db``).
 """
 
 from __future__ import annotations
@@ -114,3 +116,10 @@ def _send(conn: Connection, statement: str) -> None:
 def sqlite_uri(path: str) -> str:
     """The SQLAlchemy URI of an SQLite file."""
     return f"sqlite:///{path}"
+
+
+def init_db() -> None:
+    """Bring the database up to the latest migration (safe to run again)."""
+    from flask_migrate import upgrade  # Alembic loads only when migrating
+
+    upgrade()

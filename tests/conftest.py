@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from screening import create_app
 from screening.auth import passwords
-from screening.commands import init_db
+from screening.database import init_db
 from screening.extensions import db
 from tests.checking_client import CheckingClient
 from tests.mail_sink import MailSink, free_port

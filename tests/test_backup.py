@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from screening import create_app
 from screening.audit.key import audit_trail, create_key
-from screening.commands import init_db
+from screening.database import init_db
 from screening.extensions import db
 from screening.models import Screening
 from screening.private_files import private_folder

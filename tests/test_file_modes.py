@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from screening import create_app
-from screening.commands import init_db
+from screening.database import init_db
 from screening.extensions import db
 from tests.conftest import TEST_DATABASE_URL, Clock, _config
 from tests.intake.patient import csrf_token

@@ -21,7 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from screening import create_app
 from screening.auth import passwords
-from screening.commands import init_db
+from screening.database import init_db
 from screening.extensions import db
 from tests.browser.checks import NetworkGuard
 from tests.conftest import Clock, _config

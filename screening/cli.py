@@ -8,16 +8,10 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from flask_migrate import upgrade
 
 from .access import STAFF_ROLES
+from .database import init_db
 from .extensions import db
-
-
-def init_db() -> None:
-    """Bring the database up to the latest migration (safe to run again)."""
-    upgrade()
-
 
 staff_cli = AppGroup("staff", help="Staff accounts. No account exists until one is created.")
 audit_cli = AppGroup("audit", help="The audit trail.")
