@@ -1,4 +1,11 @@
-"""Command-line tools: ``flask --app screening init-db | staff ... | audit verify``."""
+"""Every command of ``flask --app screening``: ``init-db``, ``purge``, ``backup``, ``export``,
+``staff ...``, ``audit ...``, ``invite create``, ``api-token ...``, ``reminders send`` and
+``outbox send``. The app factory attaches them (``register_commands``).
+
+Only the commands are here: their arguments, what they print and how they exit. What they do is
+in the modules they call (``database``, ``retention``, ``backup``, ``records.exports``,
+``auth``, ``audit``, ``outreach``).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,120 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from rules import RULESETS
 
 from .access import STAFF_ROLES
 from .database import init_db
 from .extensions import db
+from .models import Status
+from .records.exports import (
+    DATE_FIELDS,
+    FORMATS,
+    OUTCOMES,
+    ExportFilters,
+    audit_export,
+    clinic_timezone,
+    export_to_file,
+)
 
 staff_cli = AppGroup("staff", help="Staff accounts. No account exists until one is created.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+invite_cli = AppGroup("invite", help="Invitations to screen before an appointment.")
+api_token_cli = AppGroup("api-token", help="Tokens for booking systems using the API.")
+reminders_cli = AppGroup("reminders", help="Reminders timed to the rules' windows.")
+outbox_cli = AppGroup("outbox", help="The emails waiting to be sent.")
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database tables."""
+    init_db()
+    click.echo("Database is up to date.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete or end what has outlived its time (cron, daily): unsubmitted drafts, patients'
+    outcome links, old emails. Medical records are never touched."""
+    from .retention import purge
+
+    click.echo(purge().as_text())
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write an online backup of the SQLite database to TARGET (a new file)."""
+    from .backup import BackupRefused, backup_sqlite
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        click.echo(
+            "The backup command copies SQLite databases. For PostgreSQL use pg_dump "
+            "(for example: pg_dump --format=custom --file=preclear.dump DATABASE).",
+            err=True,
+        )
+        raise SystemExit(2)
+    try:
+        report = backup_sqlite(Path(url.database), target)
+    except BackupRefused as refused:
+        click.echo(str(refused), err=True)
+        raise SystemExit(1) from None
+    from . import audit
+    from .audit.key import audit_trail
+
+    audit.record(
+        audit.Action.BACKUP,
+        object_type="database",
+        detail=f"tables={len(report.row_counts)} rows={sum(report.row_counts.values())}",
+    )
+    db.session.commit()
+    click.echo(f"Backup written to {report.path} (SHA-256 {report.sha256}).")
+    for table, count in report.row_counts.items():
+        click.echo(f"  {table}: {count} rows")
+    click.echo(
+        f"The audit key ({audit_trail().key_path}) is not in the backup: keep its copy "
+        "apart from backups (README, 'The audit trail's key and anchor')."
+    )
+
+
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--from", "date_from", type=_DAY, required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", type=_DAY, required=True, help="Last day, YYYY-MM-DD.")
+@click.option(
+    "--date-field", type=click.Choice(DATE_FIELDS), default="submitted", show_default=True
+)
+@click.option("--outcome", type=click.Choice(OUTCOMES))
+@click.option("--status", type=click.Choice(Status.ALL))
+@click.option("--treatment", type=click.Choice(list(RULESETS)))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_command(fmt, date_from, date_to, date_field, outcome, status, treatment, out):
+    """Export screenings to a file, for scheduled jobs; audited like a download."""
+    try:
+        filters = ExportFilters(
+            date_field=date_field,
+            date_from=date_from.date(),
+            date_to=date_to.date(),
+            outcome=outcome,
+            status=status,
+            treatment=treatment,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--from/--to") from None
+    rows = export_to_file(db.session(), fmt, filters, out, clinic_timezone())
+    audit_export(fmt, rows, filters)
+    click.echo(f"Wrote {rows} screening{'' if rows == 1 else 's'} to {out}.")
 
 
 @staff_cli.command("create")
@@ -148,69 +260,107 @@ def reanchor_command():
     click.echo(f"Anchor set at {report.rows} rows up to row {report.last_id} (it held {held}).")
 
 
+@invite_cli.command("create")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--email", default="")
+@click.option("--phone", default="")
+@click.option("--treatment", required=True)
+@click.option("--date", "appointment_date", required=True, help="YYYY-MM-DD")
+@click.option("--time", "appointment_time", required=True, help="HH:MM")
+def create_invitation_command(**fields):
+    """Create an invitation and print its link (emailed too when SMTP is set up)."""
+    from .outreach import invitations
+
+    try:
+        invitation, token = invitations.create_invitation(**fields, via="cli")
+    except invitations.InvitationError as error:
+        for field, messages in error.errors.items():
+            click.echo(f"{field}: {messages[0]}", err=True)
+        raise SystemExit(1) from None
+    click.echo(invitations.invitation_url(token))  # first: it is the only copy of the token
+    if invitations.email_queued(invitation):
+        click.echo(f"Queued an email to {invitation.email}: the outbox sends it.", err=True)
+
+
+@api_token_cli.command("create")
+@click.option("--name", required=True, help="Which booking system uses it.")
+def create_api_token_command(name: str):
+    """Create a token and print it once; only its hash is kept."""
+    from .outreach import invitations
+
+    try:
+        click.echo(invitations.create_api_token(name))
+    except invitations.InvitationError as error:
+        click.echo(error.errors["name"][0], err=True)
+        raise SystemExit(1) from None
+
+
+@api_token_cli.command("revoke")
+@click.option("--name", required=True)
+def revoke_api_token_command(name: str):
+    """Revoke a token at once."""
+    from .outreach import invitations
+
+    if not invitations.revoke_api_token(name):
+        click.echo(f"No token named {name}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Revoked {name}.")
+
+
+@reminders_cli.command("send")
+def send_reminders_command():
+    """Queue today's reminders in the outbox (run daily from cron); none is ever queued twice.
+    The outbox sender (``outbox send``) sends them."""
+    from .clock import clinic_today
+    from .outreach import mailer, reminders
+
+    if not mailer.mail_enabled():
+        due = reminders.due_reminders(clinic_today())
+        click.echo(f"Email is not set up (MAIL_SERVER): {len(due)} reminders not sent.", err=True)
+        raise SystemExit(1)
+    queued = reminders.queue_due_reminders(clinic_today())
+    click.echo(f"Queued {queued} reminders: the outbox sends them.")
+
+
+@outbox_cli.command("send")
+@click.option("--watch", is_flag=True, help="Keep sending, every few seconds (a service).")
+@click.option("--interval", default=3.0, show_default=True, help="Seconds between rounds.")
+def send_outbox_command(watch: bool, interval: float):
+    """Send the emails that are due: once (cron, every minute), or with --watch as a service."""
+    from .outreach import mailer, outbox
+
+    if not mailer.mail_enabled():
+        click.echo("Email is not set up (MAIL_SERVER): nothing can be sent.", err=True)
+        # Beside `make run` without SMTP, the watcher simply has nothing to do.
+        raise SystemExit(0 if watch else 1)
+    if watch:
+        senders = current_app.config["OUTBOX_SENDERS"]
+        click.echo(
+            f"Sending the outbox every {interval:g} s, {senders} at once; stop with Ctrl+C.",
+            err=True,
+        )
+        outbox.watch_with_threads(current_app._get_current_object(), interval, senders)
+        return
+    counts = outbox.send_due()
+    click.echo(
+        f"Sent {counts.sent}, voided {counts.voided}, failed {counts.failed}; "
+        f"{counts.retrying} to try again later."
+    )
+
+
 def register_commands(app: Flask) -> None:
     """Attach the app's commands to ``flask``."""
-
-    @app.cli.command("init-db")
-    def init_db_command() -> None:
-        """Create or upgrade the database tables."""
-        init_db()
-        click.echo("Database is up to date.")
-
-    @app.cli.command("purge")
-    def purge_command() -> None:
-        """Delete or end what has outlived its time (cron, daily): unsubmitted drafts, patients'
-        outcome links, old emails. Medical records are never touched."""
-        from .retention import purge
-
-        click.echo(purge().as_text())
-
-    @app.cli.command("backup")
-    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-    def backup_command(target: Path) -> None:
-        """Write an online backup of the SQLite database to TARGET (a new file)."""
-        from .backup import BackupRefused, backup_sqlite
-
-        url = db.engine.url
-        if url.get_backend_name() != "sqlite":
-            click.echo(
-                "The backup command copies SQLite databases. For PostgreSQL use pg_dump "
-                "(for example: pg_dump --format=custom --file=preclear.dump DATABASE).",
-                err=True,
-            )
-            raise SystemExit(2)
-        try:
-            report = backup_sqlite(Path(url.database), target)
-        except BackupRefused as refused:
-            click.echo(str(refused), err=True)
-            raise SystemExit(1) from None
-        from . import audit
-        from .audit.key import audit_trail
-
-        audit.record(
-            audit.Action.BACKUP,
-            object_type="database",
-            detail=f"tables={len(report.row_counts)} rows={sum(report.row_counts.values())}",
-        )
-        db.session.commit()
-        click.echo(f"Backup written to {report.path} (SHA-256 {report.sha256}).")
-        for table, count in report.row_counts.items():
-            click.echo(f"  {table}: {count} rows")
-        click.echo(
-            f"The audit key ({audit_trail().key_path}) is not in the backup: keep its copy "
-            "apart from backups (README, 'The audit trail's key and anchor')."
-        )
-
-    app.cli.add_command(staff_cli)
-    app.cli.add_command(audit_cli)
-
-    from .records.exports import export_command
-
-    app.cli.add_command(export_command)
-
-    from .outreach_cli import api_token_cli, invite_cli, outbox_cli, reminders_cli
-
-    app.cli.add_command(invite_cli)
-    app.cli.add_command(api_token_cli)
-    app.cli.add_command(reminders_cli)
-    app.cli.add_command(outbox_cli)
+    for command in (
+        init_db_command,
+        purge_command,
+        backup_command,
+        staff_cli,
+        audit_cli,
+        export_command,
+        invite_cli,
+        api_token_cli,
+        reminders_cli,
+        outbox_cli,
+    ):
+        app.cli.add_command(command)

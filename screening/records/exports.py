@@ -3,7 +3,7 @@
 The core is plain functions over a database session: read the chosen screenings as rows of
 text (``csv_rows``) or as screenings (``iter_screenings``) for FHIR resources (``fhir_lines``),
 and write them (``write_csv``, ``write_xlsx``). The manager's pages (``records.export_routes``)
-and the ``flask export`` command are thin wrappers over them.
+and the ``flask export`` command (``cli``) are thin wrappers over them.
 
 Every cell a spreadsheet could read as a formula is neutralised, as OWASP's CSV-injection
 guidance says: a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab, carriage return or line
@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-import click
 from flask import current_app
-from flask.cli import with_appcontext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -624,36 +622,3 @@ def audit_export(fmt: str, rows: int, filters: ExportFilters, staff=None) -> Non
 def clinic_timezone() -> ZoneInfo:
     """The clinic's time zone: submitted dates in filters are the clinic's days."""
     return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-
-
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
-
-
-@click.command("export")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
-@click.option("--from", "date_from", type=_DAY, required=True, help="First day, YYYY-MM-DD.")
-@click.option("--to", "date_to", type=_DAY, required=True, help="Last day, YYYY-MM-DD.")
-@click.option(
-    "--date-field", type=click.Choice(DATE_FIELDS), default="submitted", show_default=True
-)
-@click.option("--outcome", type=click.Choice(OUTCOMES))
-@click.option("--status", type=click.Choice(Status.ALL))
-@click.option("--treatment", type=click.Choice(list(RULESETS)))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
-def export_command(fmt, date_from, date_to, date_field, outcome, status, treatment, out):
-    """Export screenings to a file, for scheduled jobs; audited like a download."""
-    try:
-        filters = ExportFilters(
-            date_field=date_field,
-            date_from=date_from.date(),
-            date_to=date_to.date(),
-            outcome=outcome,
-            status=status,
-            treatment=treatment,
-        )
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--from/--to") from None
-    rows = export_to_file(db.session(), fmt, filters, out, clinic_timezone())
-    audit_export(fmt, rows, filters)
-    click.echo(f"Wrote {rows} screening{'' if rows == 1 else 's'} to {out}.")
