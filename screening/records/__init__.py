@@ -1,5 +1,6 @@
 """Blueprint for clinic records: the audit trail, exports and the dashboard for managers, and
-the rules page for all staff."""
+the rules page for all staff. The pages are the ``*_routes`` modules (``routes``: the audit trail
+and the outbox); ``exports`` (with ``fhir``) and ``dashboard`` work out what they show."""
 
 from flask import Blueprint
 
