@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,11 +58,10 @@ def browser_light_hashing() -> Iterator[None]:
     passwords._dummy_hash.cache_clear()
 
 
-@pytest.fixture(scope="package")
-def live_app(tmp_path_factory, browser_light_hashing):
-    """The app on its own SQLite database (also in the PostgreSQL run: these tests are about
-    pages), with the test clock. No ``SERVER_NAME``: links follow the address the browser used."""
-    folder = tmp_path_factory.mktemp("browser-app")
+def app_for_the_browser(folder: Path, **extra):
+    """An app on its own SQLite database in ``folder`` (also in the PostgreSQL run: these tests
+    are about pages), with the test clock. No ``SERVER_NAME``: links follow the address the
+    browser used."""
     app = create_app(
         _config(
             f"sqlite:///{folder / 'preclear.sqlite3'}",
@@ -69,25 +69,42 @@ def live_app(tmp_path_factory, browser_light_hashing):
             SERVER_NAME=None,
             UPLOAD_FOLDER=str(folder / "uploads"),
             INSTANCE_PATH=str(folder / "instance"),  # its own audit key and anchor
+            **extra,
         )
     )
     with app.app_context():
         init_db()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return app
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """``app`` served from a thread while open; its base URL. The app's database is closed
+    afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="package")
+def live_app(tmp_path_factory, browser_light_hashing):
+    """The package's app."""
+    return app_for_the_browser(tmp_path_factory.mktemp("browser-app"))
 
 
 @pytest.fixture(scope="package")
 def live_server(live_app) -> Iterator[str]:
-    """The app served from a thread; its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    """The package's app, served from a thread; its base URL."""
+    with served(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

@@ -1,0 +1,91 @@
+"""A pseudo-language for the tests: Spanish as the app would show it, but with every translated
+string (the app's and the rules') made from the English, each word written in accented letters
+no English reader would type and lengthened by 40 %, the whole wrapped in ⟦ ⟧.
+
+A page shown in it shows any English that escaped translation as plain ASCII words, and shows
+whether longer words still fit a phone. Dates and counts stay as Spanish words them in code
+(``rules.dates``, ``rules.wording``): they are listed in ``SPANISH_IN_CODE``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from rules import i18n
+from rules.dates import _SPANISH_MONTHS, _SPANISH_WEEKDAYS
+from screening.i18n import TRANSLATIONS
+
+_PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ACCENTED = "àƀçđéƒĝĥîĵķĺɱñôƥʠŕšţûʋŵẋýžÀƁÇĐÉƑĜĤÎĴĶĹṀÑÔƤǪŔŠŢÛṼŴẊÝŽ"
+_TO_ACCENTED = str.maketrans(_PLAIN, _ACCENTED)
+# Left as they are: placeholders ({date}, %(name)s, %s), markup and character references.
+_KEPT = re.compile(r"(\{[^{}]*\}|%\([^)]*\)[sdr]|%[sdr]|<[^>]*>|&#?\w+;)")
+_WORD = re.compile(r"[A-Za-z]+")
+# Spanish that code words, not a catalog: dates and the words around counts and lists.
+SPANISH_IN_CODE = {
+    *_SPANISH_MONTHS,
+    *_SPANISH_WEEKDAYS,
+    *["de", "día", "días", "mes", "meses", "antes", "después", "del", "mismo", "su", "cita"],
+}
+
+
+def pseudo(text: str) -> str:
+    """``text`` in the pseudo-language: each word accented and 40 % longer, wrapped in ⟦ ⟧."""
+    if not text:
+        return text
+    parts = _KEPT.split(text)
+    for index in range(0, len(parts), 2):
+        parts[index] = _WORD.sub(_longer, parts[index])
+    return "⟦" + "".join(parts) + "⟧"
+
+
+def _longer(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return (word + word[: math.ceil(len(word) * 0.4)].lower()).translate(_TO_ACCENTED)
+
+
+def pseudo_app_catalog(folder: Path) -> Path:
+    """The app's Spanish catalog made pseudo, compiled under ``folder``; returns the folder, to
+    be the app's ``BABEL_TRANSLATION_DIRECTORIES``."""
+    with (TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        catalog = read_po(file, locale="es")
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            message.string = tuple(pseudo(message.id[-1]) for _ in message.string)
+        else:
+            message.string = pseudo(message.id)
+    target = folder / "es" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as file:
+        write_mo(file, catalog)
+    return folder
+
+
+@contextmanager
+def pseudo_rule_words() -> Iterator[None]:
+    """While open, the rules' words in Spanish are the pseudo-language's."""
+    words = {message_id: pseudo(english) for message_id, english in i18n.messages().items()}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(i18n._CATALOGS, "es", words)
+        yield
+
+
+def escaped_english(text: str, allowed: set[str] = frozenset()) -> list[str]:
+    """The plain ASCII words of ``text`` outside ⟦ ⟧: English that escaped translation, unless
+    ``allowed`` (the patient's own words, the clinic's name) or Spanish worded in code."""
+    outside = re.sub(r"⟦[^⟧]*⟧", " ", text)
+    return [
+        word
+        for word in re.findall(r"[A-Za-zñáéíóú]{2,}", outside)
+        if word not in allowed and word.lower() not in SPANISH_IN_CODE
+    ]
