@@ -6,22 +6,35 @@ import calendar
 import re
 from datetime import date
 
+from .i18n import worded
+
 # No date a screening reads is later than this: the rules add years and months to dates, and a
 # date near 9999 would run past the calendar ("year 10017") instead of being refused as input.
 LATEST_DATE = date(2100, 12, 31)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SPANISH_MONTHS = (
-    "enero", "febrero", "marzo", "abril", "mayo", "junio",
-    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-)  # fmt: skip
-_SPANISH_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+# A date's words in English, by message id: other languages' are in the rules' catalogs
+# (rules/locales), as every other word a patient reads.
+DATE_WORDS: dict[str, str] = {
+    "date format": "{weekday} {day} {month} {year}",
+    **{
+        f"date weekday {number}": name
+        for number, name in enumerate(
+            ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        )
+    },
+    **{
+        f"date month {number}": name
+        for number, name in enumerate(
+            (
+                "January", "February", "March", "April", "May", "June",
+                "July", "August", "September", "October", "November", "December",
+            ),
+            start=1,
+        )
+    },
+}  # fmt: skip
 
 
 def parse_iso_date(text: str) -> date | None:
@@ -40,10 +53,17 @@ def format_date(day: date, language: str = "en") -> str:
 
     Any other language gets the English form, as untranslated words do.
     """
-    if language == "es":
-        weekday, month = _SPANISH_WEEKDAYS[day.weekday()], _SPANISH_MONTHS[day.month - 1]
-        return f"{weekday} {day.day} de {month} de {day.year}"
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    template, written_in = _worded("date format", language)
+    return template.format(
+        weekday=_worded(f"date weekday {day.weekday()}", written_in)[0],
+        day=day.day,
+        month=_worded(f"date month {day.month}", written_in)[0],
+        year=day.year,
+    )
+
+
+def _worded(message_id: str, language: str) -> tuple[str, str]:
+    return worded(message_id, language, DATE_WORDS[message_id])
 
 
 def add_years(day: date, years: int) -> date:

@@ -23,14 +23,16 @@ _MESSAGE_OF: dict[str, str] = {}  # English text -> its message id (the first on
 _CATALOGS: dict[str, dict[str, str]] = {}  # language -> message id -> translation
 
 
-def add_messages(messages: Mapping[str, str]) -> None:
-    """Add English texts by message id. Raises ``ValueError`` for an id given another text."""
+def add_messages(messages: Mapping[str, str], by_english: bool = True) -> None:
+    """Add English texts by message id; with ``by_english``, the rule data's texts, which
+    ``translate`` finds by their English. Raises ``ValueError`` for an id given another text."""
     clashes = [key for key, english in messages.items() if _ENGLISH.get(key, english) != english]
     if clashes:
         raise ValueError(f"message ids already naming another text: {', '.join(clashes)}")
     for message_id, english in messages.items():
         _ENGLISH[message_id] = english
-        _MESSAGE_OF.setdefault(english, message_id)
+        if by_english:
+            _MESSAGE_OF.setdefault(english, message_id)
 
 
 def add_translations(language: str, translations: Mapping[str, str]) -> None:

@@ -1,12 +1,14 @@
 """Every patient-facing text of the shared rule data, under its stable message id.
 
 A message id says where a text is used, never what it says: ``rule pregnancy patient``,
-``question pregnant label``, ``instruction no_makeup text``. Translations are kept under these
-ids, as gettext message contexts (``rules/locales/<language>.po``; a treatment's own words in
-its folder), so rewording an English text keeps its translations; the suite then asks for each
-such translation to be checked (its ``msgid`` is no longer the English it translated). A finding
-stores the id of its patient text with the values filled into it (``Finding.message``), so a
-stored finding can be worded in any language without evaluating its answers again.
+``question pregnant label``, ``instruction no_makeup text``; the words put around values (a
+date's, a count's, a list's: ``rules.dates``, ``rules.wording``) have theirs too. Translations
+are kept under these ids, as gettext message contexts (``rules/locales/<language>.po``; a
+treatment's own words in its folder), so rewording an English text keeps its translations; the
+suite then asks for each such translation to be checked (its ``msgid`` is no longer the English
+it translated). A finding stores the id of its patient text with the values filled into it
+(``Finding.message``), so a stored finding can be worded in any language without evaluating its
+answers again.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import i18n
+from .dates import DATE_WORDS
 from .po import read_po
 from .questions import ADDED_QUESTIONS, CORE_QUESTIONS, DATE_CHECK_MESSAGES, NO, TOPICS, UNSURE, YES
 from .shared.catalog import CATALOG_RULES
 from .shared.core import CORE_INSTRUCTIONS, CORE_RULES
+from .wording import WORDING_WORDS
 
 LOCALES = Path(__file__).parent / "locales"
 
@@ -73,6 +77,8 @@ def read_translations(path: Path) -> dict[str, str]:
 
 
 i18n.add_messages(shared_messages())
+# The words of dates, counts and lists, always found by their message id.
+i18n.add_messages({**DATE_WORDS, **WORDING_WORDS}, by_english=False)
 for _language in i18n.LANGUAGES:
     if (LOCALES / f"{_language}.po").exists():
         i18n.add_translations(_language, read_translations(LOCALES / f"{_language}.po"))

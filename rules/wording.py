@@ -18,53 +18,37 @@ from typing import Any
 from .dates import format_date
 from .i18n import DEFAULT_LANGUAGE, translate, worded
 
-
-@dataclass(frozen=True, slots=True)
-class _Vocabulary:
-    """The words one language puts around counted values and lists. A counted form is a
-    ``(one, many)`` pair of templates of the count."""
-
-    days: tuple[str, str]
-    months: tuple[str, str]
-    days_before_appointment: tuple[str, str]
-    days_after_appointment: tuple[str, str]
-    day_of_appointment: str
-    last_and: str
-    last_and_before_i_sound: str
-    labels_in_lower_case: bool
-
-
-_VOCABULARIES: dict[str, _Vocabulary] = {
-    "en": _Vocabulary(
-        days=("{} day", "{} days"),
-        months=("{} month", "{} months"),
-        # "day(s)" whatever the count: the wording the English texts have always had.
-        days_before_appointment=("{} day(s) before the appointment",) * 2,
-        days_after_appointment=("{} day(s) after the appointment",) * 2,
-        day_of_appointment="on the day of the appointment",
-        last_and="and",
-        last_and_before_i_sound="and",
-        labels_in_lower_case=False,
-    ),
-    "es": _Vocabulary(
-        days=("{} día", "{} días"),
-        months=("{} mes", "{} meses"),
-        days_before_appointment=("{} día antes de su cita", "{} días antes de su cita"),
-        days_after_appointment=("{} día después de su cita", "{} días después de su cita"),
-        day_of_appointment="el mismo día de su cita",
-        last_and="y",
-        last_and_before_i_sound="e",  # "aspirina e ibuprofeno", as Spanish spelling requires
-        labels_in_lower_case=True,  # "Aspirina" is an option; in a sentence it is "aspirina"
-    ),
+# The words around counted values and lists, in English by message id; other languages' are in
+# the rules' catalogs (rules/locales), as every other word a patient reads. A counted form has
+# "one" and "other", the plural categories of English and Spanish.
+WORDING_WORDS: dict[str, str] = {
+    "count days one": "{count} day",
+    "count days other": "{count} days",
+    "count months one": "{count} month",
+    "count months other": "{count} months",
+    # "day(s)" whatever the count: the wording the English texts have always had.
+    "count days before appointment one": "{count} day(s) before the appointment",
+    "count days before appointment other": "{count} day(s) before the appointment",
+    "count days after appointment one": "{count} day(s) after the appointment",
+    "count days after appointment other": "{count} day(s) after the appointment",
+    "day of appointment": "on the day of the appointment",
+    "list and": "and",
+    # Spanish writes "e" for "y" before a word starting with the sound "i" ("aspirina e
+    # ibuprofeno"); English has no such form.
+    "list and before i sound": "and",
 }
+# Languages that write an option's label in lower case inside a sentence: "Aspirina" is an
+# option, but "aspirina" in a sentence.
+_LABELS_IN_LOWER_CASE = frozenset({"es"})
 
 
-def _vocabulary(language: str) -> _Vocabulary:
-    return _VOCABULARIES.get(language) or _VOCABULARIES[DEFAULT_LANGUAGE]
+def _words(message_id: str, language: str) -> str:
+    return worded(message_id, language, WORDING_WORDS[message_id])[0]
 
 
-def _counted(forms: tuple[str, str], count: int) -> str:
-    return (forms[0] if count == 1 else forms[1]).format(count)
+def _counted(kind: str, count: int, language: str) -> str:
+    form = "one" if count == 1 else "other"
+    return _words(f"count {kind} {form}", language).format(count=count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +60,9 @@ class Period:
 
     def in_words(self, language: str) -> str:
         """The period in ``language``: "90 days", "90 días"."""
-        vocabulary = _vocabulary(language)
         if self.days:
-            return _counted(vocabulary.days, self.days)
-        return _counted(vocabulary.months, self.months)
+            return _counted("days", self.days, language)
+        return _counted("months", self.months, language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +73,11 @@ class DaysFromAppointment:
 
     def in_words(self, language: str) -> str:
         """E.g. "3 day(s) before the appointment", "3 días antes de su cita"."""
-        vocabulary = _vocabulary(language)
         if self.days > 0:
-            return _counted(vocabulary.days_before_appointment, self.days)
+            return _counted("days before appointment", self.days, language)
         if self.days < 0:
-            return _counted(vocabulary.days_after_appointment, -self.days)
-        return vocabulary.day_of_appointment
+            return _counted("days after appointment", -self.days, language)
+        return _words("day of appointment", language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +96,11 @@ def join_words(words: list[str], language: str) -> str:
     "y" becomes "e" before a word starting with the sound "i" ("aspirina e ibuprofeno")."""
     if len(words) <= 1:
         return "".join(words)
-    vocabulary = _vocabulary(language)
     last = words[-1]
-    conjunction = vocabulary.last_and
-    if vocabulary.last_and_before_i_sound != conjunction and _starts_with_i_sound(last):
-        conjunction = vocabulary.last_and_before_i_sound
+    conjunction = _words("list and", language)
+    before_i_sound = _words("list and before i sound", language)
+    if before_i_sound != conjunction and _starts_with_i_sound(last):
+        conjunction = before_i_sound
     return f"{', '.join(words[:-1])} {conjunction} {last}"
 
 
@@ -138,7 +120,7 @@ def labels_in_words(labels: tuple[str, ...] | list[str], language: str) -> str:
     if language == DEFAULT_LANGUAGE:
         return join_words(list(labels), language)
     words = [translate(label, language) for label in labels]
-    if _vocabulary(language).labels_in_lower_case:
+    if language in _LABELS_IN_LOWER_CASE:
         words = [_lower_first(word) for word in words]
     return join_words(words, language)
 

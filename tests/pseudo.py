@@ -3,8 +3,7 @@ string (the app's and the rules') made from the English, each word written in ac
 no English reader would type and lengthened by 40 %, the whole wrapped in ⟦ ⟧.
 
 A page shown in it shows any English that escaped translation as plain ASCII words, and shows
-whether longer words still fit a phone. Dates and counts stay as Spanish words them in code
-(``rules.dates``, ``rules.wording``): they are listed in ``SPANISH_IN_CODE``.
+whether longer words still fit a phone.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from rules import i18n
-from rules.dates import _SPANISH_MONTHS, _SPANISH_WEEKDAYS
+from screening.extensions import babel
 from screening.i18n import TRANSLATIONS
 
 _PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -29,12 +28,6 @@ _TO_ACCENTED = str.maketrans(_PLAIN, _ACCENTED)
 # Left as they are: placeholders ({date}, %(name)s, %s), markup and character references.
 _KEPT = re.compile(r"(\{[^{}]*\}|%\([^)]*\)[sdr]|%[sdr]|<[^>]*>|&#?\w+;)")
 _WORD = re.compile(r"[A-Za-z]+")
-# Spanish that code words, not a catalog: dates and the words around counts and lists.
-SPANISH_IN_CODE = {
-    *_SPANISH_MONTHS,
-    *_SPANISH_WEEKDAYS,
-    *["de", "día", "días", "mes", "meses", "antes", "después", "del", "mismo", "su", "cita"],
-}
 
 
 def pseudo(text: str) -> str:
@@ -72,20 +65,24 @@ def pseudo_app_catalog(folder: Path) -> Path:
 
 
 @contextmanager
-def pseudo_rule_words() -> Iterator[None]:
-    """While open, the rules' words in Spanish are the pseudo-language's."""
+def pseudo_spanish(folder: Path) -> Iterator[Path]:
+    """While open, Spanish is the pseudo-language: the rules' words, and the app's for an app
+    whose ``BABEL_TRANSLATION_DIRECTORIES`` is the folder given (``pseudo_app_catalog``)."""
     words = {message_id: pseudo(english) for message_id, english in i18n.messages().items()}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(i18n._CATALOGS, "es", words)
-        yield
+    # Flask-Babel keeps the catalogs it loaded by language for every app of the process.
+    babel.domain_instance.cache.clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(i18n._CATALOGS, "es", words)
+            yield pseudo_app_catalog(folder)
+    finally:
+        babel.domain_instance.cache.clear()
 
 
 def escaped_english(text: str, allowed: set[str] = frozenset()) -> list[str]:
     """The plain ASCII words of ``text`` outside ⟦ ⟧: English that escaped translation, unless
-    ``allowed`` (the patient's own words, the clinic's name) or Spanish worded in code."""
-    outside = re.sub(r"⟦[^⟧]*⟧", " ", text)
-    return [
-        word
-        for word in re.findall(r"[A-Za-zñáéíóú]{2,}", outside)
-        if word not in allowed and word.lower() not in SPANISH_IN_CODE
-    ]
+    ``allowed`` (the patient's own words, the clinic's name)."""
+    outside, removed = text, 1
+    while removed:  # innermost first: a date's words are inside its format's translation
+        outside, removed = re.subn(r"⟦[^⟦⟧]*⟧", " ", outside)
+    return [word for word in re.findall(r"[A-Za-zñáéíóú]{2,}", outside) if word not in allowed]

@@ -12,7 +12,7 @@ from tests.browser.conftest import PHONE, app_for_the_browser, served
 from tests.browser.patient import answer, sign, step_of, submit
 from tests.intake.patient import ANSWERS, VISIT
 from tests.intake.test_spanish import TOOK_IBUPROFEN
-from tests.pseudo import pseudo_app_catalog, pseudo_rule_words
+from tests.pseudo import pseudo_spanish
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,10 @@ pytestmark = pytest.mark.browser
 def pseudo_server(tmp_path_factory, browser_light_hashing):
     """An app of its own whose Spanish is the pseudo-language; its base URL."""
     folder = tmp_path_factory.mktemp("pseudo-app")
-    catalogs = pseudo_app_catalog(folder / "translations")
-    app = app_for_the_browser(folder, BABEL_TRANSLATION_DIRECTORIES=str(catalogs))
-    with pseudo_rule_words(), served(app) as url:
-        yield url
+    with pseudo_spanish(folder / "translations") as catalogs:
+        app = app_for_the_browser(folder, BABEL_TRANSLATION_DIRECTORIES=str(catalogs))
+        with served(app) as url:
+            yield url
 
 
 def test_longer_words_never_scroll_a_patient_page_sideways(browser, pseudo_server):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.intake.patient import ABOUT_YOU, Patient, csrf_token
 from tests.intake.test_spanish import TOOK_IBUPROFEN
-from tests.pseudo import escaped_english, pseudo_app_catalog, pseudo_rule_words
+from tests.pseudo import escaped_english, pseudo_spanish
 
 # Words a patient page shows as they are: the patient's own, the clinic's name, and the switch to
 # English, written in English on purpose.
@@ -26,8 +26,7 @@ _CONSENT = re.compile(r'<h1 lang="[a-z]+">.*?</h1>|<div class="consent-text".*?<
 @pytest.fixture
 def client(make_app, tmp_path):
     """A Spanish-speaking patient's browser, the app's and the rules' words in pseudo-Spanish."""
-    folder = pseudo_app_catalog(tmp_path / "pseudo")
-    with pseudo_rule_words():
+    with pseudo_spanish(tmp_path / "pseudo") as folder:
         client = make_app(BABEL_TRANSLATION_DIRECTORIES=str(folder)).test_client()
         client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
         yield client
