@@ -6,41 +6,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
 import rules
 from rules import consent_for
-from screening.extensions import db
-from screening.models import Screening
 from tests.intake.patient import ANSWERS, PAGES, Patient, csrf_token, field_names
 from tests.intake.test_bad_input import assert_field_error, form_values
 from tests.intake.test_resume import check_rows, resume_path
-
-ALL_TOPICS = [topic.id for topic in rules.TOPICS]
-
-PROGRESS = re.compile(r'<p class="progress">([^<]*)</p>')
-BACK = re.compile(r'<a class="back-link" href="([^"]*)"')
-
-
-def progress(page) -> str:
-    return PROGRESS.search(page.text).group(1).strip()
-
-
-def back_link(page) -> str:
-    return BACK.search(page.text).group(1)
+from tests.treatments.checks import ALL_TOPICS, progress, stored_screening
 
 
 def started(client) -> Patient:
     patient = Patient(client)
     patient.start()
     return patient
-
-
-def stored_screening(app) -> Screening:
-    with app.app_context():
-        screening = db.session.scalars(select(Screening)).one()
-        db.session.expunge(screening)
-        return screening
 
 
 def test_smooth_threads_has_no_allergies_page(client):

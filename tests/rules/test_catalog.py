@@ -22,6 +22,7 @@ from tests.contract import (
     seed_answers,
     treatment_answers,
 )
+from tests.treatments.checks import CORE_RULE_IDS
 
 TODAY = date(2026, 12, 1)
 APPOINTMENT = date(2026, 12, 10)
@@ -418,18 +419,7 @@ def test_a_cold_sore_now_still_reschedules_beside_the_history_rule(treatment):
 # Each treatment asks exactly its questions and applies exactly its rules.
 # ---------------------------------------------------------------------------
 
-CORE_RULES = {
-    "pregnancy",
-    "breastfeeding",
-    "minor",
-    "neuromuscular_disorder",
-    "immunosuppressive_disorder",
-    "prescribed_blood_thinner",
-    "bleeding_risk_7_days",
-    "feeling_unwell",
-    "cold_sore",
-    "blemish_or_rash",
-}
+CORE_RULES = set(CORE_RULE_IDS)
 
 # The questions each rule set asks beyond the core ones: version 1 of smooth threads (the seed)
 # none, every current version those the contract lists.
