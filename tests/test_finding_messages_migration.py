@@ -15,7 +15,7 @@ from screening import create_app
 from screening.extensions import db
 from screening.models import Screening
 from tests.conftest import Clock, _config, database_of_its_own
-from tests.intake.patient import Patient
+from tests.intake.patient import VISIT, Patient
 
 BEFORE = "f5a1d2c3b4e6"  # the last revision before findings kept their message
 NOW = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
@@ -60,3 +60,26 @@ def test_stored_findings_are_given_their_messages(app):
     in_spanish = rules.word_message(pregnancy["message"]["id"], {}, appointment, None, "es")
     outcome = client.get(submitted.location, headers={"Accept-Language": "es"})
     assert html.escape(in_spanish, quote=False) in outcome.text
+
+
+def test_answers_changed_after_the_submit_are_evaluated_too(app):
+    # The last dose (told at check-in, say) is later than the day the screening was submitted.
+    took = {
+        "bleeding_risk_substances": ["ibuprofen"],
+        "bleeding_risk_last_dose": "2026-12-01",
+        "prescribed_blood_thinner": "no",
+    }
+    visit = {**VISIT, "appointment_date": "2026-12-05"}
+    assert Patient(app.test_client()).complete(visit=visit, medicines=took).status_code == 303
+    (as_submitted,) = stored_findings(app)
+    assert "bleeding_risk_7_days" in [finding["rule_id"] for finding in as_submitted]
+
+    with app.app_context():
+        downgrade(revision=BEFORE)
+        db.session.execute(
+            sa.update(Screening).values(submitted_at=datetime(2026, 11, 20, tzinfo=UTC))
+        )
+        db.session.commit()
+        upgrade()
+
+    assert stored_findings(app) == [as_submitted]

@@ -1,6 +1,9 @@
 """each stored finding's patient text by its message id and values (rules/messages.py), so that
 it is worded again in any language without evaluating the answers again: given to the findings
-stored before, from the answers evaluated as on the day they were submitted
+stored before, from their answers evaluated again
+
+Downgrading removes every finding's message, those written at submit too; upgrading again gives
+back only those it can derive (the others keep their stored English text).
 
 Revision ID: a7c4e2f9b1d0
 Revises: f5a1d2c3b4e6
@@ -39,8 +42,8 @@ def upgrade():
 
 
 def give_stored_findings_their_messages(connection) -> int:
-    """Add its message to every stored finding that the same answers, evaluated again as on the
-    day they were submitted, give again; returns how many findings got one. A
+    """Add its message to every stored finding that its screening's answers, evaluated again,
+    give again; returns how many findings got one. A
     finding that cannot be given one keeps its stored English text, in every language."""
     # Imported here: the rules' data are what this migration applies.
     from rules import AnswerError, evaluate
@@ -55,7 +58,9 @@ def give_stored_findings_their_messages(connection) -> int:
                 treatment=row.ruleset_id,
                 appointment_date=row.appointment_date,
                 answers=row.answers,
-                today=min(row.submitted_at.date(), row.appointment_date),
+                # Seen on the appointment day: answers given after the submit (at check-in)
+                # stay dates in the past, and no finding depends on the day it is evaluated.
+                today=row.appointment_date,
                 version=row.ruleset_version,
                 not_asked=row.questions_not_asked or (),
             )

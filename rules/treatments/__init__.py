@@ -40,6 +40,7 @@ PINS = "released.sha256"
 _RULESET_FILE = re.compile(r"ruleset\.v([1-9]\d*)\.toml")
 _CONSENT_FILE = re.compile(r"consent\.v([1-9]\d*)\.([a-z]{2})\.md")
 _RELEASED_FILE = re.compile(rf"{_RULESET_FILE.pattern}|{_CONSENT_FILE.pattern}")
+_PIN = re.compile(r"([0-9a-f]{64}) [ *]([^/\\]+)")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class Treatment:
 def read_treatment(folder: Path, languages: Collection[str] = tuple(i18n.LANGUAGES)) -> Treatment:
     """The treatment in ``folder``, every released file checked against its pin.
 
-    Raises ``ValueError`` naming the file for anything missing, changed or unreadable."""
+    Raises ``ValueError`` naming the file for anything missing, changed, unpinned or
+    unreadable."""
     _check_pins(folder)
     about = _toml(folder / "treatment.toml")
     treatment_id, title = folder.name, about.get("title")
@@ -94,7 +96,10 @@ def read_treatment(folder: Path, languages: Collection[str] = tuple(i18n.LANGUAG
         if unknown:
             raise ValueError(f"{path}: no shared rule named {', '.join(map(str, unknown))}")
         added = tuple(CATALOG_RULES[name] for name in names)
-        rulesets[version] = catalog_ruleset(treatment_id, version, title, added)
+        try:
+            rulesets[version] = catalog_ruleset(treatment_id, version, title, added)
+        except ValueError as error:  # a rule listed twice, or two variants of one rule
+            raise ValueError(f"{path}: {error}") from error
     if not rulesets:
         raise ValueError(f"{folder}: no rule set (ruleset.v1.toml)")
 
@@ -124,30 +129,43 @@ def read_treatment(folder: Path, languages: Collection[str] = tuple(i18n.LANGUAG
 
 
 def _check_pins(folder: Path) -> None:
-    pins_path = folder / PINS
-    pins: dict[str, str] = {}
-    if pins_path.exists():
-        for line in pins_path.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            pins[name] = digest
+    """Refuse a released file that differs from its pin, and a rule set or consent file with
+    no pin: what patients sign and what judges them is never shown unchecked."""
+    pins = _read_pins(folder)
     for name, digest in pins.items():
         path = folder / name
-        if not path.exists():
+        if not path.is_file():
             raise ValueError(f"{path}: released ({PINS}) but missing")
         if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             raise ValueError(
                 f"{path} has changed since it was released ({PINS}): a released file never "
                 "changes; write a new version instead"
             )
-
-
-def _versions(folder: Path, pattern: re.Pattern[str]) -> list[tuple[str, Path]]:
-    found = [
-        (match.group(1), path)
+    unpinned = sorted(
+        path.name
         for path in folder.iterdir()
-        if (match := pattern.fullmatch(path.name))
-    ]
-    return sorted(found, key=lambda pair: int(pair[0]))
+        if _RELEASED_FILE.fullmatch(path.name) and path.name not in pins
+    )
+    if unpinned:
+        raise ValueError(
+            f"{folder / PINS} does not pin {', '.join(unpinned)}: pin a file when it is "
+            "released (README, How to add a treatment)"
+        )
+
+
+def _read_pins(folder: Path) -> dict[str, str]:
+    """``{file name: SHA-256}`` of ``released.sha256``, as ``sha256sum`` writes it (a name may
+    follow "*", its binary mode)."""
+    path = folder / PINS
+    pins: dict[str, str] = {}
+    if not path.exists():
+        return pins
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _PIN.fullmatch(line)
+        if match is None:
+            raise ValueError(f"{path}, line {number}: not a SHA-256 and a file name: {line!r}")
+        pins[match.group(2)] = match.group(1)
+    return pins
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -156,19 +174,6 @@ def _toml(path: Path) -> dict[str, Any]:
             return tomllib.load(file)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ValueError(f"{path}: {error}") from error
-
-
-def unpinned_files(folder: Path) -> list[str]:
-    """The rule set and consent files of ``folder`` that its ``released.sha256`` does not pin."""
-    pins_path = folder / PINS
-    pinned = set()
-    if pins_path.exists():
-        pinned = {line.partition("  ")[2] for line in pins_path.read_text().splitlines()}
-    return sorted(
-        path.name
-        for path in folder.iterdir()
-        if _RELEASED_FILE.fullmatch(path.name) and path.name not in pinned
-    )
 
 
 TREATMENTS: dict[str, Treatment] = {}

@@ -5,8 +5,6 @@ by the app from its folder alone."""
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import re
 import shutil
 from pathlib import Path
@@ -25,12 +23,12 @@ from rules.treatments import (
     TREATMENTS_FOLDER,
     read_treatment,
     register,
-    unpinned_files,
 )
 from screening.extensions import db
 from screening.models import Screening
-from tests.intake.patient import Patient
-from tests.treatments.checks import TreatmentChecks
+from tests.intake.patient import Patient, csrf_token
+from tests.intake.test_resume import check_rows
+from tests.treatments.checks import ALL_TOPICS, every_treatments_checks
 
 TESTS = Path(__file__).parent
 # What a treatment's folder may hold: nothing that is not that treatment's.
@@ -39,15 +37,11 @@ FOLDER_FILES = re.compile(
 )
 
 
-@pytest.mark.parametrize("treatment", list(TREATMENTS))
-def test_every_treatment_has_its_own_test_file(treatment):
-    module = importlib.import_module(f"tests.treatments.test_{treatment}")
-    checks = [
-        cls
-        for cls in vars(module).values()
-        if inspect.isclass(cls) and issubclass(cls, TreatmentChecks) and cls is not TreatmentChecks
-    ]
-    assert [cls.treatment for cls in checks] == [treatment]
+CHECKS = every_treatments_checks()
+
+
+def test_every_treatment_has_its_own_test_file():
+    assert set(CHECKS) == set(TREATMENTS), "tests/treatments/test_<id>.py, one TreatmentChecks"
 
 
 def test_no_test_file_for_a_treatment_not_offered():
@@ -56,9 +50,8 @@ def test_no_test_file_for_a_treatment_not_offered():
 
 
 @pytest.mark.parametrize("treatment", list(TREATMENTS))
-def test_every_released_file_is_pinned_and_nothing_else_lives_in_the_folder(treatment):
+def test_nothing_but_the_treatment_lives_in_its_folder(treatment):
     folder = TREATMENTS_FOLDER / treatment
-    assert unpinned_files(folder) == []
     names = [path.name for path in folder.iterdir() if path.name != "__pycache__"]
     assert [name for name in names if not FOLDER_FILES.fullmatch(name)] == []
 
@@ -73,6 +66,7 @@ def test_the_folders_give_the_clinics_treatments_in_its_order():
         ("microneedling", "Microneedling"),
     ]
     assert i18n.translate("Dermal filler", "es") == "Relleno dérmico"
+    assert [topic.id for topic in rules.TOPICS] == ALL_TOPICS
 
 
 # --- a folder that cannot be read exactly is refused, naming the file --------------------------
@@ -107,12 +101,43 @@ def test_a_consent_missing_in_an_offered_language_is_refused(sculptra_copy):
 
 def test_a_new_consent_version_in_one_language_only_is_refused(sculptra_copy):
     shutil.copy(sculptra_copy / "consent.v1.en.md", sculptra_copy / "consent.v2.en.md")
+    _pin_again(sculptra_copy)
     with pytest.raises(ValueError, match=r"consent\.v2\.es\.md is missing"):
+        read_treatment(sculptra_copy)
+
+
+def test_a_consent_not_pinned_is_refused(sculptra_copy):
+    for language in ("en", "es"):
+        shutil.copy(
+            sculptra_copy / f"consent.v1.{language}.md", sculptra_copy / f"consent.v2.{language}.md"
+        )
+    with pytest.raises(ValueError, match=r"does not pin consent\.v2\.en\.md, consent\.v2\.es\.md"):
+        read_treatment(sculptra_copy)
+    _pin_again(sculptra_copy)
+    assert read_treatment(sculptra_copy).consent_version == "2"
+
+
+def test_pins_are_read_as_sha256sum_writes_them(sculptra_copy):
+    pins = sculptra_copy / PINS
+    pins.write_text(pins.read_text().replace("  consent.v1.en.md", " *consent.v1.en.md"))
+    assert read_treatment(sculptra_copy).consent("en").title
+    pins.write_text(pins.read_text() + "not a pin\n")
+    with pytest.raises(ValueError, match=r"released\.sha256, line 4: not a SHA-256"):
+        read_treatment(sculptra_copy)
+
+
+def test_two_variants_of_one_rule_are_refused_naming_the_file(sculptra_copy):
+    (sculptra_copy / "ruleset.v2.toml").write_text(
+        'catalog_rules = ["keloid_review", "keloid_not_eligible"]\n'
+    )
+    _pin_again(sculptra_copy)
+    with pytest.raises(ValueError, match=r"ruleset\.v2\.toml: .*defined twice"):
         read_treatment(sculptra_copy)
 
 
 def test_an_unknown_shared_rule_is_refused(sculptra_copy):
     (sculptra_copy / "ruleset.v2.toml").write_text('catalog_rules = ["keloid_revue"]\n')
+    _pin_again(sculptra_copy)
     with pytest.raises(ValueError, match=r"ruleset\.v2\.toml: no shared rule named keloid_revue"):
         read_treatment(sculptra_copy)
 
@@ -227,3 +252,39 @@ def test_a_new_treatment_is_served_from_its_folder_alone(app, client, toy_peel):
         assert [question for question in screening.answers if question not in core] == [
             "recent_sunburn"
         ]
+
+
+# A topic a treatment does not ask about: for the treatments that leave one out.
+@pytest.mark.parametrize(
+    "checks",
+    [checks for checks in CHECKS.values() if set(checks.pages) != set(ALL_TOPICS)],
+    ids=lambda checks: checks.treatment,
+)
+def test_a_topic_a_treatment_does_not_ask_leads_on_to_its_next_page(client, checks):
+    patient = Patient(client)
+    patient.start()
+    patient.answer_all(visit={"treatment": checks.treatment})
+    before = check_rows(client)
+
+    token = csrf_token(client.get("/intake/about_you").text)
+    for position, topic in enumerate(ALL_TOPICS):
+        if topic in checks.pages:
+            continue
+        following = next((t for t in ALL_TOPICS[position:] if t in checks.pages), "check")
+        sent = {
+            "toxin_last_date": "2026-11-01",
+            "keloid_history": "yes",
+            "toxin_allergy": "yes",
+        }
+        for response in (
+            client.get(f"/intake/{topic}"),
+            client.get(f"/intake/{topic}?change=1"),
+            client.post(f"/intake/{topic}", data={**sent, "csrf_token": token}),
+        ):
+            assert response.status_code == 303, topic
+            assert response.location == f"/intake/{following}", topic
+        timed_out = client.post(f"/intake/{topic}", data={**sent, "csrf_token": "stale"})
+        assert timed_out.status_code == 400
+        # Never an empty page of questions (the language switch is the page's only form).
+        assert f'action="/intake/{topic}"' not in timed_out.text
+    assert check_rows(client) == before  # nothing was saved
