@@ -18,7 +18,13 @@ from pathlib import Path
 from . import i18n
 from .dates import DATE_WORDS
 from .po import read_po
-from .questions import ADDED_QUESTIONS, CORE_QUESTIONS, DATE_CHECK_MESSAGES, NO, TOPICS, UNSURE, YES
+from .questions import (
+    ADDED_QUESTIONS,
+    CORE_QUESTIONS,
+    DATE_CHECK_MESSAGES,
+    TOPICS,
+    option_message_id,
+)
 from .shared.catalog import CATALOG_RULES
 from .shared.core import CORE_INSTRUCTIONS, CORE_RULES
 from .wording import WORDING_WORDS
@@ -31,7 +37,6 @@ NOT_ASKED_PATIENT_TEXT = (
     "before your appointment on {appointment_date}."
 )
 NOT_ASKED = "not_asked patient"
-_SHARED_ANSWERS = {option.code: option for option in (YES, NO, UNSURE)}
 
 
 def shared_messages() -> dict[str, str]:
@@ -49,10 +54,7 @@ def shared_messages() -> dict[str, str]:
         for field in ("label", "help", "short_name", "missing_message"):
             add(f"question {question.id} {field}", getattr(question, field))
         for option in question.options:
-            if _SHARED_ANSWERS.get(option.code) == option:
-                add(f"answer {option.code}", option.label)
-            else:
-                add(f"question {question.id} option {option.code}", option.label)
+            add(option_message_id(question.id, option.code), option.label)
     for name, message in DATE_CHECK_MESSAGES.items():
         add(f"date check {name}", message)
     for rule in (*CORE_RULES, *CATALOG_RULES.values()):

@@ -40,6 +40,15 @@ NO = Option("no", "No")
 UNSURE = Option("unsure", "I'm not sure")
 YES_NO = (YES, NO)
 YES_NO_UNSURE = (YES, NO, UNSURE)
+_SHARED_ANSWERS = {option.code: option for option in YES_NO_UNSURE}
+
+
+def option_message_id(question_id: str, code: str) -> str:
+    """The message id of an option's label (``rules.messages``): the answers every yes/no
+    question shares are worded once."""
+    if code in _SHARED_ANSWERS:
+        return f"answer {code}"
+    return f"question {question_id} option {code}"
 
 
 @dataclass(frozen=True, slots=True)

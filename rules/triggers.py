@@ -4,7 +4,7 @@ A trigger reads named questions and returns a ``Match`` (with the earliest date 
 come and the values its texts mention) or ``None``. Answers reaching a trigger are already
 validated: choices are option codes, lists are tuples of codes, dates are ``date`` objects.
 
-The values a match gives its texts stay raw (dates, numbers, option labels, periods); the engine
+The values a match gives its texts stay raw (dates, numbers, options, periods); the engine
 words them in each text's language (``rules.wording``).
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from .dates import add_months, add_years, age_on
 from .questions import UNSURE, Question, Visit
-from .wording import DaysFromAppointment, Period
+from .wording import DaysFromAppointment, Options, Period
 
 Answers = Mapping[str, Any]
 Questions = Mapping[str, Question]
@@ -54,11 +54,10 @@ class Trigger(Protocol):
         """The trigger as JSON: its operator name and arguments."""
 
 
-def _option_labels(question: Question, codes: Iterable[str]) -> tuple[str, ...]:
-    """The labels of ``codes`` in their order, as ``question.option_label`` gives them, looked up
-    in one pass over the options rather than one per code."""
-    label_of = {option.code: option.label for option in reversed(question.options)}
-    return tuple(label_of[code] for code in codes)
+def _option_labels(question: Question, codes: Iterable[str]) -> Options:
+    """The options ``codes`` of ``question``, in their order, with their English labels."""
+    codes = tuple(codes)
+    return Options(question.id, codes, tuple(question.option_label(code) for code in codes))
 
 
 _FIRED = Match()

@@ -3,8 +3,8 @@ and how far a date is from the appointment.
 
 Triggers hand the engine raw values; the engine words them in each text's language, so one match
 gives the English staff text and the patient's text in the patient's language. A value is a
-``str`` (used as it is), a ``date``, an ``int``, a tuple of option labels (English, from the rule
-data), a ``Period``, a ``DaysFromAppointment`` or ``QuotedQuestions``. A finding keeps them as
+``str`` (used as it is), a ``date``, an ``int``, ``Options``, a ``Period``, a
+``DaysFromAppointment`` or ``QuotedQuestions``. A finding keeps them as
 JSON (``value_to_json``), so that it can be worded again in any language (``word_message``).
 """
 
@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 
 from .dates import format_date
-from .i18n import DEFAULT_LANGUAGE, translate, worded
+from .i18n import worded
+from .questions import option_message_id
 
 # The words around counted values and lists, in English by message id; other languages' are in
 # the rules' catalogs (rules/locales), as every other word a patient reads. A counted form has
@@ -115,14 +116,29 @@ def _starts_with_i_sound(word: str) -> bool:
     return lower.startswith(("i", "í"))
 
 
-def labels_in_words(labels: tuple[str, ...] | list[str], language: str) -> str:
-    """Option labels (English, from the rule data) translated and joined in a sentence."""
-    if language == DEFAULT_LANGUAGE:
-        return join_words(list(labels), language)
-    words = [translate(label, language) for label in labels]
-    if language in _LABELS_IN_LOWER_CASE:
-        words = [_lower_first(word) for word in words]
-    return join_words(words, language)
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Options a patient chose, named in a sentence: "aspirin, fish oil and ibuprofen".
+
+    ``labels`` are their English, from the rule data, when the rules give them (a question made
+    for a test has no message ids); a stored finding's options are worded by their message ids
+    alone (``option_message_id``), so a reworded label reads as it reads now.
+    """
+
+    question: str
+    codes: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+
+    def in_words(self, language: str) -> str:
+        """The options' labels in ``language``, joined as in a sentence."""
+        english: tuple[str | None, ...] = self.labels or (None,) * len(self.codes)
+        words = [
+            worded(option_message_id(self.question, code), language, label)[0]
+            for code, label in zip(self.codes, english, strict=True)
+        ]
+        if language in _LABELS_IN_LOWER_CASE:
+            words = [_lower_first(word) for word in words]
+        return join_words(words, language)
 
 
 def _lower_first(word: str) -> str:
@@ -140,8 +156,6 @@ def in_words(value: Any, language: str) -> str:
         return format_date(value, language)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, tuple):
-        return labels_in_words(value, language)
     return str(value.in_words(language))
 
 
@@ -151,8 +165,8 @@ def value_to_json(value: Any) -> Any:
         return value
     if isinstance(value, date):
         return {"date": value.isoformat()}
-    if isinstance(value, tuple):
-        return {"labels": list(value)}
+    if isinstance(value, Options):
+        return {"options": {"question": value.question, "codes": list(value.codes)}}
     if isinstance(value, Period):
         return {"period": {"days": value.days, "months": value.months}}
     if isinstance(value, DaysFromAppointment):
@@ -171,8 +185,8 @@ def value_from_json(stored: Any) -> Any:
         ((kind, value),) = stored.items()
         if kind == "date":
             return date.fromisoformat(value)
-        if kind == "labels":
-            return tuple(value)
+        if kind == "options":
+            return Options(value["question"], tuple(value["codes"]))
         if kind == "period":
             return Period(days=value["days"], months=value["months"])
         if kind == "days_from_appointment":

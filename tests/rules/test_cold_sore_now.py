@@ -139,11 +139,9 @@ def test_any_answer_is_with_any(history, now, areas, items):
     if items is None:
         assert match is None
     else:
-        assert (match.unsure, match.earliest_date, dict(match.params)) == (
-            False,
-            None,
-            {"items": items},
-        )
+        assert (match.unsure, match.earliest_date, list(match.params)) == (False, None, ["items"])
+        assert match.params["items"].labels == items
+        assert match.params["items"].in_words("en") == " and ".join(items)
 
 
 def test_any_answer_is_with_any_reads_and_describes_its_questions():

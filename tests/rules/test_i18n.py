@@ -20,9 +20,11 @@ from rules.treatments import TREATMENTS
 from rules.wording import (
     WORDING_WORDS,
     DaysFromAppointment,
+    Options,
     Period,
     join_words,
-    labels_in_words,
+    value_from_json,
+    value_to_json,
     word_message,
 )
 from tests.contract import VERSION_2_ADDED, no_answers, seed_answers, treatment_answers
@@ -220,9 +222,22 @@ def test_words_joined_as_in_a_sentence(words, english, spanish):
 
 
 def test_option_labels_in_a_spanish_sentence_are_translated_and_lower_case():
-    labels = ("Aspirin", "Vitamin E", "Ibuprofen")
-    assert labels_in_words(labels, "en") == "Aspirin, Vitamin E and Ibuprofen"
-    assert labels_in_words(labels, "es") == "aspirina, vitamina E e ibuprofeno"
+    chosen = Options("bleeding_risk_substances", ("aspirin", "vitamin_e", "ibuprofen"))
+    assert chosen.in_words("en") == "Aspirin, Vitamin E and Ibuprofen"
+    assert chosen.in_words("es") == "aspirina, vitamina E e ibuprofeno"
+
+
+def test_a_stored_option_reads_as_its_label_reads_now(monkeypatch):
+    stored = value_from_json(
+        value_to_json(Options("bleeding_risk_substances", ("fish_oil",), ("Fish oil",)))
+    )
+    assert stored == Options("bleeding_risk_substances", ("fish_oil",))
+    # The label reworded since the finding was stored: both languages follow it.
+    message_id = "question bleeding_risk_substances option fish_oil"
+    monkeypatch.setitem(i18n._ENGLISH, message_id, "Fish oil capsules")
+    monkeypatch.setitem(i18n._CATALOGS["es"], message_id, "Cápsulas de aceite de pescado")
+    assert stored.in_words("en") == "Fish oil capsules"
+    assert stored.in_words("es") == "cápsulas de aceite de pescado"
 
 
 @pytest.mark.parametrize(
