@@ -153,6 +153,7 @@ def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, s
     from flask_wtf.csrf import generate_csrf
     from sqlalchemy import insert, select
 
+    import rules
     from screening.extensions import db
     from screening.intake.routes import SESSION_KEY
     from screening.models import Draft, new_token, token_hash
@@ -185,6 +186,9 @@ def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, s
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
     jobs = []
+    # The hidden fields a browser sends with the form: the text shown, by language, version and
+    # hash (the patient's draft is for smooth threads, read in English).
+    shown = rules.consent_for(data["treatment"], "en")
     with app.test_request_context("/intake/consent"):
         for token in tokens:
             session.clear()
@@ -192,7 +196,14 @@ def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, s
             csrf = generate_csrf()
             cookie = f"{name}={serializer.dumps(dict(session))}"
             body = urlencode(
-                {"csrf_token": csrf, "agree": "y", "signature": "Load Patient", "language": "en"}
+                {
+                    "csrf_token": csrf,
+                    "agree": "y",
+                    "signature": "Load Patient",
+                    "language": "en",
+                    "version": shown.version,
+                    "digest": shown.digest(),
+                }
             )
             jobs.append((cookie, body))
             session.pop("csrf_token", None)

@@ -276,6 +276,8 @@ class ConsentForm(FlaskForm):
     # one shown (a language switch, or a new consent version released, in between).
     language = HiddenField()
     version = HiddenField()
+    # The SHA-256 of the text shown: a different one is refused, never signed.
+    digest = HiddenField()
 
     def validate_agree(self, field: Field) -> None:
         if not field.data:

@@ -357,12 +357,18 @@ def consent(draft: Draft):
         # new consent version was released (a version not on file: the current one).
         shown = form.language.data if form.language.data in LANGUAGES else current_language()
         versions = TREATMENTS[checked.ruleset.treatment].consents
+        version = form.version.data if form.version.data in versions else None
+        signing = consent_for(checked.ruleset.treatment, shown, version)
+        if form.digest.data and form.digest.data != signing.digest():
+            # Not the text the page showed: the treatment was changed in another tab since.
+            form.agree.data = False
+            return render_consent(draft, form, extra_errors=[_CONSENT_CHANGED], status=409)
         record = service.ConsentRecord(
             signature=form.signature.data,
             ip_address=request.remote_addr or "",
             user_agent=request.user_agent.string,
-            language=shown,
-            version=form.version.data if form.version.data in versions else None,
+            language=signing.language,
+            version=signing.version,
         )
         try:
             service.submit(draft, record, checked)
@@ -756,6 +762,13 @@ def upload_note(token: str):
 _START_TIMED_OUT = (
     "main-submit",
     _l("This page timed out before it was sent. Select the button again."),
+)
+_CONSENT_CHANGED = (
+    "agree",
+    _l(
+        "The consent for your treatment has changed since this page was opened (your answers "
+        "were changed on another page). Read it again below, then tick the box and sign."
+    ),
 )
 _TIMED_OUT = (
     "main-submit",

@@ -127,7 +127,13 @@ class Patient:
     def sign(self, signature: str = "Ana Lopez", agree: bool = True):
         page = self.client.get("/intake/consent")
         assert page.status_code == 200, page.status_code
-        data = {"csrf_token": csrf_token(page.text), "signature": signature}
+        # As a browser sends them: the language, version and hash of the text shown.
+        hidden = dict(
+            re.findall(
+                r'<input type="hidden" name="(language|version|digest)" value="([^"]*)"', page.text
+            )
+        )
+        data = {**hidden, "csrf_token": csrf_token(page.text), "signature": signature}
         if agree:
             data["agree"] = "y"
         return self.client.post(

@@ -6,6 +6,7 @@ Each treatment's consent hashes are pinned in its own test file (``tests/treatme
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from sqlalchemy import select, update
@@ -13,7 +14,7 @@ from sqlalchemy import select, update
 import rules
 from screening.extensions import db
 from screening.models import Screening
-from tests.intake.patient import Patient, csrf_token
+from tests.intake.patient import VISIT, Patient, csrf_token
 from tests.staff.helpers import signed_in
 
 pytestmark = pytest.mark.usefixtures("light_password_hashing")
@@ -118,3 +119,30 @@ def test_a_consent_version_not_on_file_is_said_so(app, client):
     page = _nurse_page(app, screening_id)
 
     assert "The consent file this screening names (version 7, en) is not on file" in page
+
+
+def test_a_consent_changed_in_another_tab_is_never_signed(app, client):
+    patient = Patient(client)
+    patient.start()
+    patient.answer_all(visit={**VISIT, "treatment": "sculptra"})
+    shown = client.get("/intake/consent").text  # Sculptra's consent
+    # Another tab changes the treatment (to one asking fewer questions) before this is sent.
+    patient.answer("visit", {**VISIT, "treatment": TREATMENT})
+    sent = {
+        "csrf_token": csrf_token(shown),
+        "signature": "Ana Lopez",
+        "agree": "y",
+        **dict(re.findall(r'name="(language|version|digest)" value="([^"]*)"', shown)),
+    }
+
+    refused = client.post("/intake/consent", data=sent)
+
+    assert refused.status_code == 409
+    page = html.unescape(refused.text)
+    assert "The consent for your treatment has changed since this page was opened" in page
+    assert rules.consent_for(TREATMENT).title in page
+    assert 'value="Ana Lopez"' in page and "checked" not in page.split('id="agree"')[1][:80]
+    with app.app_context():
+        assert db.session.scalars(select(Screening)).all() == []
+    assert patient.sign().status_code == 303
+    assert stored(app).consent_text_hash == rules.consent_for(TREATMENT).digest()
