@@ -14,7 +14,7 @@ from .questions import DateCheck, Kind, Question, Visit
 from .ruleset import Rule, RuleSet
 from .treatments import RULESETS, get_ruleset
 from .triggers import Match
-from .wording import QuotedQuestions, in_words, value_to_json, word_message
+from .wording import QuotedQuestions, fill, value_to_json
 
 _BLOCKING = (Outcome.RESCHEDULE, Outcome.NEEDS_CLEARANCE)
 
@@ -325,42 +325,23 @@ def _finding(
         role, patient_template, staff_template = "patient", rule.patient_text, rule.staff_text
         earliest_date = match.earliest_date
     params = match.params or {}
-    english = _text_values(visit.appointment_date, match.earliest_date, params, DEFAULT_LANGUAGE)
     message_id = rule.message_id(role)
-    values = {name: value_to_json(value) for name, value in params.items()}
-    patient_text = word_message(
-        message_id, values, visit.appointment_date, earliest_date, language, patient_template
-    )
+    template, written_in = worded(message_id, language, patient_template)
+    appointment = visit.appointment_date
     return Finding(
         rule_id=rule.id,
         outcome=outcome,
         overridable=overridable,
         earliest_date=earliest_date,
         clearance=clearance,
-        patient_text=patient_text,
-        staff_text=staff_template.format(**english),
+        patient_text=fill(template, appointment, earliest_date, params, written_in),
+        staff_text=fill(staff_template, appointment, match.earliest_date, params, DEFAULT_LANGUAGE),
         source=rule.source,
         answers={qid: json_values[qid] for qid in rule.reads if qid in json_values},
         ends=rule.ends_for(outcome, clearance),
         message=message_id,
-        values=values,
+        values={name: value_to_json(value) for name, value in params.items()},
     )
-
-
-def _text_values(
-    appointment_date: date,
-    earliest_date: date | None,
-    params: Mapping[str, Any],
-    language: str,
-) -> dict[str, str]:
-    """What a rule's texts may mention, worded in ``language``."""
-    values = {
-        "appointment_date": format_date(appointment_date, language),
-        "earliest_date": format_date(earliest_date, language) if earliest_date else "",
-    }
-    for name, value in params.items():
-        values[name] = in_words(value, language)
-    return values
 
 
 def _not_asked_finding(
@@ -373,16 +354,15 @@ def _not_asked_finding(
 ) -> Finding:
     questions = ruleset.questions_by_id
     asked = " ".join(f'"{questions[qid].label}"' for qid in unanswered)
-    values = {"questions": value_to_json(QuotedQuestions(tuple(unanswered)))}
+    params = {"questions": QuotedQuestions(tuple(unanswered))}
+    template, written_in = worded(NOT_ASKED, language, NOT_ASKED_PATIENT_TEXT)
     return Finding(
         rule_id=rule.id,
         outcome=Outcome.NEEDS_CLEARANCE,
         overridable=True,
         earliest_date=None,
         clearance=Clearance.NURSE_REVIEW,
-        patient_text=word_message(
-            NOT_ASKED, values, visit.appointment_date, None, language, NOT_ASKED_PATIENT_TEXT
-        ),
+        patient_text=fill(template, visit.appointment_date, None, params, written_in),
         staff_text=(
             f"Not asked when the patient answered (an earlier version of the rules): {asked} "
             f"Ask before treatment; a yes would give: {rule.outcome.replace('_', ' ')}."
@@ -391,7 +371,7 @@ def _not_asked_finding(
         answers={qid: json_values.get(qid) for qid in rule.reads},
         ends=rule.ends_for(Outcome.NEEDS_CLEARANCE, Clearance.NURSE_REVIEW),
         message=NOT_ASKED,
-        values=values,
+        values={name: value_to_json(value) for name, value in params.items()},
     )
 
 

@@ -79,15 +79,8 @@ def worded(message_id: str, language: str, english: str | None = None) -> tuple[
     return _ENGLISH[message_id] if english is None else english, DEFAULT_LANGUAGE
 
 
-def localized(template: str, language: str) -> tuple[str, str]:
-    """An English text of the rule data in ``language``, and the language it is written in
-    (as ``worded``); a text that is not the rule data's stays English."""
-    message_id = _MESSAGE_OF.get(template)
-    if message_id is None:
-        return template, DEFAULT_LANGUAGE
-    return worded(message_id, language)
-
-
 def translate(text: str, language: str) -> str:
-    """``text`` (English, from the rule data) in ``language``; English when there is none."""
-    return localized(text, language)[0]
+    """``text`` (English, from the rule data) in ``language``; English when there is none, or
+    when the text is not the rule data's."""
+    message_id = _MESSAGE_OF.get(text)
+    return text if message_id is None else worded(message_id, language)[0]

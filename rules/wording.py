@@ -207,10 +207,23 @@ def word_message(
     """The text of ``message_id`` in ``language`` (``english`` when the id has no text of its
     own), filled with ``values`` (JSON, as ``value_to_json`` gives them) and the visit's dates."""
     template, written_in = worded(message_id, language, english)
+    raw = {name: value_from_json(value) for name, value in values.items()}
+    return fill(template, appointment_date, earliest_date, raw, written_in)
+
+
+def fill(
+    template: str,
+    appointment_date: date,
+    earliest_date: date | None,
+    values: Mapping[str, Any],
+    language: str,
+) -> str:
+    """``template`` (written in ``language``) filled with the visit's dates and ``values`` (as
+    triggers give them), each worded in ``language``."""
     filled = {
-        "appointment_date": format_date(appointment_date, written_in),
-        "earliest_date": format_date(earliest_date, written_in) if earliest_date else "",
+        "appointment_date": format_date(appointment_date, language),
+        "earliest_date": format_date(earliest_date, language) if earliest_date else "",
     }
     for name, value in values.items():
-        filled[name] = in_words(value_from_json(value), written_in)
+        filled[name] = in_words(value, language)
     return template.format(**filled)

@@ -367,8 +367,7 @@ def consent(draft: Draft):
             signature=form.signature.data,
             ip_address=request.remote_addr or "",
             user_agent=request.user_agent.string,
-            language=signing.language,
-            version=signing.version,
+            document=signing,
         )
         try:
             service.submit(draft, record, checked)

@@ -17,7 +17,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import rules
 from rules import AnswerError, Question, RuleSet, consent_for
-from rules.i18n import DEFAULT_LANGUAGE
 
 from .. import audit, people
 from ..clock import clinic_date, clinic_today, utcnow
@@ -169,14 +168,13 @@ def review(draft: Draft) -> Review:
 
 @dataclass(frozen=True)
 class ConsentRecord:
-    """Who signed, when, from where, and which text (the treatment's consent in ``language`` at
-    ``version``, its current one when ``None``)."""
+    """Who signed, from where, and which text: ``document``, the treatment's current consent in
+    English when ``None``."""
 
     signature: str
     ip_address: str
     user_agent: str
-    language: str = DEFAULT_LANGUAGE
-    version: str | None = None
+    document: rules.ConsentDocument | None = None
 
 
 # Compiled once: the ORM's unit of work, or values() per call, would cost more than everything
@@ -201,7 +199,7 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     data = draft.data
     findings = stored_findings(result)
     now = utcnow()
-    signed = consent_for(checked.ruleset.treatment, consent.language, consent.version)
+    signed = consent.document or consent_for(checked.ruleset.treatment)
     person = people.person_columns(data["last_name"], data["email"], data["phone"], checked.answers)
     comparison = _comparison(person, checked, findings)
     row = {
