@@ -119,6 +119,12 @@ def _choose_database(app: Flask) -> None:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         private_sqlite(Path(url.removeprefix("sqlite:///")))
+    if url.startswith("sqlite"):
+        # A file has no server to close an idle connection: the ping before each request
+        # (for PostgreSQL's) would only be one more statement.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["SQLALCHEMY_DATABASE_URI"] = url
 
 

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 # Keys of ``Connection.info`` for the transaction under way (SQLite only).
 _BEGUN = "preclear_begun"  # its BEGIN has been sent
 _WRITE_LOCK = "preclear_write_lock"  # it holds the write lock (BEGIN IMMEDIATE)
-_SENDING = "preclear_sending"  # one of our own transaction statements is being sent
 _READS = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES")
 _CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "END", "SAVEPOINT", "RELEASE")
 
@@ -54,7 +53,7 @@ def _begin_with_the_first_statement(conn: Connection) -> None:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _lock_for_writes(conn: Connection, cursor, statement: str, *args) -> None:
-    if conn.dialect.name != "sqlite" or conn.info.get(_SENDING) or not conn.in_transaction():
+    if conn.dialect.name != "sqlite" or not conn.in_transaction():
         return
     first_word = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
     if first_word in _CONTROL:
@@ -106,11 +105,10 @@ def session_holds_write_lock(session: Session) -> bool:
 
 
 def _send(conn: Connection, statement: str) -> None:
-    conn.info[_SENDING] = True
-    try:
-        conn.exec_driver_sql(statement)
-    finally:
-        conn.info[_SENDING] = False
+    # Straight to the driver: SQLAlchemy's transaction is already under way (it never sends
+    # BEGIN itself, see ``_configure_sqlite``), and these statements only mark where SQLite's
+    # own begins and ends.
+    conn.connection.dbapi_connection.execute(statement)
 
 
 def sqlite_uri(path: str) -> str:

@@ -136,16 +136,25 @@ def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
     patient, form = ready_to_sign(app)
     statements: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:
+    def record(statement: str) -> None:
         statements.append(" ".join(statement.split()[:2]))
+
+    # What SQLite itself runs, the transaction statements sent to the driver included.
+    def trace(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_trace_callback(record)
+
+    def untrace(dbapi_connection, _record) -> None:
+        dbapi_connection.set_trace_callback(None)
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "checkout", trace)
+    event.listen(engine, "checkin", untrace)
     try:
         response = patient.client.post("/intake/consent", data=form, headers=USER_AGENT)
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", trace)
+        event.remove(engine, "checkin", untrace)
 
     assert response.status_code == 303
     assert RESULT_URL.match(response.location)
@@ -160,6 +169,7 @@ def test_the_submit_holds_the_write_lock_only_while_it_writes(app):
         "INSERT INTO",
         "SELECT audit_events.row_hash",
         "INSERT INTO",
+        "COMMIT",
     ]
     # The screening holds what the reading transaction saw, with the columns' defaults.
     with app.app_context():
