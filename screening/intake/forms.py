@@ -262,6 +262,12 @@ class StepForm(FlaskForm):
 class ConsentForm(FlaskForm):
     """Consent and the typed signature."""
 
+    class Meta:
+        # As on the question pages: the app-wide CSRFProtect checks the token of every POST,
+        # and the page writes it with ``csrf_token()``; a field of the form's own would sign a
+        # second token on each submit.
+        csrf = False
+
     agree = BooleanField(
         _l("I have read the information above and I agree to go ahead with the treatment"),
         validators=[],
