@@ -73,6 +73,15 @@ _APPEND = insert(AuditEvent.__table__)
 _APPENDED = "preclear_audit_appended"  # Session.info: what this transaction added to the chain
 
 
+class _PatientLink:
+    """``record``'s ``staff`` for a row a patient's own link writes."""
+
+
+# No member of staff, and none looked for: a patient's request has no sign-in to read (looking
+# took a fortieth of the consent POST, the submit benchmark's goal, bench/submit.py).
+PATIENT_LINK = _PatientLink()
+
+
 def record(
     action: str,
     *,
@@ -80,19 +89,22 @@ def record(
     object_type: str = "",
     object_id: object = "",
     detail: str = "",
-    staff: StaffUser | None = None,
+    staff: StaffUser | _PatientLink | None = None,
 ) -> None:
     """Append one audit row in the current transaction (the caller commits it with its change).
 
-    ``staff`` defaults to the signed-in person; the IP address is the request's. The chain's
-    last row is read, and this one written after it, while no one else can append: under
-    SQLite's write lock (taken here, at the end of a request's work), or PostgreSQL's advisory
-    lock, so rows written at once by several workers still chain one after another. The head
-    is anchored once the transaction commits (``_anchor_after_commit``), outside it.
+    ``staff`` defaults to the signed-in person (``PATIENT_LINK``: a patient's own link, no
+    member of staff); the IP address is the request's. The chain's last row is read, and this
+    one written after it, while no one else can append: under SQLite's write lock (taken here,
+    at the end of a request's work), or PostgreSQL's advisory lock, so rows written at once by
+    several workers still chain one after another. The head is anchored once the transaction
+    commits (``_anchor_after_commit``), outside it.
     """
     trail = current_app.extensions[EXTENSION]
     key = trail.key or ensure_key(trail)
-    if staff is None and has_request_context() and current_user.is_authenticated:
+    if isinstance(staff, _PatientLink):
+        staff = None
+    elif staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user
     session = db.session()
     connection = session.connection()

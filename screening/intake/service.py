@@ -243,13 +243,14 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     # The insert takes the write lock (``database``: on SQLite the reading part ends there, and
     # the lock is held only while the screening and its audit row are written).
     try:
-        screening_id = db.session.execute(INSERT_SCREENING, row).scalar_one()
+        screening_id = db.session.connection().execute(INSERT_SCREENING, row).scalar_one()
         # Who: the patient's own link; what: submitted. No PHI, like every audit row.
         audit.record(
             audit.Action.SUBMITTED,
             object_type="screening",
             object_id=screening_id,
             detail="from the patient's link",
+            staff=audit.PATIENT_LINK,
         )
         db.session.commit()
     except IntegrityError:
