@@ -3,11 +3,18 @@ consent POST (CSRF token, validation, evaluation, storage, audit) of drafts prep
 against ``bench/baseline_app.py`` (25 WTForms fields validated, one row inserted, no CSRF),
 the two loaded in turn in 4 rounds.
 
+Each draft is sent from an address of its own, passed on in ``X-Forwarded-For`` as the
+clinic's reverse proxy does (the app trusts one proxy, ``TRUSTED_PROXIES = 1``): patients on
+their own phones. From one address, thousands of questionnaires an hour are what the
+per-address limit exists to refuse; the limit is set far above the run's traffic all the same
+(``bench_limits``), so its check is in the figures and refuses nothing.
+
 Loopback only; bounded by time and by the number of drafts prepared."""
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import os
 import queue
 import shutil
@@ -101,12 +108,14 @@ def load(port: int, path: str, jobs: queue.Queue, seconds: float, clients: int) 
         mine, counts = [], {}
         while time.monotonic() < stop_at:
             try:
-                cookie, body = jobs.get_nowait()
+                cookie, body, address = jobs.get_nowait()
             except queue.Empty:
                 break
             headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
             if cookie:
                 headers["Cookie"] = cookie
+            if address:
+                headers["X-Forwarded-For"] = address
             connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
             try:
                 started = time.perf_counter()
@@ -147,8 +156,9 @@ def load(port: int, path: str, jobs: queue.Queue, seconds: float, clients: int) 
     }
 
 
-def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, str]]]:
-    """An instance with ``count`` complete drafts: each its session cookie and consent form."""
+def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, str, str]]]:
+    """An instance with ``count`` complete drafts: each its session cookie, consent form and
+    the patient's own address."""
     from flask import session
     from flask_wtf.csrf import generate_csrf
     from sqlalchemy import insert, select
@@ -190,7 +200,7 @@ def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, s
     # hash (the patient's draft is for smooth threads, read in English).
     shown = rules.consent_for(data["treatment"], "en")
     with app.test_request_context("/intake/consent"):
-        for token in tokens:
+        for number, token in enumerate(tokens):
             session.clear()
             session[SESSION_KEY] = token
             csrf = generate_csrf()
@@ -205,7 +215,7 @@ def prepare_drafts(directory: Path, count: int) -> tuple[dict, list[tuple[str, s
                     "digest": shown.digest(),
                 }
             )
-            jobs.append((cookie, body))
+            jobs.append((cookie, body, str(ipaddress.IPv4Address("10.0.0.0") + number + 1)))
             session.pop("csrf_token", None)
             from flask import g
 
@@ -226,6 +236,7 @@ def run(seconds: float = SECONDS, clients: int = CLIENTS, drafts: int = DRAFTS) 
             "LOADTEST_DATABASE_URL": config["DATABASE_URL"],
             "LOADTEST_UPLOADS": config["UPLOAD_FOLDER"],
             "BENCH_BASELINE_DATABASE": str(directory / "baseline.sqlite3"),
+            "LOADTEST_TRUSTED_PROXIES": "1",
         }
         work: queue.Queue = queue.Queue()
         for job in jobs:
@@ -235,7 +246,7 @@ def run(seconds: float = SECONDS, clients: int = CLIENTS, drafts: int = DRAFTS) 
         body = urlencode(form_data())
         base_work: queue.Queue = queue.Queue()
         for _ in range(len(jobs)):
-            base_work.put(("", body))
+            base_work.put(("", body, ""))
         app_rounds, base_rounds = [], []
         with (
             Gunicorn("loadtest:wsgi_app()", env, directory / "app", ROOT / "scripts") as app,

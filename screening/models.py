@@ -128,6 +128,9 @@ class Screening(db.Model):
             sqlite_where=text("outcome != 'clear'"),
             postgresql_where=text("outcome != 'clear'"),
         ),
+        # Questionnaires sent from one address within the submit limit's window
+        # (``intake.limits.submit_refusal``).
+        Index("ix_screenings_sent_from", "consent_ip", "submitted_at"),
         Index(
             "ix_screenings_queue_filters",
             "status",

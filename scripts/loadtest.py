@@ -165,6 +165,9 @@ def wsgi_app():
         "RATELIMIT_KEY_PREFIX": "loadtest-" + os.environ["LOADTEST_SECRET_KEY"][:12],
         **LOAD_LIMITS,
     }
+    if os.environ.get("LOADTEST_TRUSTED_PROXIES"):
+        # Behind a reverse proxy, each client's own address (the submit benchmark's patients).
+        config["TRUSTED_PROXIES"] = int(os.environ["LOADTEST_TRUSTED_PROXIES"])
     if os.environ.get("LOADTEST_MAIL_PORT"):
         config.update(MAIL_SERVER=HOST, MAIL_PORT=int(os.environ["LOADTEST_MAIL_PORT"]))
     if os.environ.get("LOADTEST_OUTBOX_LEASE"):

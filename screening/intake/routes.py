@@ -344,7 +344,6 @@ def check(draft: Draft):
 
 @bp.route("/consent", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limits.submits
 @with_draft
 def consent(draft: Draft):
     """The treatment's consent text, a consent box and a typed signature; then submit once."""
@@ -363,6 +362,9 @@ def consent(draft: Draft):
             # Not the text the page showed: the treatment was changed in another tab since.
             form.agree.data = False
             return render_consent(draft, form, extra_errors=[_CONSENT_CHANGED], status=409)
+        refusal = limits.submit_refusal()
+        if refusal is not None:
+            return refusal
         record = service.ConsentRecord(
             signature=form.signature.data,
             ip_address=request.remote_addr or "",

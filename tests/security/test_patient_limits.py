@@ -1,8 +1,9 @@
-"""What anyone may do without signing in is limited: starting questionnaires, sending them and
-uploading notes, per address (the limiter, ``PATIENT_*_LIMIT``), and uploads per screening per
-day (the database). A refusal is a 429 page, or the patient's page, saying what was refused in
-the patient's language; it is audited. A valid invitation link is never limited, no bound is a
-total one address could use up for everyone, and every limit lifts after its window.
+"""What anyone may do without signing in is limited: starting questionnaires and uploading
+notes, per address (the limiter, ``PATIENT_*_LIMIT``); questionnaires sent, per address, and
+uploads per screening per day (both counted in the database). A refusal is a 429 page, or the
+patient's page, saying what was refused in the patient's language; it is audited. A valid
+invitation link is never limited, no bound is a total one address could use up for everyone,
+and every limit lifts after its window.
 
 The limiter's memory storage reads ``time.time``; ``limiter_clock`` makes it (and the limit
 pages' "try again in") read the test's clock, so ``clock.advance`` moves the limits' windows and
@@ -193,6 +194,31 @@ def test_ten_complete_screenings_from_one_address_are_limited(limited, limiter_c
     assert sent.status_code == 303
     assert "/intake/result/" in sent.location
     assert count(app, Screening) == 6
+
+
+def test_only_questionnaires_stored_count_towards_the_limit_of_an_address(limited):
+    """Counted from the screenings stored from the address: a consent form sent back for a
+    missing signature takes nothing from it, and another address has its own."""
+    app = limited(PATIENT_SUBMIT_RATE_LIMIT="2 per hour")
+    first = Patient(app.test_client())
+    first.start()
+    first.answer_all()
+    for _ in range(3):
+        assert first.sign(signature="").status_code == 200  # sent back, nothing stored
+    assert first.sign().status_code == 303
+    assert Patient(app.test_client()).complete().status_code == 303
+
+    refused = Patient(app.test_client()).complete()
+    assert refused.status_code == 429
+    assert "Too many questionnaires sent" in refused.text
+    # Until the oldest of the two leaves the hour's window (the clock has not moved).
+    assert refused.headers["Retry-After"] == "3600"
+    assert "Please try again in 60 minutes." in refused.text
+
+    elsewhere = Patient(app.test_client())
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert elsewhere.complete().status_code == 303
+    assert count(app, Screening) == 3
 
 
 # --- uploading notes ---------------------------------------------------------------------------
