@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 import rules
-from rules import TREATMENTS, AnswerError, Ends, Question, consent_for
+from rules import TREATMENTS, AnswerError, Ends, Question, RuleSet, consent_for
 from rules.i18n import LANGUAGES
 from rules.questions import Visit
 
@@ -57,10 +57,10 @@ from .steps import (
     STEPS_BY_ID,
     VISIT_FIELDS,
     next_step_id,
-    page_number,
     previous_step_id,
+    question_page_number,
+    question_pages,
     steps_for,
-    total_pages,
 )
 
 SESSION_KEY = "intake_token"
@@ -165,10 +165,37 @@ def _booking(draft: Draft) -> str:
 
 
 def _progress(draft: Draft, page_id: str) -> dict[str, int | None]:
-    """The numbers of "Page N of M" among the draft's treatment's pages; M is ``None`` until a
-    treatment is chosen."""
+    """The numbers of "Question page N of M" among the treatment's question pages; none until
+    a treatment is chosen (how many pages there are depends on it), nor on check your answers
+    and consent."""
     chosen = service.chosen_ruleset(draft)
-    return {"page": page_number(page_id, chosen), "total_pages": total_pages(chosen)}
+    if chosen is None:
+        return {"page": None, "total_pages": None}
+    return {"page": question_page_number(page_id, chosen), "total_pages": question_pages(chosen)}
+
+
+def _say_pages_changed(before: RuleSet | None, after: RuleSet | None) -> None:
+    """After a change of treatment, how many question pages it added or took away, said on the
+    next page (the message names no treatment: it travels in the session's cookie)."""
+    if before is None or after is None or before.treatment == after.treatment:
+        return
+    change = question_pages(after) - question_pages(before)
+    if change > 0:
+        flash(
+            ngettext(
+                "The new treatment added %(num)d question page.",
+                "The new treatment added %(num)d question pages.",
+                change,
+            )
+        )
+    elif change < 0:
+        flash(
+            ngettext(
+                "The new treatment has %(num)d question page fewer.",
+                "The new treatment has %(num)d question pages fewer.",
+                -change,
+            )
+        )
 
 
 def _step_url(step_id: str, **values: Any) -> str:
@@ -247,6 +274,7 @@ def step(draft: Draft, step_id: str):
     form = _step_form(draft, step_id)
     if form.validate_on_submit():
         service.save_answers(draft, form.values())
+        _say_pages_changed(chosen, service.chosen_ruleset(draft))
         if form.return_to.data == CHECK:
             # A change can bring new questions (a new treatment asks its own): ask those
             # first, each page returning here until none is left, then check your answers.

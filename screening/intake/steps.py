@@ -80,11 +80,13 @@ def previous_step_id(step_id: str, ruleset: RuleSet | None) -> str | None:
     return ids[position - 1] if position > 0 else None
 
 
-def page_number(step_id: str, ruleset: RuleSet | None) -> int:
-    """1-based position of one of the treatment's pages, for "Page 2 of 8"."""
-    return _page_ids(ruleset).index(step_id) + 1
+def question_page_number(step_id: str, ruleset: RuleSet) -> int | None:
+    """1-based position of one of the treatment's question pages, for "Question page 2 of 7";
+    ``None`` for check your answers and consent, which are not question pages."""
+    ids = [step.id for step in steps_for(ruleset)]
+    return ids.index(step_id) + 1 if step_id in ids else None
 
 
-def total_pages(ruleset: RuleSet | None) -> int | None:
-    """How many pages the treatment's questionnaire has, or ``None`` until one is chosen."""
-    return None if ruleset is None else len(_page_ids(ruleset))
+def question_pages(ruleset: RuleSet) -> int:
+    """How many question pages the treatment's questionnaire has."""
+    return len(steps_for(ruleset))

@@ -154,3 +154,34 @@ def test_the_network_guard_sees_requests_for_other_hosts(new_page):
         page.evaluate("() => { new Image().src = 'http://cdn.example.com/x.png'; }")
     assert guard.foreign == ["http://cdn.example.com/x.png"]
     guard.foreign.clear()  # seen: the fixture would fail this test for it
+
+
+def test_progress_counts_question_pages_once_the_treatment_is_chosen(new_page):
+    """Regression (issue 18): "Page 1", "Page 2", then "Page 3 of 9", and a total that moved
+    with the treatment, unexplained."""
+
+    def progress() -> str | None:
+        shown = page.locator("p.progress")
+        return shown.inner_text() if shown.count() else None
+
+    pages = pages_with({})
+    page = new_page()
+    page.goto("/intake/")
+    submit(page)
+    for step in ("about_you", "visit"):
+        assert progress() is None, step
+        answer(page, pages[step])
+    seen = []
+    while step_of(page) in pages:
+        seen.append(progress())
+        answer(page, pages[step_of(page)])
+    assert seen == [f"Question page {n} of 7" for n in range(3, 8)]
+    assert step_of(page) == "check" and progress() is None
+
+    # A treatment with two more question pages, changed from check your answers.
+    page.locator('a[href*="/intake/visit"]').first.click()
+    page.check('input[name="treatment"][value="dermal_filler"]')
+    submit(page)
+    assert page.inner_text(".notice") == "The new treatment added 2 question pages."
+    assert progress().endswith(" of 9")
+    check_page(page, "progress-treatment-changed")

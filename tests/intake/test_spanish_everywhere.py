@@ -60,7 +60,7 @@ KNOWN_ENGLISH = [
     "Check your answers",
     "Continue",
     "Back",
-    "Page 1",
+    "Question page",
     "None of these",
     "Not given",
     "Sign and send my answers",

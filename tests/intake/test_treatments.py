@@ -34,13 +34,13 @@ def test_before_a_treatment_is_chosen_only_about_you_and_the_visit_exist(client)
     patient = started(client)
 
     first = client.get("/intake/about_you")
-    assert progress(first) == "Page 1"  # how many pages depends on the treatment
+    assert progress(first) is None  # how many pages depends on the treatment
     for topic in ALL_TOPICS[2:]:
         response = client.get(f"/intake/{topic}")
         assert response.status_code == 303
         assert response.location == "/intake/visit"
     assert patient.answer("about_you", PAGES["about_you"]).location == "/intake/visit"
-    assert progress(client.get("/intake/visit")) == "Page 2"
+    assert progress(client.get("/intake/visit")) is None
 
     check = client.get("/intake/check")  # lists only what can be answered so far
     assert re.findall(r"<h2>([^<]*)</h2>", check.text) == ["About you", "Your visit"]
