@@ -129,12 +129,31 @@ def test_a_note_sent_from_the_outcome_page_and_its_errors(new_page, tmp_path):
     submit(page)
     sign(page)
     assert step_of(page) == "result"
+    # Regression (issue 18): the browser's bare "Choose File" button, nothing said about what a
+    # good photo of the note is. The control is the page's secondary button, its guidance
+    # beside it, and a phone offers its camera for the image types.
+    upload = page.locator("#note-file")
+    assert upload.get_attribute("accept") == "image/jpeg,image/png,application/pdf"
+    assert "all of it readable" in page.inner_text("#note-file-hint")
+    assert upload.get_attribute("aria-describedby") == "note-file-hint"
+    button = page.evaluate(
+        """() => {
+          const style = getComputedStyle(document.querySelector('#note-file'),
+                                         '::file-selector-button');
+          return {background: style.backgroundColor, height: parseFloat(style.minHeight),
+                  weight: style.fontWeight};
+        }"""
+    )
+    assert button == {"background": "rgb(232, 232, 232)", "height": 44.0, "weight": "700"}
+    page.locator("#note-file").scroll_into_view_if_needed()
+    take_screenshot(page, "outcome-note-upload")
 
     submit(page)  # no file chosen
     assert focus_lands_on(page, "[data-error-summary]")["text"].startswith("There is a problem")
     check_page(page, "error-note-upload")
     page.click(".error-summary__list a")
     assert focused(page)["id"] == "note-file"
+    assert upload.get_attribute("aria-describedby") == "note-file-hint note-file-error"
 
     note = tmp_path / "note.png"
     note.write_bytes(_png())
