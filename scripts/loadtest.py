@@ -7,10 +7,11 @@ only, CSRF tokens and cookies as a browser sends them:
 
 - **Patients** (``--patients``, 16) complete the smooth threads questionnaire: every page
   answered "no", the consent signed. A submission is *acknowledged* when the consent POST
-  answers 303 to ``/intake/result/<token>``. Every fourth patient (1, 5, 9, ...) presses "Email
-  me this link" once, on a question page of their first questionnaire, and must be told the
-  link is on its way. Patients 2 and 3 book their first visit for the clinic's tomorrow and in
-  8 days, so that the day-before and the stop-substances reminders fall due.
+  answers 303 to ``/intake/result/<token>``. Every fourth patient (1, 5, 9, ...) presses "Finish
+  later" and then "Email me this link" once, from a question page of their first
+  questionnaire, and must be told the link is on its way. Patients 2 and 3 book their first
+  visit for the clinic's tomorrow and in 8 days, so that the day-before and the
+  stop-substances reminders fall due.
 - **2 nurses**, each with an account made with ``flask staff create``, sign in at
   ``/staff/login`` and read the queue, a random page of every screening and random screenings'
   pages (each view audited: a write), in a loop.
@@ -180,7 +181,7 @@ def wsgi_app():
 
 
 def resume_token(page: str) -> str | None:
-    """The token of the page's "Finish later" link, or ``None``."""
+    """The token of the patient's own link on the page ("Finish later"), or ``None``."""
     match = _RESUME.search(page)
     return match.group(1) if match else None
 
@@ -919,12 +920,13 @@ class Client(threading.Thread):
             page = self.page(step)
             if index == press_on:
                 page = self.email_me_this_link(step, page)
-            record.resume_token = record.resume_token or resume_token(page)
             answered = self.send("POST", step, page_answers(page, step, known))
             location = self.expect(answered, 303, f"POST {step}").location or ""
         else:
             raise Unexpected(f"more than {MAX_PAGES} pages")
         self.page("/intake/check")
+        # The patient's own link, from "Finish later" (check your answers links to it).
+        record.resume_token = resume_token(self.page("/intake/later?back=check"))
         consent = self.page("/intake/consent")
         fields = page_answers(
             consent, "/intake/consent", {"signature": f"Load Patient {self.number}", "agree": "y"}
@@ -944,10 +946,10 @@ class Client(threading.Thread):
         self.page(f"/intake/result/{token}")
 
     def email_me_this_link(self, step: str, page: str) -> str:
-        """Press "Email me this link" on the page: the patient must be told it is on its way.
-        Browsers send no Referer here (Referrer-Policy: no-referrer), so the app answers with
-        the check page; the patient then goes back to the page they were on."""
-        fields = page_answers(page, "/intake/email-link", {})
+        """Press "Finish later" on the page, then "Email me this link": the patient must be
+        told it is on its way; they then go back to the page they were on."""
+        later = self.page(f"/intake/later?back={step.rsplit('/', 1)[1]}")
+        fields = page_answers(later, "/intake/email-link", {})
         pressed = self.expect(
             self.send("POST", "/intake/email-link", fields), 303, "POST /intake/email-link"
         )

@@ -357,7 +357,7 @@ def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app)
     patient = Patient(app.test_client())
     assert accept_invitation(patient.client, token).location == "/intake/about_you"
     first = patient.client.get("/intake/about_you")
-    assert "Page 1 of 10" in first.text  # sculptra's eight pages, check, consent
+    assert "Question page 1 of 8" in first.text  # sculptra's eight question pages
 
     visit = patient.client.get("/intake/visit")
     assert "Sculptra on Thursday 10 December 2026 at 14:30" in visit.text
@@ -658,9 +658,11 @@ def test_email_link_sends_the_resume_link_to_the_drafts_address(mail_app, mail):
     patient = Patient(mail_app.test_client())
     patient.start()
     assert patient.answer("about_you", ABOUT_YOU).status_code == 303
-    page = patient.client.get("/intake/visit")
+    page = patient.client.get("/intake/later?back=visit")
     assert 'action="/intake/email-link"' in page.text
-    resume_url = re.search(r'class="resume__link"><a href="([^"]+)"', page.text).group(1)
+    resume_url = re.search(
+        r'class="resume__link"><a id="resume-link" href="([^"]+)"', page.text
+    ).group(1)
     assert "/intake/resume/" in resume_url
 
     response = patient.client.post(
@@ -702,8 +704,10 @@ def test_email_me_this_link_holds_no_word_the_patient_typed(mail_app, mail):
     patient = Patient(mail_app.test_client())
     patient.start()
     assert patient.answer("about_you", typed).status_code == 303
-    page = patient.client.get("/intake/visit")
-    resume_url = re.search(r'class="resume__link"><a href="([^"]+)"', page.text).group(1)
+    page = patient.client.get("/intake/later?back=visit")
+    resume_url = re.search(
+        r'class="resume__link"><a id="resume-link" href="([^"]+)"', page.text
+    ).group(1)
     sent = patient.client.post("/intake/email-link", data={"csrf_token": csrf_token(page.text)})
     assert sent.status_code == 303
     send_outbox(mail_app)
@@ -1031,8 +1035,10 @@ def test_email_link_when_the_server_is_down_is_on_its_way_and_tried_again_later(
     patient = Patient(app.test_client())
     patient.start()
     assert patient.answer("about_you", ABOUT_YOU).status_code == 303
-    page = patient.client.get("/intake/visit")
-    resume_url = re.search(r'class="resume__link"><a href="([^"]+)"', page.text).group(1)
+    page = patient.client.get("/intake/later?back=visit")
+    resume_url = re.search(
+        r'class="resume__link"><a id="resume-link" href="([^"]+)"', page.text
+    ).group(1)
     response = patient.client.post("/intake/email-link", data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 303
     assert (
@@ -1040,7 +1046,7 @@ def test_email_link_when_the_server_is_down_is_on_its_way_and_tried_again_later(
         in patient.client.get(response.location).text
     )
     # The patient's own link stays on the page meanwhile.
-    assert resume_url in patient.client.get("/intake/visit").text
+    assert resume_url in patient.client.get("/intake/later").text
 
     result = send_outbox(app)
     assert "1 to try again later" in result.output

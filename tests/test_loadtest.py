@@ -327,11 +327,11 @@ def complete_questionnaire(client, today: date) -> str:
         step = response.location
         page = client.get(step)
         assert page.status_code == 200, step
-        resume = resume or loadtest.resume_token(page.text)
         response = client.post(step, data=MultiDict(loadtest.page_answers(page.text, step, known)))
         assert response.status_code == 303, (step, response.text[:1000])
         pages += 1
         assert pages < loadtest.MAX_PAGES
+    resume = loadtest.resume_token(client.get("/intake/later?back=check").text)
     consent = client.get("/intake/consent")
     form = loadtest.page_answers(
         consent.text, "/intake/consent", {"signature": "Load Patient", "agree": "y"}
@@ -359,8 +359,9 @@ def test_email_me_this_link_tells_the_patient_as_the_client_expects(make_app, cl
     about = client.get(response.location)
     step = urlsplit(response.location).path
     response = client.post(step, data=MultiDict(loadtest.page_answers(about.text, step, known)))
-    page = client.get(response.location)  # the second page: the email address is known
-    form = loadtest.page_answers(page.text, "/intake/email-link", {})
+    # On the second page the email address is known: "Finish later", then "Email me this link".
+    later = client.get(f"/intake/later?back={urlsplit(response.location).path.rsplit('/', 1)[1]}")
+    form = loadtest.page_answers(later.text, "/intake/email-link", {})
     pressed = client.post("/intake/email-link", data=MultiDict(form))
     assert pressed.status_code == 303
     shown = client.get(urlsplit(pressed.location).path)

@@ -20,6 +20,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
@@ -35,7 +36,7 @@ from ..clearance import UploadsLimited, notes_needed, save_uploaded_note
 from ..clock import clinic_date, clinic_today
 from ..extensions import db, limiter
 from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
-from ..i18n import current_language, patient_date, rule_text, safe_return_path
+from ..i18n import LANGUAGE_KEY, current_language, patient_date, rule_text, safe_return_path
 from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
 from ..outreach import invitations, mailer, outbox
@@ -174,6 +175,24 @@ def _progress(draft: Draft, page_id: str) -> dict[str, int | None]:
     return {"page": question_page_number(page_id, chosen), "total_pages": question_pages(chosen)}
 
 
+LEAVE = "leave"  # the page's buttons other than Continue: "later", or SWITCH_TO + a language
+SWITCH_TO = "language:"
+
+
+def _keep_what_was_sent(draft: Draft, step_id: str, form: StepForm) -> None:
+    """Save the page's answers that are valid as they were sent, and keep the text of the others
+    to show again (never read as answers): a patient leaving a page halfway loses nothing."""
+    form.validate()
+    sent = set(request.form)
+    valid = {
+        name: value
+        for name, value in form.values().items()
+        if name in sent and name not in form.errors
+    }
+    typed = {name: request.form.getlist(name) for name in form.errors if name in sent}
+    service.save_answers(draft, valid, typed={step_id: typed})
+
+
 def _say_pages_changed(before: RuleSet | None, after: RuleSet | None) -> None:
     """After a change of treatment, how many question pages it added or took away, said on the
     next page (the message names no treatment: it travels in the session's cookie)."""
@@ -218,6 +237,10 @@ def render_step(
     if form is None:
         form_class = step_form_class(ruleset.treatment, ruleset.version, step_id, locked)
         form = form_class(formdata=None, data=form_data_from_draft(data, form_class))
+        # What was typed but not valid when the patient left the page, shown as typed.
+        for name, values in service.typed_on(draft, step_id).items():
+            if name in form:
+                form[name].process(MultiDict([(name, value) for value in values]))
         errors = []
     else:
         errors = form.error_list()
@@ -239,7 +262,6 @@ def render_step(
             **_progress(draft, step_id),
             # The page "Back" leads to; the start page before the first.
             previous=previous_step_id(step_id, chosen),
-            resume_url=_resume_url(),
             returning=request.args.get("change") == "1" or form.return_to.data == CHECK,
         ),
         status,
@@ -272,8 +294,18 @@ def step(draft: Draft, step_id: str):
     if request.method != "POST":
         return render_step(draft, step_id)  # the saved answers
     form = _step_form(draft, step_id)
+    leaving = request.form.get(LEAVE, "")
+    if leaving:
+        # "Finish later" or the language switch: nothing on the page is lost on the way.
+        _keep_what_was_sent(draft, step_id, form)
+        language = leaving.removeprefix(SWITCH_TO)
+        if leaving.startswith(SWITCH_TO) and language in LANGUAGES:
+            session[LANGUAGE_KEY] = language
+            returning = {"change": "1"} if form.return_to.data == CHECK else {}
+            return _see_other("intake.step", step_id=step_id, **returning)
+        return _see_other("intake.later", back=step_id)
     if form.validate_on_submit():
-        service.save_answers(draft, form.values())
+        service.save_answers(draft, form.values(), sent_from=step_id)
         _say_pages_changed(chosen, service.chosen_ruleset(draft))
         if form.return_to.data == CHECK:
             # A change can bring new questions (a new treatment asks its own): ask those
@@ -366,7 +398,27 @@ def check(draft: Draft):
         ready=not checked.errors,
         **_progress(draft, CHECK),
         back_url=url_for("intake.step", step_id=steps[-1].id),
+    )
+
+
+@bp.get("/later")
+@allow(PUBLIC)
+@with_draft
+def later(draft: Draft):
+    """Finish later: the answers are saved; the patient's own link to copy, open or have
+    emailed, and the way back to the page they left."""
+    back = request.args.get("back", "")
+    if back in STEPS_BY_ID:
+        back_url = url_for("intake.step", step_id=back)
+    elif back == CONSENT:
+        back_url = url_for("intake.consent")
+    else:
+        back_url = url_for("intake.check")
+    return render_template(
+        "intake/later.html",
         resume_url=_resume_url(),
+        back_url=back_url,
+        works_until=patient_date(clinic_date(draft.expires_at)),
     )
 
 
@@ -416,7 +468,6 @@ def render_consent(draft: Draft, form: ConsentForm, extra_errors=(), status: int
             document=consent_for(service.ruleset_for(draft).treatment, current_language()),
             errors=[*extra_errors, *form.error_list()],
             **_progress(draft, CONSENT),
-            resume_url=_resume_url(),
         ),
         status,
     )

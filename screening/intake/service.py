@@ -76,13 +76,38 @@ def is_expired(draft: Draft) -> bool:
     return draft.screening is None and utcnow() >= draft.expires_at
 
 
-def save_answers(draft: Draft, values: dict[str, Any]) -> None:
+# In the draft's data: the text typed on a page that was not a valid answer when the patient
+# left the page ("Finish later", the language switch), by page, to show it again there.
+TYPED = "_typed"
+
+
+def save_answers(
+    draft: Draft,
+    values: dict[str, Any],
+    typed: dict[str, dict[str, list[str]]] | None = None,
+    sent_from: str | None = None,
+) -> None:
     """Merge one page's answers into the draft and commit; the draft is read again under the
-    lock, so a page saved at the same moment from another tab is kept too."""
+    lock, so a page saved at the same moment from another tab is kept too.
+
+    ``typed``: by page, text to show again that is not an answer (it replaces that page's);
+    ``sent_from``: the page whose answers these all are, whose typed text they replace."""
     refresh_locked(db.session, draft, ["data"])
-    draft.data = {**draft.data, **values}  # a new dict, so the JSON column sees the change
+    pages = dict(draft.data.get(TYPED) or {})
+    pages.update(typed or {})
+    if sent_from is not None:
+        pages.pop(sent_from, None)
+    data = {**draft.data, **values, TYPED: {page: kept for page, kept in pages.items() if kept}}
+    if not data[TYPED]:
+        del data[TYPED]
+    draft.data = data  # a new dict, so the JSON column sees the change
     draft.updated_at = utcnow()
     db.session.commit()
+
+
+def typed_on(draft: Draft, step_id: str) -> dict[str, list[str]]:
+    """The text typed on a page that was not a valid answer when the patient left it."""
+    return (draft.data.get(TYPED) or {}).get(step_id, {})
 
 
 def chosen_ruleset(draft: Draft) -> RuleSet | None:

@@ -6,6 +6,19 @@
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
 
+  // Finish later: a button that copies the patient's link, where the browser can.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var link = document.getElementById(button.getAttribute("data-copy"));
+    var status = document.querySelector("[data-copy-status]");
+    if (!link || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(link.href).then(function () {
+        if (status) { status.textContent = button.getAttribute("data-copied"); }
+      });
+    });
+  });
+
   // "None of these" stands alone: ticking it clears the others, and the other way round.
   document.querySelectorAll("input[data-exclusive]").forEach(function (none) {
     var group = document.querySelectorAll('input[type="checkbox"][name="' + none.name + '"]');

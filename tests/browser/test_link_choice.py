@@ -20,7 +20,11 @@ def started(page, first_name: str) -> str:
     submit(page)
     answer(page, {**pages_with({})["about_you"], "first_name": first_name})
     assert step_of(page) == "visit"
-    return page.get_attribute(".resume__link a", "href")
+    submit(page, "button:has-text('Finish later')")
+    link = page.get_attribute(".resume__link a", "href")
+    submit(page, "a:has-text('Back to your answers')")
+    assert step_of(page) == "visit"
+    return link
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])

@@ -59,7 +59,8 @@ def test_patient_reaches_the_outcome_resuming_on_another_phone(
 
     # Halfway: the patient keeps the link, closes the browser and opens the link on another phone.
     assert step_of(page) == "pregnancy"
-    page.click("summary:has-text('Finish later')")
+    submit(page, "button:has-text('Finish later')")
+    assert step_of(page) == "later"
     check_page(page, "finish-later" if shots else None)
     link = page.get_attribute(".resume__link a", "href")
     page.context.close()
@@ -204,3 +205,26 @@ def test_progress_counts_question_pages_once_the_treatment_is_chosen(new_page):
     assert page.inner_text(".notice") == "The new treatment added 2 question pages."
     assert progress().endswith(" of 9")
     check_page(page, "progress-treatment-changed")
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-javascript", "javascript"])
+def test_leaving_a_page_halfway_loses_nothing(new_page, javascript):
+    """Regression (issue 18): switching to Español lost what was typed on the page, and "Finish
+    later" neither saved the page nor offered a way to copy its link."""
+    page = new_page(java_script_enabled=javascript)
+    page.goto("/intake/")
+    submit(page)
+    page.fill("#first_name", "Ana María")
+    page.fill("#date_of_birth", "1990-05-17")
+    submit(page, "button[name='leave'][value='language:es']")
+    assert page.get_attribute("html", "lang") == "es"
+    assert page.input_value("#first_name") == "Ana María"
+    assert page.input_value("#date_of_birth") == "1990-05-17"
+
+    submit(page, "button[name='leave'][value='later']")
+    assert step_of(page) == "later"
+    check_page(page, None if javascript else "finish-later-saved")
+    copy = page.locator("button[data-copy]")
+    assert copy.is_visible() == javascript  # progressive enhancement: shown where it works
+    submit(page, "a.button[href='/intake/about_you']")
+    assert page.input_value("#first_name") == "Ana María"

@@ -26,7 +26,7 @@ def answering(client, about_you: dict) -> str:
     patient = Patient(client)
     patient.start()
     assert patient.answer("about_you", about_you).status_code == 303
-    return RESUME.search(client.get("/intake/visit").text).group(1)
+    return RESUME.search(client.get("/intake/later").text).group(1)
 
 
 def first_name_shown(client) -> str:
@@ -66,7 +66,7 @@ def test_a_resume_link_opened_while_another_questionnaire_is_answered_asks_which
     assert_asks(page, other)
     assert own in page.text  # the link of the one being answered, to come back to it
     assert first_name_shown(ana) == "Ana"  # nothing swapped
-    assert RESUME.search(ana.get("/intake/visit").text).group(1) == own
+    assert RESUME.search(ana.get("/intake/later").text).group(1) == own
     assert drafts(app) == before
 
 
@@ -96,7 +96,7 @@ def test_choosing_the_links_questionnaire_opens_it_and_keeps_the_other(app):
 
     assert opened.status_code == 303
     assert first_name_shown(ana) == "Ben"
-    assert RESUME.search(ana.get("/intake/visit").text).group(1) == other
+    assert RESUME.search(ana.get("/intake/later").text).group(1) == other
     assert drafts(app) == before  # Ana's answers are all still there
     elsewhere = app.test_client()
     assert elsewhere.get(own).status_code == 303  # and her own link still opens them

@@ -13,16 +13,17 @@ from sqlalchemy import select
 
 from screening.extensions import db
 from screening.models import Screening
-from tests.intake.patient import PAGES, Patient
+from tests.intake.patient import PAGES, Patient, csrf_token
 from tests.intake.test_bad_input import form_values, shown_when_saved
 
 RESUME = re.compile(r"http://clinic\.test(/intake/resume/([\w-]+))")
 SECRETS = ("Ana", "Lopez", "ana@example.com", "909 555 0100", "1990-05-17", "17 May 1990")
 
 
-def resume_path(page: str) -> str:
-    match = RESUME.search(page)
-    assert match, "the page shows no resume link"
+def resume_path(client) -> str:
+    """The patient's own link, from "Finish later"."""
+    match = RESUME.search(client.get("/intake/later").text)
+    assert match, "Finish later shows no link"
     return match.group(1)
 
 
@@ -59,14 +60,20 @@ def test_each_continue_saves_the_page_and_back_shows_it(client):
             assert form_values(page.text) == shown_when_saved(earlier), earlier
 
 
-def test_every_page_shows_the_same_resume_link(client):
+def test_every_page_leads_to_finish_later_and_the_same_link(client):
     patient = started(client)
     patient.answer_all()
-    first = resume_path(client.get("/intake/about_you").text)
-    for page in [*PAGES, "check", "consent"]:
-        shown = RESUME.search(client.get(f"/intake/{page}").text)
-        assert shown, f"/intake/{page} shows no resume link"
-        assert shown.group(1) == first
+    first = resume_path(client)
+    for page in PAGES:  # a button of the page's form, which saves the page on the way
+        shown = client.get(f"/intake/{page}").text
+        assert '<button type="submit" class="link-button" name="leave" value="later">' in shown
+        later = client.post(
+            f"/intake/{page}", data={"csrf_token": csrf_token(shown), "leave": "later"}
+        )
+        assert later.location == f"/intake/later?back={page}"
+        assert RESUME.search(client.get(later.location).text).group(1) == first
+    for page in ("check", "consent"):  # nothing to save: a link
+        assert f'href="/intake/later?back={page}"' in client.get(f"/intake/{page}").text
 
 
 def test_check_page_has_a_change_link_for_every_answer(client):
@@ -155,7 +162,7 @@ def test_resume_link_continues_on_a_new_device(app, client):
     patient = started(client)
     for step in ("about_you", "visit", "pregnancy"):
         patient.answer(step, PAGES[step])
-    link = resume_path(client.get("/intake/about_you").text)
+    link = resume_path(client)
 
     new_device = app.test_client()
     resumed = new_device.get(link)
@@ -176,7 +183,7 @@ def test_resume_link_continues_on_a_new_device(app, client):
 def test_resume_link_works_after_a_restart(make_app, client):
     patient = started(client)
     patient.answer_all()
-    link = resume_path(client.get("/intake/check").text)
+    link = resume_path(client)
     before = check_rows(client)
 
     restarted = make_app().test_client()
@@ -192,7 +199,7 @@ def test_resume_link_works_after_a_restart(make_app, client):
 def test_expired_resume_link_says_so_and_shows_no_answers(app, client, clock, device):
     patient = started(client)
     patient.answer_all()
-    link = resume_path(client.get("/intake/check").text)
+    link = resume_path(client)
 
     clock.advance(days=8)
     browser = client if device == "same" else app.test_client()
@@ -210,7 +217,7 @@ def test_expired_resume_link_says_so_and_shows_no_answers(app, client, clock, de
 def test_resume_link_still_works_within_seven_days(app, client, clock):
     patient = started(client)
     patient.answer_all()
-    link = resume_path(client.get("/intake/check").text)
+    link = resume_path(client)
 
     clock.advance(days=6, hours=23)
     resumed = app.test_client().get(link)

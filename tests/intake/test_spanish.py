@@ -49,8 +49,16 @@ def screenings(app) -> list[Screening]:
 
 
 def switch(client, language: str, page: str):
-    """Select the language switch's button on ``page`` (a path): POST, then follow it back."""
+    """Select the language switch's button on ``page`` (a path): POST, then follow it back.
+    On a question page the button is one of the page's form, sent with nothing changed."""
     shown = client.get(page)
+    if f'name="leave" value="language:{language}"' in shown.text:
+        return_to = re.search(r'name="return_to" value="(\w*)"', shown.text).group(1)
+        data = {"csrf_token": csrf_token(shown.text), "return_to": return_to}
+        response = client.post(page.split("?")[0], data={**data, "leave": f"language:{language}"})
+        assert response.status_code == 303
+        assert response.location == page
+        return client.get(page)
     action = re.search(
         r'<form method="post" action="([^"]+)" class="[^"]*language-switch', shown.text
     )

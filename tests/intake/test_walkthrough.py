@@ -247,7 +247,7 @@ def test_unsubmitted_answers_have_no_outcome_page(client):
     patient = Patient(client)
     patient.start()
     patient.answer_all()
-    token = re.search(r"/intake/resume/([\w-]+)", client.get("/intake/check").text).group(1)
+    token = re.search(r"/intake/resume/([\w-]+)", client.get("/intake/later").text).group(1)
 
     assert client.get(f"/intake/result/{token}").status_code == 404
 

@@ -195,7 +195,7 @@ def test_each_opening_of_a_resume_link_is_audited_without_staff(world):
     answering = Patient(app.test_client())
     answering.start()
     answering.answer("about_you", PERSON)
-    link = re.search(r"/intake/resume/[\w-]+", answering.client.get("/intake/visit").text).group(0)
+    link = re.search(r"/intake/resume/[\w-]+", answering.client.get("/intake/later").text).group(0)
     with app.app_context():
         draft_id = db.session.scalar(select(Draft.id).order_by(Draft.id.desc()).limit(1))
     for device in (app.test_client(), app.test_client()):

@@ -36,6 +36,7 @@ ACCESS = {
     "intake.step": {PUBLIC},
     "intake.check": {PUBLIC},
     "intake.consent": {PUBLIC},
+    "intake.later": {PUBLIC},
     "intake.resume": {PATIENT},
     "intake.result": {PATIENT},
     "intake.upload_note": {PATIENT},
