@@ -239,7 +239,9 @@ def test_opening_the_link_claims_nothing_until_the_patient_selects_start(app):
     for scanner in (app.test_client(), app.test_client()):
         page = scanner.get(invite_path(token))
         assert page.status_code == 200
-        assert "Maya" not in page.text and "Okafor" not in page.text
+        # The patient's first name and visit greet them (issue 18); nothing more of theirs.
+        assert "Hello Maya." in page.text and "Okafor" not in page.text
+        assert "maya" not in page.text.lower().replace("hello maya.", "")
     with app.app_context():
         invitation = db.session.scalar(select(Invitation))
         assert (invitation.opened_at, invitation.draft) == (None, None)
@@ -249,8 +251,9 @@ def test_opening_the_link_claims_nothing_until_the_patient_selects_start(app):
     patient = app.test_client()
     page = patient.get(invite_path(token))
     assert re.search(rf'<form method="post" action="{re.escape(invite_path(token))}"', page.text)
-    assert "language-switch" not in page.text  # its return address would hold the token
-    assert page.text.count(token) == 1
+    # The language switch posts to the link itself: the token is in no other address.
+    assert f'action="{invite_path(token)}" class="inline-form language-switch"' in page.text
+    assert page.text.count(token) == page.text.count(f'action="{invite_path(token)}"') == 2
     # Without the page's CSRF token, Start is refused and claims nothing.
     assert patient.post(invite_path(token)).status_code == 400
     with app.app_context():
@@ -278,7 +281,7 @@ def test_start_sent_after_the_page_timed_out_shows_the_start_page_again(app):
     assert re.search(
         rf'<form method="post" action="{re.escape(invite_path(token))}"', timed_out.text
     )
-    assert "language-switch" not in timed_out.text and timed_out.text.count(token) == 1
+    assert timed_out.text.count(token) == timed_out.text.count(f'action="{invite_path(token)}"')
     started = patient.post(invite_path(token), data={"csrf_token": csrf_token(timed_out.text)})
     assert (started.status_code, started.location) == (303, "/intake/about_you")
     # Once the link is used, a timed-out Start gets the refusal like anything else.
@@ -293,6 +296,33 @@ def test_an_invitations_start_page_reads_in_the_browsers_language(app):
     page = client.get(invite_path(token))
     assert '<html lang="es">' in page.text
     assert "Toma unos 5 minutos." in page.text
+
+
+def test_the_start_page_greets_the_patient_names_the_visit_and_switches_language(app):
+    """Regression (issue 18): the start page of an invitation neither greeted the patient nor
+    named the appointment, and had no language switch."""
+    _, token = make_invitation(app)
+    client = app.test_client()
+    page = client.get(invite_path(token))
+    greeting = re.search(r'<p class="greeting">(.*?)</p>', page.text).group(1)
+    assert greeting == (
+        "Hello Maya. Your appointment is booked: "
+        "<strong>PDO smooth threads on Thursday 10 December 2026 at 14:30</strong>."
+    )
+
+    switched = client.post(
+        invite_path(token), data={"csrf_token": csrf_token(page.text), "language": "es"}
+    )
+
+    assert (switched.status_code, switched.location) == (303, invite_path(token))
+    spanish = client.get(invite_path(token))
+    assert '<html lang="es">' in spanish.text
+    assert "Hola, Maya. Su cita está reservada:" in spanish.text
+    assert "jueves 10 de diciembre de 2026" in spanish.text
+    with app.app_context():  # switching claims nothing; Start still does
+        assert db.session.scalar(select(Invitation)).opened_at is None
+    started = client.post(invite_path(token), data={"csrf_token": csrf_token(spanish.text)})
+    assert (started.status_code, started.location) == (303, "/intake/about_you")
 
 
 def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):

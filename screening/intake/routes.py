@@ -150,11 +150,12 @@ def _step_form(draft: Draft, step_id: str) -> StepForm:
     return form
 
 
-def _booking(draft: Draft) -> str:
-    """The invited appointment, in words, for the pages where it cannot be changed."""
-    title = dict(rules.treatments()).get(draft.data["treatment"], draft.data["treatment"])
-    day = patient_date(date.fromisoformat(draft.data["appointment_date"]))
-    at = draft.data.get("appointment_time")
+def _booking(data: dict[str, Any]) -> str:
+    """The invited appointment, in words, for the pages where it cannot be changed: from a
+    draft's data or an invitation's (``invitations.prefilled_data``)."""
+    title = dict(rules.treatments()).get(data["treatment"], data["treatment"])
+    day = patient_date(date.fromisoformat(data["appointment_date"]))
+    at = data.get("appointment_time")
     if not at:
         return gettext("%(treatment)s on %(date)s", treatment=rule_text(title), date=day)
     return gettext(
@@ -257,7 +258,7 @@ def render_step(
             fields=fields,
             none_of_these=NONE_OF_THESE,
             # Only the visit page shows the invited appointment (its treatment and date).
-            booked=_booking(draft) if locked and step_id == "visit" else None,
+            booked=_booking(draft.data) if locked and step_id == "visit" else None,
             errors=[*extra_errors, *errors],
             **_progress(draft, step_id),
             # The page "Back" leads to; the start page before the first.
@@ -543,6 +544,12 @@ def invitation(token: str):
     """
     if request.method != "POST":
         return _invitation_start(token)
+    language = request.form.get("language")
+    if language in LANGUAGES:
+        # The start page's language switch posts to the link itself: no address holding the
+        # token is written anywhere else (a switch's return address would be one).
+        session[LANGUAGE_KEY] = language
+        return redirect(request.path, code=303)
     choice = request.form.get("choice")
     if choice == "keep":
         return _keep_answering()
@@ -562,12 +569,17 @@ def invitation(token: str):
 def _invitation_start(token: str, errors=(), status: int = 200):
     """The start page of a usable invitation link, its Start posting back to the link; the
     refusal for any other."""
-    if invitations.usable(token) is None:
+    invited = invitations.usable(token)
+    if invited is None:
         return _invitation_refused()
     if _answering() is not None:
         return _link_choice(invitation=True, errors=errors, status=status)
     return render_template(
-        "intake/start.html", invitation_path=request.path, errors=list(errors)
+        "intake/start.html",
+        invitation_path=request.path,
+        invited=invited,
+        booked=_booking(invitations.prefilled_data(invited)),
+        errors=list(errors),
     ), status
 
 
