@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 import rules
 from screening.extensions import db
-from screening.models import ApiToken, Draft, Invitation, OutboxMessage, Screening
+from screening.models import ApiToken, AuditEvent, Draft, Invitation, OutboxMessage, Screening
 from screening.outreach import invitations
 from tests.intake.patient import ABOUT_YOU, PAGES, Patient, accept_invitation, csrf_token
 from tests.mail_sink import MailSink, free_port, send_outbox
@@ -261,14 +261,14 @@ def test_opening_the_link_claims_nothing_until_the_patient_selects_start(app):
     started = patient.post(invite_path(token), data={"csrf_token": csrf_token(page.text)})
     assert (started.status_code, started.location) == (303, "/intake/about_you")
 
-    # Once claimed, opening and Start both get the refusal.
-    refused = app.test_client().get(invite_path(token))
-    assert refused.status_code == 404
+    # Once claimed, opening asks for the date of birth (issue 18); Start gets the refusal.
+    reopening = app.test_client().get(invite_path(token))
+    assert reopening.status_code == 200 and "enter your date of birth" in reopening.text
     late = app.test_client()
     page = late.get("/intake/")
     again = late.post(invite_path(token), data={"csrf_token": csrf_token(page.text)})
     assert again.status_code == 404
-    assert again.text == refused.text
+    assert "<h1>This link can't be used</h1>" in again.text
 
 
 def test_start_sent_after_the_page_timed_out_shows_the_start_page_again(app):
@@ -507,7 +507,14 @@ def test_refused_tokens_all_get_the_same_page_revealing_nothing(app, clock):
     refusals["expired after its lifetime"] = app.test_client().get(invite_path(later))
 
     bodies = {name: r.get_data(as_text=True) for name, r in refusals.items()}
-    reference = bodies["reused"]
+    # A used link asks for the date of birth (issue 18), and shows nothing of the patient's.
+    used = {name: refusals.pop(name) for name in ("reused", "opened by someone else")}
+    for name, response in used.items():
+        assert response.status_code == 200, name
+        assert "enter your date of birth" in bodies[name], name
+        for secret in ("Maya", "Okafor", "Reused", "Taken", "maya@", "smooth threads"):
+            assert secret not in bodies[name], name
+    reference = bodies["altered last"]
     for name, response in refusals.items():
         assert response.status_code == 404, name
         assert bodies[name] == reference, name
@@ -1092,3 +1099,95 @@ def test_email_link_when_the_server_is_down_is_on_its_way_and_tried_again_later(
     assert "ana@example.com" in waiting_section
     assert "(last: ConnectionRefusedError)" in waiting_section
     assert resume_url.rsplit("/", 1)[1] not in page.text  # no body, no link, on the page
+
+
+# --- a used link -------------------------------------------------------------------------------
+
+
+def invited_and_sent(app) -> tuple[str, str]:
+    """An invitation whose patient answered and signed; its token and the outcome's path."""
+    _, token = make_invitation(app)
+    patient = Patient(app.test_client())
+    accept_invitation(patient.client, token)
+    patient.answer("about_you", INVITED_ABOUT_YOU)
+    patient.answer_all()
+    signed = patient.sign()
+    assert signed.status_code == 303
+    return token, signed.location
+
+
+def reopen(client, token: str, born: str):
+    page = client.get(invite_path(token))
+    return client.post(
+        f"{invite_path(token)}/answers",
+        data={"csrf_token": csrf_token(page.text), "date_of_birth": born},
+    )
+
+
+def test_a_used_link_and_the_date_of_birth_open_the_patients_outcome(app):
+    """Regression (issue 18): a used link said "This link can't be used" and offered a new,
+    unlinked questionnaire instead of the patient's outcome."""
+    token, outcome = invited_and_sent(app)
+    client = app.test_client()
+
+    page = client.get(invite_path(token))
+    assert page.status_code == 200
+    assert "enter your date of birth" in page.text
+    assert "Maya" not in page.text and "smooth threads" not in page.text  # nothing yet
+    wrong = reopen(client, token, "05/18/1990")
+    assert wrong.status_code == 400
+    assert "The date of birth does not match the one given with this link." in wrong.text
+    assert "Maya" not in wrong.text
+
+    opened = reopen(client, token, "05/17/1990")
+
+    assert opened.status_code == 303
+    assert opened.location.startswith("/intake/result/")
+    assert "You're ready for your appointment" in client.get(opened.location).text
+    # One link at a time: the outcome's earlier address no longer opens it.
+    assert app.test_client().get(outcome).status_code == 404
+    with app.app_context():
+        [row] = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "answers_reopened")
+        ).all()
+        assert (row.object_type, row.staff_id) == ("draft", None)
+
+
+def test_a_used_link_reopens_a_questionnaire_still_being_answered(app):
+    _, token = make_invitation(app)
+    patient = Patient(app.test_client())
+    accept_invitation(patient.client, token)
+    patient.answer("about_you", INVITED_ABOUT_YOU)
+
+    opened = reopen(app.test_client(), token, "1990-05-17")
+
+    # The visit page is the first with something left (the invited visit's treatment areas).
+    assert (opened.status_code, opened.location) == (303, "/intake/visit")
+
+
+def test_tries_at_the_date_of_birth_are_limited_per_link(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    token, _ = invited_and_sent(app)
+    tries = [reopen(app.test_client(), token, f"01/0{day}/1980") for day in range(1, 7)]
+    assert [r.status_code for r in tries] == [400] * 5 + [429]
+    assert "Too many tries" in tries[-1].text
+    assert reopen(app.test_client(), token, "1990-05-17").status_code == 429
+
+
+def test_a_cancelled_invitations_used_link_is_refused(app):
+    token, _ = invited_and_sent(app)
+    with app.app_context():
+        db.session.scalar(select(Invitation)).cancelled_at = datetime.now(UTC)
+        db.session.commit()
+    assert app.test_client().get(invite_path(token)).status_code == 404
+    assert reopen_refused(app, token)
+
+
+def reopen_refused(app, token: str) -> bool:
+    client = app.test_client()
+    page = client.get("/intake/")
+    sent = client.post(
+        f"{invite_path(token)}/answers",
+        data={"csrf_token": csrf_token(page.text), "date_of_birth": "1990-05-17"},
+    )
+    return sent.status_code == 404

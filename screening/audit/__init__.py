@@ -63,6 +63,8 @@ class Action:
     # A patient opened their outcome page, or their resume link to a draft (no member of staff).
     VIEW_OUTCOME = "view_outcome"
     VIEW_DRAFT = "view_draft"
+    # A used invitation link and the date of birth opened the patient's answers again.
+    ANSWERS_REOPENED = "answers_reopened"
     BACKUP = "backup"  # flask backup copied the database
     AUDIT_TRAIL = "audit_trail"  # the trail's key adopted, or its anchor set again
 

@@ -294,6 +294,29 @@ class ConsentForm(FlaskForm):
         return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
 
 
+class AnswersByBirthDateForm(FlaskForm):
+    """A used invitation link: the patient's date of birth opens their answers again."""
+
+    date_of_birth = StringField(
+        _l("Your date of birth"),
+        filters=[strip],
+        description=_l("For example, 03/27/1990"),
+        render_kw={"autocomplete": "bday", "inputmode": "numeric"},
+    )
+
+    def validate_date_of_birth(self, field: Field) -> None:
+        if not field.data:
+            raise StopValidation(gettext("Enter your date of birth"))
+        day = parse_patient_date(field.data)
+        if day is None:
+            raise StopValidation(gettext("Date of birth must be a real date, like 03/27/1990"))
+        field.data = day.isoformat()
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """``(field id, message)`` for the error summary."""
+        return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
+
+
 def _identity_fields() -> dict[str, Field]:
     return {
         "first_name": StringField(

@@ -31,7 +31,7 @@ from ..i18n import safe_return_path
 from ..models import Screening
 from ..outreach import invitations
 
-DRAFTS, SUBMITS, UPLOADS, EMAILS = "drafts", "submits", "uploads", "emails"
+DRAFTS, SUBMITS, UPLOADS, EMAILS, REOPEN = "drafts", "submits", "uploads", "emails", "reopen"
 
 _PAGES = {
     DRAFTS: (
@@ -61,6 +61,13 @@ _PAGES = {
         _l(
             "This link has been emailed several times in a short time, so we can't send it "
             "again now. You can copy it from the page instead."
+        ),
+    ),
+    REOPEN: (
+        _l("Too many tries"),
+        _l(
+            "The date of birth given with this link did not match several times, so we can't "
+            "check another now. You can also call us to hear your outcome."
         ),
     ),
 }

@@ -45,6 +45,7 @@ from ..retention import outcome_link_ended
 from . import bp, limits, service
 from .forms import (
     NONE_OF_THESE,
+    AnswersByBirthDateForm,
     ConsentForm,
     StepForm,
     form_data_from_draft,
@@ -543,6 +544,8 @@ def invitation(token: str):
     and keeping it leaves the invitation unused.
     """
     if request.method != "POST":
+        if invitations.usable(token) is None and invitations.used(token) is not None:
+            return _answers_by_birth_date(token, AnswersByBirthDateForm(formdata=None))
         return _invitation_start(token)
     language = request.form.get("language")
     if language in LANGUAGES:
@@ -580,6 +583,58 @@ def _invitation_start(token: str, errors=(), status: int = 200):
         invited=invited,
         booked=_booking(invitations.prefilled_data(invited)),
         errors=list(errors),
+    ), status
+
+
+def _reopen_key() -> str:
+    # The link's hash, so the limiter's storage holds no link.
+    return f"reopen:{token_hash((request.view_args or {}).get('token', ''))}"
+
+
+@bp.post("/invite/<token>/answers")
+@allow(PATIENT)
+@limiter.limit("5 per hour", key_func=_reopen_key, on_breach=limits.refused(limits.REOPEN))
+def answers_by_invitation(token: str):
+    """A used invitation link and the patient's date of birth: their answers again, under a new
+    link of their own (an old email alone is no standing key to them)."""
+    invited = invitations.used(token)
+    if invited is None:
+        return _invitation_refused()
+    form = AnswersByBirthDateForm()
+    if not form.validate_on_submit():
+        return _answers_by_birth_date(token, form, status=400)
+    draft = invited.draft
+    if draft.data.get("date_of_birth") != form.date_of_birth.data:
+        form.date_of_birth.errors = [_NOT_THEIRS]
+        return _answers_by_birth_date(token, form, status=400)
+    session[SESSION_KEY] = service.new_link(draft)
+    session.permanent = True
+    # The patient's own answers, opened by the invitation's link: no member of staff.
+    audit.record(
+        audit.Action.ANSWERS_REOPENED,
+        object_type="draft",
+        object_id=draft.id,
+        detail="an invitation link and the date of birth",
+        staff=audit.PATIENT_LINK,
+    )
+    db.session.commit()
+    if draft.screening is not None:
+        return _see_other("intake.result", token=session[SESSION_KEY])
+    return _continue(draft)
+
+
+_NOT_THEIRS = _l(
+    "The date of birth does not match the one given with this link. Check it, or call us."
+)
+
+
+def _answers_by_birth_date(token: str, form: AnswersByBirthDateForm, status: int = 200):
+    """A used invitation link: the page that asks for the date of birth."""
+    return render_template(
+        "intake/invitation_used.html",
+        form=form,
+        action=url_for("intake.answers_by_invitation", token=token),
+        errors=form.error_list(),
     ), status
 
 

@@ -105,6 +105,15 @@ def save_answers(
     db.session.commit()
 
 
+def new_link(draft: Draft) -> str:
+    """A new link for the draft's answers, and commit: the old one no longer opens them (one
+    link at a time, the one given to whoever proved to be the patient last)."""
+    token = new_token()
+    draft.token_hash = token_hash(token)
+    db.session.commit()
+    return token
+
+
 def typed_on(draft: Draft, step_id: str) -> dict[str, list[str]]:
     """The text typed on a page that was not a valid answer when the patient left it."""
     return (draft.data.get(TYPED) or {}).get(step_id, {})

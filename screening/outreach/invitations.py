@@ -173,6 +173,23 @@ def usable(token: str) -> Invitation | None:
     return invitation
 
 
+def used(token: str) -> Invitation | None:
+    """The invitation of ``token`` once its link was used, while the questionnaire it started
+    can still be opened: not cancelled, and the questionnaire's own link not ended
+    (``retention``); ``None`` otherwise."""
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
+    if invitation is None or invitation.opened_at is None or invitation.cancelled_at is not None:
+        return None
+    draft = invitation.draft
+    if draft is None or draft.link_ended_at is not None:
+        return None
+    return invitation
+
+
 def redeem(token: str) -> Invitation | None:
     """Claim a valid, unused, unexpired invitation; ``None`` for anything else.
 

@@ -228,3 +228,35 @@ def test_leaving_a_page_halfway_loses_nothing(new_page, javascript):
     assert copy.is_visible() == javascript  # progressive enhancement: shown where it works
     submit(page, "a.button[href='/intake/about_you']")
     assert page.input_value("#first_name") == "Ana María"
+
+
+def test_an_invited_patient_is_greeted_and_their_used_link_reopens_the_outcome(new_page, live_app):
+    """Regression (issue 18): the invitation's start page neither greeted the patient nor named
+    the visit and had no language switch; a used link offered a new, unlinked questionnaire."""
+    from tests.intake.patient import ABOUT_YOU
+    from tests.test_invitations import INVITED_ABOUT_YOU, invite_path, make_invitation
+
+    _, token = make_invitation(live_app)
+    page = new_page()
+    page.goto(invite_path(token))
+    assert page.inner_text(".greeting").startswith("Hello Maya. Your appointment is booked:")
+    check_page(page, "invitation-start")
+    submit(page, "button[name='language'][value='es']")
+    assert page.inner_text(".greeting").startswith("Hola, Maya. Su cita está reservada:")
+    submit(page)
+    pages = pages_with({"about_you": {**ABOUT_YOU, **INVITED_ABOUT_YOU}})
+    while step_of(page) in pages:
+        step = step_of(page)
+        answer(
+            page, {k: v for k, v in pages[step].items() if page.locator(f'[name="{k}"]').count()}
+        )
+    submit(page)
+    sign(page)
+    assert step_of(page) == "result"
+
+    again = new_page()
+    again.goto(invite_path(token))
+    check_page(again, "invitation-used")
+    again.fill("#date_of_birth", "05/17/1990")
+    submit(again)
+    assert step_of(again) == "result"

@@ -248,6 +248,15 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
     answering.start()
     resume = re.search(r"/intake/resume/[\w-]+", answering.client.get("/intake/later").text)
     trail.expect("view_draft", "ok", lambda: app.test_client().get(resume.group(0)), staff_id=None)
+    from tests.test_invitations import invited_and_sent, reopen
+
+    used, _ = invited_and_sent(app)
+    trail.expect(
+        "answers_reopened",
+        "ok",
+        lambda: reopen(app.test_client(), used, "1990-05-17"),
+        staff_id=None,
+    )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         trail.expect(
             "backup",

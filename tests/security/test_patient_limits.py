@@ -146,7 +146,8 @@ def test_a_valid_invitation_link_is_never_limited_on_starting_its_draft(limited)
         assert accept_invitation(app.test_client(), invited).status_code == 303
     # A used or guessed token is no invitation: limited as any other start.
     guessed = app.test_client()
-    assert guessed.get(f"/intake/invite/{invited}").status_code == 404  # used: refused
+    # Used: its page asks for the date of birth (issue 18); Start is refused.
+    assert "enter your date of birth" in guessed.get(f"/intake/invite/{invited}").text
     own_token = csrf_token(guessed.get("/intake/").text)
     for path in (f"/intake/invite/{invited}", "/intake/invite/not-a-token"):
         assert guessed.post(path, data={"csrf_token": own_token}).status_code == 429

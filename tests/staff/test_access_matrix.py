@@ -23,7 +23,7 @@ from screening.access import ADMIN, MANAGER, NURSE, PATIENT, PUBLIC, SIGNING_IN
 from screening.extensions import db
 from screening.models import AuditEvent, Note, Screening, StatusChange
 from screening.outreach.invitations import create_invitation
-from tests.intake.patient import csrf_token
+from tests.intake.patient import accept_invitation, csrf_token
 from tests.staff.helpers import PASSWORD, make_staff, sign_in, submit_screening
 
 STAFF = {NURSE, MANAGER, ADMIN}
@@ -80,6 +80,7 @@ ACCESS = {
     "records.outbox_page": {MANAGER},
     "review.invitation_list": {NURSE, MANAGER},
     "intake.invitation": {PATIENT},
+    "intake.answers_by_invitation": {PATIENT},
     "intake.email_link": {PUBLIC},
     "api.create_invitation": {PUBLIC},
 }
@@ -228,6 +229,9 @@ def url_for_rule(world: World, rule, audience: str, token: str | None = None) ->
     """The rule's URL with real values: this screening, its note, its token, one's own id."""
     if token is None and rule.endpoint == "intake.invitation":
         token = new_invitation_token(world.app)  # an invitation link works once
+    if token is None and rule.endpoint == "intake.answers_by_invitation":
+        token = new_invitation_token(world.app)  # a used one: its patient's answers again
+        accept_invitation(world.app.test_client(), token)
     values = {
         "screening_id": world.screening_id,
         "note_id": world.note_id,
