@@ -21,6 +21,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 # Keys of ``Connection.info`` for the transaction under way (SQLite only).
@@ -108,7 +109,11 @@ def _send(conn: Connection, statement: str) -> None:
     # Straight to the driver: SQLAlchemy's transaction is already under way (it never sends
     # BEGIN itself, see ``_configure_sqlite``), and these statements only mark where SQLite's
     # own begins and ends.
-    conn.connection.dbapi_connection.execute(statement)
+    try:
+        conn.connection.dbapi_connection.execute(statement).close()
+    except sqlite3.Error as error:
+        # As SQLAlchemy would raise it ("database is locked" on BEGIN IMMEDIATE, say).
+        raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
 
 
 def sqlite_uri(path: str) -> str:

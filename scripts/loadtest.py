@@ -948,7 +948,9 @@ class Client(threading.Thread):
     def email_me_this_link(self, step: str, page: str) -> str:
         """Press "Finish later" on the page, then "Email me this link": the patient must be
         told it is on its way; they then go back to the page they were on."""
-        later = self.page(f"/intake/later?back={step.rsplit('/', 1)[1]}")
+        leaving = [*page_answers(page, step, {}), ("leave", "later")]  # the page is saved first
+        left = self.expect(self.send("POST", step, leaving), 303, f"POST {step} (Finish later)")
+        later = self.page(left.location or "")
         fields = page_answers(later, "/intake/email-link", {})
         pressed = self.expect(
             self.send("POST", "/intake/email-link", fields), 303, "POST /intake/email-link"

@@ -1172,6 +1172,34 @@ def test_tries_at_the_date_of_birth_are_limited_per_link(make_app):
     assert [r.status_code for r in tries] == [400] * 5 + [429]
     assert "Too many tries" in tries[-1].text
     assert reopen(app.test_client(), token, "1990-05-17").status_code == 429
+    # Per link: another patient's used link, from the same address, is still answered.
+    with app.app_context():
+        other = invitations.create_invitation(**{**INVITE, "last_name": "Other"})[1]
+    patient = Patient(app.test_client())
+    accept_invitation(patient.client, other)
+    patient.answer("about_you", INVITED_ABOUT_YOU)
+    assert reopen(app.test_client(), other, "01/01/1980").status_code == 400
+    with app.app_context():
+        [row] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "limited"))
+        assert row.detail == "reopen per link: 5 per 1 hour"
+
+
+def test_a_used_link_to_a_questionnaire_past_its_lifetime_is_refused(app, clock):
+    _, token = make_invitation(app)
+    patient = Patient(app.test_client())
+    accept_invitation(patient.client, token)
+    patient.answer("about_you", INVITED_ABOUT_YOU)
+    clock.advance(days=30)
+    assert app.test_client().get(invite_path(token)).status_code == 404
+
+
+def test_a_browser_answering_another_questionnaire_is_told_before_it_gives_way(app):
+    token, _ = invited_and_sent(app)
+    browser = Patient(app.test_client())
+    browser.start()
+    browser.answer("about_you", ABOUT_YOU)
+    page = browser.client.get(invite_path(token)).text
+    assert "This browser is answering another questionnaire." in page
 
 
 def test_a_cancelled_invitations_used_link_is_refused(app):

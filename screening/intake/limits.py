@@ -97,7 +97,8 @@ def refused(kind: str) -> Callable[[RequestLimit], Response]:
     """The limiter's ``on_breach`` for ``kind``: audit the refusal, answer with its page."""
 
     def on_breach(breached: RequestLimit) -> Response:
-        per = "link" if "email-link:" in breached.key else "address"  # ``routes._email_link_key``
+        # Keyed by a link's hash (``routes._email_link_key``, ``routes._reopen_key``).
+        per = "link" if ("email-link:" in breached.key or "reopen:" in breached.key) else "address"
         return _refusal(kind, per, breached.limit, breached.reset_at)
 
     return on_breach
@@ -116,9 +117,11 @@ def submit_refusal() -> Response | None:
 
     Counted from the screenings stored from the address (``consent_ip``), over a window that
     moves with the clock: the limit is on questionnaires sent, so a consent form sent back for
-    a missing signature, or a signed one sent again, takes nothing from it. (Through the
-    limiter, every consent POST paid its checks and a Redis round trip: a seventh of its time,
-    which kept the submit benchmark's goal out of reach, bench/submit.py.)
+    a missing signature, or a signed one sent again, takes nothing from it. Read before the
+    write lock: questionnaires sent from one address at the very same moment may pass the
+    limit by as many as there are workers, a bound against floods rather than an exact count.
+    (Through the limiter, every consent POST paid its checks and a Redis round trip: a seventh
+    of its time, which kept the submit benchmark's goal out of reach, bench/submit.py.)
     """
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None

@@ -186,12 +186,20 @@ def _keep_what_was_sent(draft: Draft, step_id: str, form: StepForm) -> None:
     to show again (never read as answers): a patient leaving a page halfway loses nothing."""
     form.validate()
     sent = set(request.form)
+    questions = form.ruleset.questions_by_id
+    # A follow-up whose question is not validly answered is not judged: kept as typed too.
+    unjudged = {
+        name
+        for name, question in questions.items()
+        if question.applies_when is not None and question.applies_when.question in form.errors
+    }
+    not_answers = set(form.errors) | unjudged
     valid = {
         name: value
         for name, value in form.values().items()
-        if name in sent and name not in form.errors
+        if name in sent and name not in not_answers
     }
-    typed = {name: request.form.getlist(name) for name in form.errors if name in sent}
+    typed = {name: request.form.getlist(name) for name in not_answers if name in sent}
     service.save_answers(draft, valid, typed={step_id: typed})
 
 
@@ -305,7 +313,8 @@ def step(draft: Draft, step_id: str):
             session[LANGUAGE_KEY] = language
             returning = {"change": "1"} if form.return_to.data == CHECK else {}
             return _see_other("intake.step", step_id=step_id, **returning)
-        return _see_other("intake.later", back=step_id)
+        returning = {"change": "1"} if form.return_to.data == CHECK else {}
+        return _see_other("intake.later", back=step_id, **returning)
     if form.validate_on_submit():
         service.save_answers(draft, form.values(), sent_from=step_id)
         _say_pages_changed(chosen, service.chosen_ruleset(draft))
@@ -411,7 +420,8 @@ def later(draft: Draft):
     emailed, and the way back to the page they left."""
     back = request.args.get("back", "")
     if back in STEPS_BY_ID:
-        back_url = url_for("intake.step", step_id=back)
+        returning = {"change": "1"} if request.args.get("change") == "1" else {}
+        back_url = url_for("intake.step", step_id=back, **returning)
     elif back == CONSENT:
         back_url = url_for("intake.consent")
     else:
@@ -635,6 +645,9 @@ def _answers_by_birth_date(token: str, form: AnswersByBirthDateForm, status: int
         form=form,
         action=url_for("intake.answers_by_invitation", token=token),
         errors=form.error_list(),
+        # Never silently: this browser's own questionnaire gives way only once the patient
+        # has read so (its own link still opens it).
+        answering_another=_answering() is not None,
     ), status
 
 

@@ -192,6 +192,11 @@ def review(draft: Draft) -> Review:
         )
     except AnswerError as error:
         errors.update(error.errors)
+    # Text kept from a page left halfway is no answer yet: its page must be sent again, and
+    # check your answers says so, even where an earlier answer is still saved.
+    for kept in (draft.data.get(TYPED) or {}).values():
+        for name in kept:
+            errors.setdefault(name, [NOT_ANSWERED])
     # The visit's own fields, before the patient reaches them, are simply not answered yet.
     if "treatment" not in draft.data:
         errors["treatment"] = [NOT_ANSWERED]

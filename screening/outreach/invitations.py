@@ -22,6 +22,7 @@ from .. import audit
 from ..clock import clinic_today, utcnow
 from ..extensions import db
 from ..models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
+from ..retention import outcome_link_ended
 from ..validators import parse_patient_date, text_problem_message
 from . import mailer, outbox
 
@@ -186,6 +187,10 @@ def used(token: str) -> Invitation | None:
         return None
     draft = invitation.draft
     if draft is None or draft.link_ended_at is not None:
+        return None
+    if draft.screening is None and utcnow() >= draft.expires_at:
+        return None  # an unsent questionnaire past its lifetime: nothing to open
+    if draft.screening is not None and outcome_link_ended(draft.screening, clinic_today()):
         return None
     return invitation
 

@@ -12,9 +12,13 @@
     var status = document.querySelector("[data-copy-status]");
     if (!link || !navigator.clipboard) { return; }
     button.hidden = false;
+    function say(text) { if (status) { status.textContent = text; } }
     button.addEventListener("click", function () {
+      say("");  // said again on a second copy
       navigator.clipboard.writeText(link.href).then(function () {
-        if (status) { status.textContent = button.getAttribute("data-copied"); }
+        say(button.getAttribute("data-copied"));
+      }, function () {
+        say(button.getAttribute("data-not-copied"));
       });
     });
   });

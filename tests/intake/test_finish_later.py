@@ -60,7 +60,7 @@ def test_finish_later_saves_the_page_then_gives_the_link(app, client):
 
     assert later.location == "/intake/later?back=visit"
     page = client.get(later.location).text
-    # Seven days after the last change (the test clock stands on 1 December 2026).
+    # Seven days after the questionnaire was started (the test clock: 1 December 2026).
     assert "This link opens them on any device until Tuesday 8 December 2026" in page
     assert "anyone who has it can see your answers" in page
     link = re.search(r'<a id="resume-link" href="([^"]+)"', page).group(1)
@@ -111,3 +111,45 @@ def test_a_question_page_has_one_language_switch_in_its_form(client):
         assert 'value="language:es"' in form and 'value="later"' in form
         # Continue stays the form's first button: Enter in a field presses it.
         assert form.index('id="main-submit"') < form.index('name="leave"')
+
+
+def test_a_changed_answer_left_as_invalid_text_is_never_sent_as_the_old_one(app, client):
+    """Text kept from a page left halfway stands for its answer: check your answers says it is
+    not answered, and the link leads back to its page, not past it to the old answer."""
+    patient = Patient(client)
+    patient.start()
+    patient.answer_all()
+    changed = {**ABOUT_YOU, "date_of_birth": "31 February 1990"}
+    leave(client, "about_you", changed, "later")
+    assert draft_data(app)["date_of_birth"] == "1990-05-17"  # the old answer, still saved
+
+    check = client.get("/intake/check").text
+    assert 'href="#row-date_of_birth"' in check
+    assert 'id="main-submit"' not in check  # nothing can be sent
+    link = re.search(r'<a id="resume-link" href="([^"]+)"', client.get("/intake/later").text)
+    assert app.test_client().get(link.group(1)).location == "/intake/about_you"
+
+
+def test_a_follow_up_of_an_answer_not_valid_yet_is_kept_as_typed_not_as_an_answer(app, client):
+    patient = Patient(client)
+    patient.start()
+    patient.answer_all()
+    medicines = {"bleeding_risk_substances": ["aspirin", "none"], "bleeding_risk_last_dose": "x"}
+    leave(client, "medicines", medicines, "later")
+
+    kept = draft_data(app)["_typed"]["medicines"]
+    assert kept["bleeding_risk_last_dose"] == ["x"]
+    assert draft_data(app).get("bleeding_risk_last_dose") != "x"
+
+
+def test_finish_later_from_a_change_link_returns_to_the_change(client):
+    patient = Patient(client)
+    patient.start()
+    patient.answer_all()
+    page = client.get("/intake/health?change=1")
+    data = {"csrf_token": csrf_token(page.text), "return_to": "check", "leave": "later"}
+    later = client.post("/intake/health", data=data)
+    assert later.location == "/intake/later?back=health&change=1"
+    assert (
+        'href="/intake/health?change=1">Back to your answers</a>' in client.get(later.location).text
+    )
