@@ -1,29 +1,31 @@
 """The whole patient journey with the keyboard alone: with JavaScript, without it, and in
-Spanish on a phone. Tab, the arrow keys, Space and Enter only; every focus must show."""
+Spanish on a phone, for smooth threads and for dermal fillers (other topics: allergies, recent
+treatments). Tab, the arrow keys, Space and Enter only; every focus must show."""
 
 from __future__ import annotations
 
 import pytest
 
+from screening.intake.steps import STEPS_BY_ID
 from tests.browser.checks import check_page, focus_lands_on, focused
 from tests.browser.patient import (
     answer_by_keyboard,
-    pages_with,
     press,
     sign_by_keyboard,
     step_of,
     tab_to,
 )
+from tests.intake.patient import ANSWERS
 
 pytestmark = pytest.mark.browser
 
 SPANISH = {"locale": "es-US", "extra_http_headers": {"Accept-Language": "es-US,es;q=0.9"}}
 
 
-def keyboard_journey(page, lang: str = "en") -> None:
+def keyboard_journey(page, lang: str = "en", treatment: str = "pdo_smooth_threads") -> None:
     """From the start page to the outcome: the skip link, an empty page's errors, then every
-    page answered and sent with the keyboard. Every page is checked and is in ``lang``."""
-    pages = pages_with({})
+    page of ``treatment`` answered and sent with the keyboard. Every page is checked and is in
+    ``lang``."""
 
     def arrived(name: str | None = None) -> None:
         assert page.get_attribute("html", "lang") == lang, page.url
@@ -48,9 +50,15 @@ def keyboard_journey(page, lang: str = "en") -> None:
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "first_name"
 
-    while step_of(page) in pages:
+    while step_of(page) in STEPS_BY_ID:
         step = step_of(page)
-        answer_by_keyboard(page, pages[step])
+        names = page.eval_on_selector_all(
+            "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
+        )
+        answers = {name: ANSWERS[name] for name in names if name in ANSWERS}
+        if step == "visit":
+            answers["treatment"] = treatment
+        answer_by_keyboard(page, answers)
         if step_of(page) == step:
             raise AssertionError(f"{step} was not accepted: {page.inner_text('.error-summary')}")
         arrived()
@@ -64,11 +72,12 @@ def keyboard_journey(page, lang: str = "en") -> None:
     arrived(f"outcome-keyboard-{lang}")
 
 
+@pytest.mark.parametrize("treatment", ["pdo_smooth_threads", "dermal_filler"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
-def test_the_whole_journey_with_the_keyboard_alone(new_page, javascript):
+def test_the_whole_journey_with_the_keyboard_alone(new_page, javascript, treatment):
     page = new_page(java_script_enabled=javascript)
 
-    keyboard_journey(page)
+    keyboard_journey(page, treatment=treatment)
 
     assert page.inner_text("h1") == (
         "You're ready for your appointment on Thursday 10 December 2026"
