@@ -111,12 +111,12 @@ def _raw(markup: str) -> str:
 def add_baseline_routes(app, templates: dict[str, dict[str, str]], fields: dict[str, dict]):
     """``/__bench/plain/<step>`` and ``/__bench/frozen/<step>``: the baselines of a step page,
     once ``templates`` and ``fields`` hold it, for the session's draft (as the step view)."""
-    from flask import render_template, session, url_for
+    from flask import render_template, session
 
     from screening.access import PUBLIC, allow
     from screening.intake import service
-    from screening.intake.routes import SESSION_KEY
-    from screening.intake.steps import STEPS_BY_ID, page_number, previous_step_id, total_pages
+    from screening.intake.routes import SESSION_KEY, _progress
+    from screening.intake.steps import STEPS_BY_ID, previous_step_id
     from screening.outreach.mailer import mail_enabled
 
     compiled = {}
@@ -145,10 +145,8 @@ def add_baseline_routes(app, templates: dict[str, dict[str, str]], fields: dict[
             step=STEPS_BY_ID[step_id],
             booked=None,
             errors=[],
-            page=page_number(step_id, chosen),
-            total_pages=total_pages(chosen),
+            **_progress(draft, step_id),  # as the step view counts its pages
             previous=previous_step_id(step_id, chosen),
-            resume_url=url_for("intake.resume", token=session[SESSION_KEY], _external=True),
             returning=False,
             mail_enabled=mail_enabled(),  # the intake blueprint's context, this route being outside
             answers=draft.data,
