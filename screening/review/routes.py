@@ -38,9 +38,9 @@ CONFLICT = (
 
 def _status_counts(conditions: list, limit: int) -> dict[str, int]:
     """Screenings in each status under the filters, each counted up to ``limit``, in one
-    statement: per status, an index read of at most ``limit`` entries (ix_screenings_status,
-    ix_screenings_queue_order with dates, ix_screenings_queue_filters with a treatment or an
-    outcome), however many screenings the clinic has stored."""
+    statement: per status, an index read of at most ``limit`` entries (ix_screenings_queue_order,
+    ix_screenings_queue_filters with a treatment or an outcome), however many screenings the
+    clinic has stored."""
     counted = [
         select(func.count())
         .select_from(

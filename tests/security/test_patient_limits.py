@@ -308,3 +308,11 @@ def test_email_me_this_link_over_its_limit_is_a_page_saying_so(limited):
     assert 'href="/intake/about_you"' in refused.text
     [row] = limited_rows(app)
     assert (row.id, row.detail) == ("intake.email_link", "emails per link: 3 per 1 hour")
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_a_limit_no_route_checks_is_refused_at_start(make_app, setting):
+    """Each limit is a route's own decorator; one for every route would go unchecked (the check
+    before every request is taken out), so the app refuses to start with it."""
+    with pytest.raises(RuntimeError, match=f"{setting} is not checked here"):
+        make_app(**{setting: "100 per minute"})
