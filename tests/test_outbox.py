@@ -324,16 +324,18 @@ def test_a_cancelled_invitations_email_is_voided_and_the_list_gives_no_advice_to
 def test_email_me_this_link_brings_the_patient_back_to_their_page(mail_app):
     patient = Patient(mail_app.test_client())
     patient.start()
-    page = patient.client.get("/intake/about_you")
-    assert 'name="return_to" value="/intake/about_you"' in page.text
+    page = patient.client.get("/intake/later?back=about_you")  # "Finish later" from a page
+    assert 'name="return_to" value="/intake/later?back=about_you"' in page.text
 
     # Browsers send no Referer (Referrer-Policy: no-referrer): the form says where it was.
     sent = patient.client.post(
         "/intake/email-link",
-        data={"csrf_token": csrf_token(page.text), "return_to": "/intake/about_you"},
+        data={"csrf_token": csrf_token(page.text), "return_to": "/intake/later?back=about_you"},
     )
     assert sent.status_code == 303
-    assert sent.location.endswith("/intake/about_you")
+    assert sent.location.endswith("/intake/later?back=about_you")
+    back = patient.client.get(sent.location).text  # with the way back to the page left
+    assert 'href="/intake/about_you">Back to your answers</a>' in back
     elsewhere = patient.client.post(
         "/intake/email-link",
         data={"csrf_token": csrf_token(page.text), "return_to": "https://evil.example/x"},
