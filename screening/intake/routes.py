@@ -308,12 +308,11 @@ def step(draft: Draft, step_id: str):
     if leaving:
         # "Finish later" or the language switch: nothing on the page is lost on the way.
         _keep_what_was_sent(draft, step_id, form)
+        returning = {"change": "1"} if form.return_to.data == CHECK else {}
         language = leaving.removeprefix(SWITCH_TO)
         if leaving.startswith(SWITCH_TO) and language in LANGUAGES:
             session[LANGUAGE_KEY] = language
-            returning = {"change": "1"} if form.return_to.data == CHECK else {}
             return _see_other("intake.step", step_id=step_id, **returning)
-        returning = {"change": "1"} if form.return_to.data == CHECK else {}
         return _see_other("intake.later", back=step_id, **returning)
     if form.validate_on_submit():
         service.save_answers(draft, form.values(), sent_from=step_id)
@@ -617,9 +616,9 @@ def answers_by_invitation(token: str):
     if draft.data.get("date_of_birth") != form.date_of_birth.data:
         form.date_of_birth.errors = [_NOT_THEIRS]
         return _answers_by_birth_date(token, form, status=400)
-    session[SESSION_KEY] = service.new_link(draft)
-    session.permanent = True
-    # The patient's own answers, opened by the invitation's link: no member of staff.
+    link = service.new_link(draft)
+    # The patient's own answers, opened by the invitation's link: no member of staff. One
+    # transaction with the new link.
     audit.record(
         audit.Action.ANSWERS_REOPENED,
         object_type="draft",
@@ -628,6 +627,8 @@ def answers_by_invitation(token: str):
         staff=audit.PATIENT_LINK,
     )
     db.session.commit()
+    session[SESSION_KEY] = link
+    session.permanent = True
     if draft.screening is not None:
         return _see_other("intake.result", token=session[SESSION_KEY])
     return _continue(draft)

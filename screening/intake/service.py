@@ -106,11 +106,11 @@ def save_answers(
 
 
 def new_link(draft: Draft) -> str:
-    """A new link for the draft's answers, and commit: the old one no longer opens them (one
-    link at a time, the one given to whoever proved to be the patient last)."""
+    """A new link for the draft's answers, in the caller's transaction: once committed, the old
+    one no longer opens them (one link at a time, the one given to whoever proved to be the
+    patient last)."""
     token = new_token()
     draft.token_hash = token_hash(token)
-    db.session.commit()
     return token
 
 

@@ -157,13 +157,16 @@ def public_url_for(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def usable(token: str) -> Invitation | None:
-    """The invitation of ``token`` if it is valid, unused and unexpired; ``None`` otherwise."""
+def _of_token(token: str) -> Invitation | None:
+    """The invitation whose link holds ``token``, whatever its state."""
     if not token or len(token) > 100:
         return None
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == token_hash(token))
-    )
+    return db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+
+
+def usable(token: str) -> Invitation | None:
+    """The invitation of ``token`` if it is valid, unused and unexpired; ``None`` otherwise."""
+    invitation = _of_token(token)
     if (
         invitation is None
         or invitation.opened_at is not None
@@ -178,11 +181,7 @@ def used(token: str) -> Invitation | None:
     """The invitation of ``token`` once its link was used, while the questionnaire it started
     can still be opened: not cancelled, and the questionnaire's own link not ended
     (``retention``); ``None`` otherwise."""
-    if not token or len(token) > 100:
-        return None
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == token_hash(token))
-    )
+    invitation = _of_token(token)
     if invitation is None or invitation.opened_at is None or invitation.cancelled_at is not None:
         return None
     draft = invitation.draft
