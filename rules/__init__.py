@@ -10,7 +10,7 @@ Patient-facing words come in English and Spanish: ``evaluate(..., language="es")
 """
 
 from .consent import ConsentDocument, ConsentSection
-from .engine import evaluate, evaluate_document, instructions_for, validate
+from .engine import evaluate, evaluate_document, instructions_for, settled_so_far, validate
 from .model import AnswerError, Clearance, Ends, Finding, Instruction, Outcome, Result
 from .questions import TOPICS, Kind, Option, Question, Topic
 from .ruleset import InstructionTemplate, Rule, RuleSet
@@ -54,6 +54,7 @@ __all__ = [
     "evaluate_document",
     "get_ruleset",
     "instructions_for",
+    "settled_so_far",
     "treatments",
     "validate",
     "word_message",

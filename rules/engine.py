@@ -54,6 +54,62 @@ def evaluate(
     return apply_rules(ruleset, visit, values, json_values, unasked, language)
 
 
+def settled_so_far(
+    treatment: str,
+    appointment_date: date | str,
+    answers: Mapping[str, Any],
+    today: date | str | None = None,
+    version: str | None = None,
+    *,
+    language: str = DEFAULT_LANGUAGE,
+) -> tuple[Finding, ...]:
+    """What the answers given so far already settle: the findings that nothing the patient
+    could still answer would change, and that no staff action can end (``overridable`` false:
+    a ``never`` or ``new_screening`` finding, or under 18 on the appointment date).
+
+    For a questionnaire being answered: ``answers`` may lack any question, and a rule reading
+    one that is missing waits for it. An answer that is not valid (or a visit that is not) is
+    left out, never read. Without a valid treatment and appointment date nothing is settled.
+    """
+    given = dict(answers) if isinstance(answers, Mapping) else {}
+    for _ in range(2):  # once more without the answers the first try found invalid
+        unanswered = _unanswered(treatment, version, given)
+        try:
+            ruleset, visit, values, json_values = validate(
+                treatment,
+                appointment_date,
+                given,
+                today,
+                version,
+                not_asked=unanswered,
+                language=language,
+            )
+        except AnswerError as error:
+            if {"treatment", "version", "today", "appointment_date", "language"} & set(
+                error.errors
+            ):
+                return ()
+            given = {qid: value for qid, value in given.items() if qid not in error.errors}
+            continue
+        # A rule reading a missing answer gives a finding a nurse could end: never one of these.
+        result = apply_rules(ruleset, visit, values, json_values, unanswered, language)
+        return tuple(
+            finding
+            for finding in result.findings
+            if finding.outcome in _BLOCKING and not finding.overridable
+        )
+    return ()
+
+
+def _unanswered(treatment: str, version: str | None, answers: Mapping[str, Any]) -> frozenset[str]:
+    """The questions of the treatment's rule set that ``answers`` does not hold."""
+    if not isinstance(treatment, str) or treatment not in RULESETS:
+        return frozenset()  # validate names the problem
+    if version is not None and version not in RULESETS[treatment]:
+        return frozenset()
+    return frozenset(q.id for q in get_ruleset(treatment, version).questions if q.id not in answers)
+
+
 def validate(
     treatment: str,
     appointment_date: date | str,
