@@ -164,30 +164,42 @@ class Screening(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     ruleset_id: Mapped[str] = mapped_column(String(64))
     ruleset_version: Mapped[str] = mapped_column(String(16))
-    # Questions of the rule set the patient was never asked: the screening was answered under
-    # an earlier version and a nurse accepted the later one.
+    # Questions of the rule set the patient was never asked: the patient stopped once told the
+    # visit cannot go ahead as booked, or the screening was answered under an earlier version
+    # and a nurse accepted the later one.
     questions_not_asked: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The rules' findings (the contract's JSON shape) and how each ends ("ends", lifecycle.md).
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # Where staff stand on each finding: rule id -> {"state": ..., "decision_id": ...}.
     finding_states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Earlier screenings of the same person this one must be compared with by a nurse before it
-    # can be cleared (lifecycle invariant 6): {"with": [...], "confirmed_by": decision id}.
+    # can be cleared (lifecycle invariant 6): {"with": [...], "confirmed_by": decision id}, and
+    # answers changed after the patient was told they settle the visit: "told_changed",
+    # question id -> {"told": answer then, "now": answer sent}.
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     instructions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(32))
     earliest_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(32))
 
-    consent_signature: Mapped[str] = mapped_column(String(200))
-    consent_text_hash: Mapped[str] = mapped_column(String(64))
-    consent_signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # No signature, text hash, version or time: the patient stopped once told the visit cannot
+    # go ahead as booked, and was never asked to sign (``consent_language`` is then theirs).
+    consent_signature: Mapped[str | None] = mapped_column(String(200))
+    consent_text_hash: Mapped[str | None] = mapped_column(String(64))
+    consent_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the screening was sent from (the submit limit counts by it).
     consent_ip: Mapped[str] = mapped_column(String(64))
     consent_user_agent: Mapped[str] = mapped_column(Text)
     # The consent text signed: its version and language name its released file
     # (rules/treatments/<treatment>/consent.v<version>.<language>.md), consent_text_hash its hash.
-    consent_version: Mapped[str] = mapped_column(String(8), default="1", server_default="1")
+    consent_version: Mapped[str | None] = mapped_column(String(8), default="1", server_default="1")
     consent_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+
+    @property
+    def consented(self) -> bool:
+        """Whether the patient signed the consent (not when they stopped once told the visit
+        cannot go ahead as booked)."""
+        return self.consent_signature is not None
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -397,7 +397,7 @@ def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app)
     assert 'name="filler_allergy"' in allergies.text
     assert 'name="toxin_allergy"' not in allergies.text
 
-    patient.answer_all(about_you=INVITED_ABOUT_YOU, skin={"keloid_history": "yes"})
+    patient.answer_all(about_you=INVITED_ABOUT_YOU, skin={"keloid_history": "no"})
     assert "Consent for Sculptra" in patient.client.get("/intake/consent").text
     assert patient.sign("Maya Okafor").status_code == 303
 
@@ -406,9 +406,28 @@ def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app)
         assert (screening.treatment, screening.ruleset_id) == ("sculptra", "sculptra")
         asked = set(rules.get_ruleset("sculptra").questions_by_id) - {"bleeding_risk_last_dose"}
         assert set(screening.answers) == asked  # no last dose: no substance taken
+        assert screening.outcome == "clear"
+
+
+def test_an_invitation_for_sculptra_tells_a_patient_with_keloids_at_once(app):
+    _, token = make_invitation(app, treatment="sculptra")
+    patient = Patient(app.test_client())
+    accept_invitation(patient.client, token)
+    told = patient.answer_all(about_you=INVITED_ABOUT_YOU, skin={"keloid_history": "yes"})
+    assert told.location.startswith("/intake/cannot-go-ahead")
+    page = patient.client.get("/intake/cannot-go-ahead").text
+    # An invited visit's treatment and date are the clinic's: not offered to change here.
+    assert "Choose another treatment" not in page
+    assert patient.send_settled().status_code == 303
+
+    with app.app_context():
+        screening = db.session.scalar(select(Screening))
+        assert screening.treatment == "sculptra"
         assert screening.outcome == "reschedule"  # keloids rule Sculptra out
         assert screening.findings[0]["rule_id"] == "keloid_history"
         assert screening.findings[0]["overridable"] is False
+        assert not screening.consented
+        assert "feeling_unwell" in screening.questions_not_asked
 
 
 def complete_invited(app, token: str) -> Patient:

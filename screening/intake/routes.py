@@ -317,6 +317,9 @@ def step(draft: Draft, step_id: str):
     if form.validate_on_submit():
         service.save_answers(draft, form.values(), sent_from=step_id)
         _say_pages_changed(chosen, service.chosen_ruleset(draft))
+        if service.settled(draft):
+            # Told at once, not after the pages left and a consent to sign.
+            return _see_other("intake.cannot_go_ahead", back=step_id)
         if form.return_to.data == CHECK:
             # A change can bring new questions (a new treatment asks its own): ask those
             # first, each page returning here until none is left, then check your answers.
@@ -406,6 +409,7 @@ def check(draft: Draft):
         sections=sections,
         errors=errors,
         ready=not checked.errors,
+        settled=bool(service.settled(draft)),
         **_progress(draft, CHECK),
         back_url=url_for("intake.step", step_id=steps[-1].id),
     )
@@ -433,11 +437,88 @@ def later(draft: Draft):
     )
 
 
+@bp.route("/cannot-go-ahead", methods=["GET", "POST"])
+@allow(PUBLIC)
+@with_draft
+def cannot_go_ahead(draft: Draft):
+    """The answers already settle that the visit cannot go ahead as booked: said at once, with
+    what to do next. The patient may send the answers given so far (no consent to sign), or
+    change an answer, which then waits for a nurse (``service.remember_told``)."""
+    language = current_language()
+    findings = service.settled(draft, language)
+    if not findings:
+        return _continue(draft)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        refusal = limits.submit_refusal()
+        if refusal is not None:
+            return refusal
+        sent_from = service.SentFrom(request.remote_addr or "", request.user_agent.string)
+        try:
+            sent = service.send_settled(draft, sent_from, language)
+        except AnswerError:
+            return _see_other("intake.check")
+        if sent is None:
+            return _continue(draft)
+        return _see_other("intake.result", token=session[SESSION_KEY])
+    service.remember_told(draft, findings)
+    return render_cannot_go_ahead(draft, findings, form)
+
+
+def render_cannot_go_ahead(draft: Draft, findings, form: FlaskForm, errors=(), status: int = 200):
+    """The page saying the visit cannot go ahead as booked, for ``findings`` (settled)."""
+    ruleset = service.ruleset_for(draft)
+    steps = service.steps_of(draft)
+    back = request.args.get("back", "")
+    # Each answer behind a finding, once, with the way to change it on its page.
+    behind = {}
+    for finding in findings:
+        for qid in finding.answers:
+            page = next(step for step in steps if qid in step.field_names(ruleset))
+            behind[qid] = {
+                "label": rule_text(ruleset.questions_by_id[qid].label),
+                "url": url_for("intake.step", step_id=page.id) + f"#{qid}",
+            }
+    return (
+        render_template(
+            "intake/cannot_go_ahead.html",
+            form=form,
+            findings=findings,
+            behind=list(behind.values()),
+            by_date=any(finding.earliest_date for finding in findings),
+            # An invited visit's treatment and date are the clinic's to change.
+            can_change_visit=INVITATION_KEY not in draft.data,
+            other_treatments=_treatments_still_open(draft),
+            errors=list(errors),
+            back_url=_step_url(back) if back in STEPS_BY_ID else url_for("intake.check"),
+        ),
+        status,
+    )
+
+
+def _treatments_still_open(draft: Draft) -> bool:
+    """Whether another treatment's rules settle nothing with the answers given so far: only
+    then is choosing another treatment offered."""
+    chosen = service.chosen_ruleset(draft)
+    return any(
+        not rules.settled_so_far(
+            treatment,
+            draft.data.get("appointment_date") or "",
+            service.answers_for(rules.get_ruleset(treatment), draft.data),
+            today=clinic_today(),
+        )
+        for treatment in rules.RULESETS
+        if chosen is None or treatment != chosen.treatment
+    )
+
+
 @bp.route("/consent", methods=["GET", "POST"])
 @allow(PUBLIC)
 @with_draft
 def consent(draft: Draft):
     """The treatment's consent text, a consent box and a typed signature; then submit once."""
+    if service.settled(draft):
+        return _see_other("intake.cannot_go_ahead")  # never a consent for what cannot go ahead
     checked = service.review(draft)
     if checked.errors:
         return _see_other("intake.check")
@@ -705,7 +786,10 @@ def _answering(other_than: str | None = None) -> Draft | None:
 
 
 def _continue(draft: Draft) -> Response:
-    """To the first of the draft's pages with something left to answer, or to check them."""
+    """To the page saying the visit cannot go ahead as booked when the answers settle that;
+    else to the first of the draft's pages with something left to answer, or to check them."""
+    if service.settled(draft):
+        return _see_other("intake.cannot_go_ahead")
     unfinished = service.first_step_to_answer(draft, errors=service.review(draft).errors)
     if unfinished is not None:
         return _see_other("intake.step", step_id=unfinished.id)
@@ -966,4 +1050,10 @@ def rerender_after_csrf_failure():
         return render_step(draft, step_id, form, extra_errors=[_TIMED_OUT], status=400)
     if request.endpoint == "intake.consent":
         return render_consent(draft, ConsentForm(), extra_errors=[_TIMED_OUT], status=400)
+    if request.endpoint == "intake.cannot_go_ahead":
+        settled = service.settled(draft, current_language())
+        if settled:
+            return render_cannot_go_ahead(
+                draft, settled, FlaskForm(), errors=[_START_TIMED_OUT], status=400
+            )
     return None

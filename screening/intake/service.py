@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import rules
 from rules import AnswerError, Question, RuleSet, consent_for
+from rules.i18n import DEFAULT_LANGUAGE
 
 from .. import audit, people
 from ..clock import clinic_date, clinic_today, utcnow
@@ -119,6 +120,43 @@ def typed_on(draft: Draft, step_id: str) -> dict[str, list[str]]:
     return (draft.data.get(TYPED) or {}).get(step_id, {})
 
 
+# In the draft's data: the answers behind what the patient was told settles the visit (a page
+# saying it cannot go ahead as booked), as they were when told, by question.
+TOLD = "_told"
+
+
+def settled(draft: Draft, language: str = DEFAULT_LANGUAGE) -> tuple[rules.Finding, ...]:
+    """What the answers given so far already settle (``rules.settled_so_far``): findings
+    that mean the visit cannot go ahead as booked, whatever is still to be answered."""
+    ruleset = chosen_ruleset(draft)
+    appointment = draft.data.get("appointment_date")
+    if ruleset is None or not appointment:
+        return ()
+    return rules.settled_so_far(
+        ruleset.treatment,
+        appointment,
+        answers_for(ruleset, draft.data),
+        today=clinic_today(),
+        version=ruleset.version,
+        language=language,
+    )
+
+
+def remember_told(draft: Draft, findings: Collection[rules.Finding]) -> None:
+    """Keep the answers behind ``findings`` as they are now, the first time the patient is told
+    of each: changing one afterwards sends the screening to a nurse (``_told_changed``)."""
+    told = dict(draft.data.get(TOLD) or {})
+    behind = {qid: value for f in findings for qid, value in f.answers.items()}
+    if all(qid in told for qid in behind):
+        return
+    refresh_locked(db.session, draft, ["data"])
+    told = dict(draft.data.get(TOLD) or {})
+    for qid, value in behind.items():
+        told.setdefault(qid, value)
+    draft.data = {**draft.data, TOLD: told}
+    db.session.commit()
+
+
 def chosen_ruleset(draft: Draft) -> RuleSet | None:
     """The current rule set of the treatment the draft names, or ``None`` before one is chosen."""
     treatment = draft.data.get("treatment")
@@ -216,6 +254,14 @@ class ConsentRecord:
     document: rules.ConsentDocument | None = None
 
 
+@dataclass(frozen=True)
+class SentFrom:
+    """Where answers sent without a consent came from."""
+
+    ip_address: str
+    user_agent: str
+
+
 # Compiled once: the ORM's unit of work, or values() per call, would cost more than everything
 # else a submit does.
 INSERT_SCREENING = insert(Screening.__table__).returning(Screening.__table__.c.id)
@@ -234,13 +280,93 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     checked = checked or review(draft)
     if checked.result is None:
         raise AnswerError(checked.errors)
-    result = checked.result
-    data = draft.data
-    findings = stored_findings(result)
     now = utcnow()
     signed = consent.document or consent_for(checked.ruleset.treatment)
-    person = people.person_columns(data["last_name"], data["email"], data["phone"], checked.answers)
-    comparison = _comparison(person, checked, findings)
+    signature = {
+        "consent_signature": consent.signature,
+        "consent_text_hash": signed.digest(),
+        "consent_version": signed.version,
+        "consent_language": signed.language,
+        "consent_signed_at": now,
+    }
+    return _store(
+        draft, checked.ruleset, checked.answers, checked.result, signature, consent, now=now
+    )
+
+
+def send_settled(draft: Draft, sent_from: SentFrom, language: str = DEFAULT_LANGUAGE) -> int | None:
+    """Store the screening of a questionnaire the patient stopped once told the visit cannot go
+    ahead as booked (``settled``): the answers given, the questions never asked marked so
+    (never read as "no": each blocking rule reading one waits for a nurse), and no consent,
+    which the patient was never asked to sign. Returns its id, or ``None`` when the answers no
+    longer settle anything (changed in another tab).
+
+    Raises ``AnswerError`` when the answers given do not evaluate (the patient's name or
+    contact missing, an appointment date now past).
+    """
+    if draft.screening is not None:
+        return draft.screening.id
+    ruleset = chosen_ruleset(draft)
+    missing = {name: [NOT_ANSWERED] for name in IDENTITY_FIELDS if not draft.data.get(name)}
+    if ruleset is None:
+        missing["treatment"] = [NOT_ANSWERED]
+    if missing or ruleset is None:
+        raise AnswerError(missing)
+    answers = answers_for(ruleset, draft.data)
+    not_asked = _not_asked(ruleset, answers)
+    result = rules.evaluate(
+        ruleset.treatment,
+        draft.data.get("appointment_date") or "",
+        answers,
+        today=clinic_today(),
+        version=ruleset.version,
+        not_asked=not_asked,
+    )
+    if not any(f.outcome in _BLOCKING and not f.overridable for f in result.findings):
+        return None
+    unsigned = {
+        "consent_signature": None,
+        "consent_text_hash": None,
+        "consent_version": None,
+        "consent_language": language,  # the patient's, as their messages are written in
+        "consent_signed_at": None,
+    }
+    return _store(draft, ruleset, answers, result, unsigned, sent_from, not_asked=not_asked)
+
+
+_BLOCKING = (rules.Outcome.RESCHEDULE, rules.Outcome.NEEDS_CLEARANCE)
+
+
+def _not_asked(ruleset: RuleSet, answers: dict[str, Any]) -> list[str]:
+    """The rule set's questions ``answers`` lacks that might have applied: every one but a
+    follow-up whose question was answered so that it does not apply."""
+    not_asked: list[str] = []
+    for question in ruleset.questions:
+        condition = question.applies_when
+        if question.id in answers:
+            continue
+        if condition is None or condition.question in not_asked or condition.holds(answers):
+            not_asked.append(question.id)
+    return not_asked
+
+
+def _store(
+    draft: Draft,
+    ruleset: RuleSet,
+    answers: dict[str, Any],
+    result: rules.Result,
+    signature: dict[str, Any],
+    sent_from: ConsentRecord | SentFrom,
+    not_asked: list[str] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Insert the screening and its audit row in one transaction; returns its id, or the id of
+    the draft's screening another request stored first."""
+    data = draft.data
+    findings = stored_findings(result)
+    now = now or utcnow()
+    person = people.person_columns(data["last_name"], data["email"], data["phone"], answers)
+    comparison = _comparison(person, ruleset, answers, findings, _told_changed(data))
     row = {
         "draft_id": draft.id,
         "first_name": data["first_name"],
@@ -248,14 +374,15 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
         "email": data["email"],
         "phone": data["phone"],
         **person,
-        "treatment": checked.ruleset.treatment,
+        "treatment": ruleset.treatment,
         "appointment_date": date.fromisoformat(data["appointment_date"]),
         "appointment_time": time.fromisoformat(data["appointment_time"])
         if data.get("appointment_time")
         else None,
-        "answers": checked.answers,
-        "ruleset_id": checked.ruleset.treatment,
-        "ruleset_version": checked.ruleset.version,
+        "answers": answers,
+        "ruleset_id": ruleset.treatment,
+        "ruleset_version": ruleset.version,
+        "questions_not_asked": not_asked or [],
         "findings": findings,
         "finding_states": {},
         "comparison": comparison,
@@ -266,16 +393,12 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
             findings,
             {},
             [],
-            endings(*checked.ruleset.key),
+            endings(*ruleset.key),
             comparison_pending=comparison is not None,
         ),
-        "consent_signature": consent.signature,
-        "consent_text_hash": signed.digest(),
-        "consent_version": signed.version,
-        "consent_language": signed.language,
-        "consent_signed_at": now,
-        "consent_ip": consent.ip_address[:64],
-        "consent_user_agent": consent.user_agent[:1000],
+        **signature,
+        "consent_ip": sent_from.ip_address[:64],
+        "consent_user_agent": sent_from.user_agent[:1000],
         "submitted_at": now,
         "updated_at": now,
     }
@@ -304,11 +427,26 @@ def submit(draft: Draft, consent: ConsentRecord, checked: Review | None = None) 
     return screening_id
 
 
+def _told_changed(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The answers the patient changed after being told they settle the visit (``TOLD``): by
+    question, the answer then and the answer now (``None`` when taken back)."""
+    return {
+        qid: {"told": then, "now": data.get(qid)}
+        for qid, then in (data.get(TOLD) or {}).items()
+        if data.get(qid) != then
+    }
+
+
 def _comparison(
-    person: dict[str, Any], checked: Review, findings: list[dict[str, Any]]
+    person: dict[str, Any],
+    ruleset: RuleSet,
+    answers: dict[str, Any],
+    findings: list[dict[str, Any]],
+    told_changed: dict[str, dict[str, Any]],
 ) -> dict[str, Any] | None:
-    """The person's earlier screenings this one must wait for a nurse to compare it with
-    (lifecycle invariant 6), as ``Screening.comparison`` keeps them; ``None`` when none."""
+    """What this screening must wait for a nurse to compare, as ``Screening.comparison`` keeps
+    it; ``None`` when nothing: the person's earlier screenings (lifecycle invariant 6), and the
+    answers changed after the patient was told they settle the visit ("told_changed")."""
     # Only an earlier screening with a blocking finding can be washed out by a newer one: one
     # less strict than it, or changing an answer behind one of its findings.
     earlier = people.screenings_of(person, flagged=True)
@@ -317,14 +455,16 @@ def _comparison(
         people.difference(
             screening,
             clinic_date(screening.submitted_at),
-            checked.answers,
+            answers,
             findings,
-            checked.ruleset.key,
+            ruleset.key,
             now,
         )
         for screening in earlier
     ]
     waiting = [d.as_stored() for d in differences if d.needs_a_nurse]
+    if told_changed:
+        return {"with": waiting, "told_changed": told_changed, "confirmed_by": None}
     return {"with": waiting, "confirmed_by": None} if waiting else None
 
 

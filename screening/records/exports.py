@@ -81,7 +81,10 @@ EXPORTED_COLUMNS = (
     "ruleset_id",
     "ruleset_version",
     "answers",
+    "questions_not_asked",
 )
+# The answer cell of a question the patient was never asked: never read as a "no" or a blank.
+NOT_ASKED = "not asked"
 
 FIXED_COLUMNS = (
     "id",
@@ -433,8 +436,9 @@ def csv_rows(
     up to ``up_to_id``: every cell ``neutralise``d, ready for ``write_csv`` or ``write_xlsx``.
 
     The screening's own columns, its latest decision (who, when) and every decision's reason,
-    then one answer per question of ``question_ids``: lists joined with ``;``, empty where not
-    answered. Instants are in UTC ("2026-12-01T20:00:00Z"), dates as ISO 8601.
+    then one answer per question of ``question_ids``: lists joined with ``;``, ``NOT_ASKED``
+    for a question the patient was never asked, empty where the question was not theirs or
+    left empty. Instants are in UTC ("2026-12-01T20:00:00Z"), dates as ISO 8601.
 
     Screenings are read ``chunk_size`` at a time as plain values, each chunk in a short
     transaction of its own, so memory stays flat however many there are. Refuses a session
@@ -472,9 +476,11 @@ def csv_rows(
             ruleset_id,
             ruleset_version,
             answers,
+            not_asked,
         ) in chunk:
             if decode_json:
                 findings, answers = decode_json(findings), decode_json(answers)
+                not_asked = decode_json(not_asked)
             if decode_instant:
                 submitted_at = decode_instant(submitted_at)
             row = [
@@ -506,6 +512,10 @@ def csv_rows(
                 if column is not None:
                     text = value if type(value) is str else _answer_text(value)
                     row[column] = "'" + text if text[:1] in triggers else text
+            for question_id in not_asked or ():
+                column = answer_columns.get(question_id)
+                if column is not None:
+                    row[column] = NOT_ASKED
             row[_BIRTH_COLUMN] = row[birth_column]
             yield row
 

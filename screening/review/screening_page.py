@@ -18,7 +18,7 @@ import rules
 from rules import TOPICS, Kind
 from rules.dates import format_date
 from rules.i18n import DEFAULT_LANGUAGE, translate
-from rules.questions import Visit
+from rules.questions import ADDED_QUESTIONS, CORE_QUESTIONS, Visit
 
 from ..access import MANAGER, NURSE
 from ..check_in import (
@@ -171,6 +171,31 @@ def _comparison_rows(screening: Screening, others: list[Screening], language: st
     return compared
 
 
+_EVERY_QUESTION = {question.id: question for question in CORE_QUESTIONS + ADDED_QUESTIONS}
+
+
+def _told_changed_rows(screening: Screening, language: str) -> list[dict[str, str]]:
+    """The answers the patient changed after being told they settle the visit: the question,
+    the answer then and the answer sent, for the nurse to check with the patient."""
+    if not comparison_pending(screening):
+        return []
+    ruleset = rules.get_ruleset(screening.ruleset_id, screening.ruleset_version)
+    rows = []
+    for qid, change in screening.comparison.get("told_changed", {}).items():
+        # Told under another treatment's questions, the patient may have changed treatment.
+        question = ruleset.questions_by_id.get(qid) or _EVERY_QUESTION[qid]
+        rows.append(
+            {
+                "label": translate(question.label, language),
+                "told": display_answer(question, change["told"], language),
+                "now": display_answer(question, change["now"], language)
+                if change["now"] is not None
+                else "Not answered",
+            }
+        )
+    return rows
+
+
 def render_screening(
     screening: Screening,
     status: int = 200,
@@ -200,7 +225,11 @@ def render_screening(
                 value = display_answer(question, screening.answers[question.id], language)
                 value_language = language
             elif question.id in screening.questions_not_asked:
-                value = "Not asked: added to the rules after the patient answered"
+                value = (
+                    "Not asked: added to the rules after the patient answered"
+                    if screening.consented
+                    else "Not asked: the patient stopped when told the visit cannot go ahead"
+                )
                 value_language = DEFAULT_LANGUAGE
             elif question.id not in original:
                 continue
@@ -309,6 +338,7 @@ def render_screening(
             answer_changes=screening.answer_changes,
             others=others,
             compared=_comparison_rows(screening, others, language),
+            told_changed=_told_changed_rows(screening, language),
             comparison_pending=comparison_pending(screening),
             # Shown after a refused POST too: the language switch comes back to the page.
             language_return=url_for("review.screening_page", screening_id=screening.id),
@@ -319,8 +349,10 @@ def render_screening(
 
 def signed_consent(screening: Screening) -> rules.ConsentDocument | None:
     """The consent text the screening names (treatment, version, language), from its released
-    file; ``None`` when there is no such file. Compare its ``digest()`` with the hash stored before
-    showing it as the text signed."""
+    file; ``None`` when there is no such file, or nothing was signed. Compare its ``digest()``
+    with the hash stored before showing it as the text signed."""
+    if not screening.consented:
+        return None
     try:
         return rules.consent_for(
             screening.treatment, screening.consent_language, screening.consent_version

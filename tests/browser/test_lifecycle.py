@@ -97,12 +97,13 @@ def submitted(app, about_you: dict[str, str], note: bool = False, **pages) -> tu
 
 def questionnaire(page, about_you: dict[str, str], **overrides: dict) -> None:
     """The patient answers every page on the phone (any treatment's pages): nothing to report
-    but ``overrides``, by page; every page is checked. Ends on the outcome page."""
+    but ``overrides``, by page; every page is checked. Ends on the outcome page, signed, or
+    sent once told the visit cannot go ahead as booked."""
     page.goto("/intake/")
     check_page(page)
     submit(page)
     pending = {"about_you": about_you, **overrides}
-    while (step := step_of(page)) != "check":
+    while (step := step_of(page)) not in ("check", "cannot-go-ahead"):
         check_page(page)
         names = page.eval_on_selector_all(
             "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
@@ -114,6 +115,12 @@ def questionnaire(page, about_you: dict[str, str], **overrides: dict) -> None:
         }
         answer(page, {**shown, **pending.pop(step, {})})
         assert step_of(page) != step, f"{step}: {page.inner_text(SUMMARY)}"
+    if step == "cannot-go-ahead":
+        # Told the visit cannot go ahead as booked: the answers are sent, no consent signed.
+        check_page(page)
+        submit(page)  # Send my answers to the clinic
+        assert step_of(page) == "result"
+        return
     assert not pending, f"pages this questionnaire does not have: {sorted(pending)}"
     check_page(page)
     submit(page)

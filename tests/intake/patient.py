@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from rules import Kind
 from rules.questions import ADDED_QUESTIONS
 
+SETTLED = "cannot-go-ahead"  # the page saying the visit cannot go ahead as booked
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="(\w+)"')
 
@@ -113,7 +114,7 @@ class Patient:
         """
         pending = dict(overrides)
         step, response = "about_you", None
-        while step != "check":
+        while step not in ("check", SETTLED):
             page = self.client.get(f"/intake/{step}")
             assert page.status_code == 200, (step, page.status_code)
             shown = {name: ANSWERS[name] for name in field_names(page.text) if name in ANSWERS}
@@ -121,8 +122,17 @@ class Patient:
             response = self.client.post(f"/intake/{step}", data=data)
             assert response.status_code == 303, (step, response.status_code, response.text[:2000])
             step = urlsplit(response.location).path.rsplit("/", 1)[1]
+        if step == SETTLED:
+            return response  # told the visit cannot go ahead: the pages after are not asked
         assert not pending, f"pages this questionnaire does not have: {sorted(pending)}"
         return response
+
+    def send_settled(self):
+        """Select "Send my answers to the clinic" on the page saying the visit cannot go ahead
+        as booked; returns the response (a 303 to the outcome)."""
+        page = self.client.get(f"/intake/{SETTLED}")
+        assert page.status_code == 200, page.status_code
+        return self.client.post(f"/intake/{SETTLED}", data={"csrf_token": csrf_token(page.text)})
 
     def sign(self, signature: str = "Ana Lopez", agree: bool = True):
         page = self.client.get("/intake/consent")
@@ -141,7 +151,10 @@ class Patient:
         )
 
     def complete(self, **overrides):
-        """Start, answer every page, sign; returns the response of the final submit."""
+        """Start, answer every page, sign; returns the response of the final submit. Told on the
+        way that the visit cannot go ahead as booked, the patient sends their answers instead."""
         self.start()
-        self.answer_all(**overrides)
+        last = self.answer_all(**overrides)
+        if urlsplit(last.location).path.endswith(f"/{SETTLED}"):
+            return self.send_settled()
         return self.sign()

@@ -101,8 +101,12 @@ CHANGES = [
         id="date-of-birth",
     ),
     pytest.param("visit", {"treatment_areas": ["lips"]}, {"treatment_areas": "Lips"}, id="areas"),
+    # Not "breastfeeding": a "yes" there settles that the visit cannot go ahead (test_told_early).
     pytest.param(
-        "pregnancy", {"breastfeeding": "yes"}, {"breastfeeding": "Yes"}, id="breastfeeding"
+        "health",
+        {"neuromuscular_disorder": "yes"},
+        {"neuromuscular_disorder": "Yes"},
+        id="neuromuscular-disorder",
     ),
     pytest.param(
         "medicines",

@@ -72,13 +72,7 @@ WALKS = [
         ["You're ready for your appointment on Thursday 10 December 2026"],
         id="clear",
     ),
-    pytest.param(
-        {"pregnancy": {"pregnant": "yes"}},
-        "reschedule",
-        {"rule_id": "pregnancy", "overridable": False, "earliest_date": None},
-        ["can't go ahead", "You told us you are pregnant or could be"],
-        id="pregnant-yes",
-    ),
+    # A "yes" to pregnancy stops the questionnaire at once: tests/intake/test_told_early.py.
     pytest.param(
         {"pregnancy": {"pregnant": "unsure"}},
         "needs_clearance",

@@ -61,7 +61,8 @@ PDF = (
     b"trailer << /Size 3 /Root 1 0 R >>\n%%EOF\n"
 )
 FLAGGED = {
-    "pregnancy": {"pregnant": "unsure", "breastfeeding": "yes"},  # one to resolve, one never
+    # One to resolve; not a "yes", which stops the questionnaire before the note's question.
+    "pregnancy": {"pregnant": "unsure"},
     "health": {"neuromuscular_disorder": "yes"},  # waits for a provider's note
 }
 
@@ -113,6 +114,8 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
     app = make_app(UPLOAD_FOLDER=str(tmp_path / "uploads"))
     runner = app.test_cli_runner()
     sid, result_url, patient = submit_screening(app, **FLAGGED)
+    # Told the visit cannot go ahead, she sends her answers: a finding no one may override.
+    never_sid, _, _ = submit_screening(app, pregnancy={"breastfeeding": "yes"})
     ids = {
         role: make_staff(app, f"{role}@clinic.example", role) for role in (NURSE, MANAGER, ADMIN)
     }
@@ -184,11 +187,11 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
     )
     trail.expect("view_note", "ok", lambda: nurse.get(f"/staff/screenings/{sid}/notes/1"))
 
-    def post_on_page(path: str, data: dict):
-        page = nurse.get(f"/staff/screenings/{sid}")
+    def post_on_page(path: str, data: dict, screening_id: int = sid):
+        page = nurse.get(f"/staff/screenings/{screening_id}")
         token, version = csrf_token(page.text), row_version(page.text)
         return lambda: nurse.post(
-            f"/staff/screenings/{sid}{path}",
+            f"/staff/screenings/{screening_id}{path}",
             data={"csrf_token": token, "row_version": version, **data},
         )
 
@@ -204,7 +207,7 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
     trail.expect(
         "refused_action",
         "refused",
-        post_on_page("/findings/breastfeeding/resolve", {"reason": "Insists"}),
+        post_on_page("/findings/breastfeeding/resolve", {"reason": "Insists"}, never_sid),
         ids[NURSE],
     )
     trail.expect("refused_action", "refused", lambda: nurse.get("/staff/records/audit"))

@@ -37,6 +37,7 @@ ACCESS = {
     "intake.check": {PUBLIC},
     "intake.consent": {PUBLIC},
     "intake.later": {PUBLIC},
+    "intake.cannot_go_ahead": {PUBLIC},
     "intake.resume": {PATIENT},
     "intake.result": {PATIENT},
     "intake.upload_note": {PATIENT},
