@@ -43,6 +43,7 @@ from screening.clearance import notes_needed, record_paper_note, save_uploaded_n
 from screening.extensions import db
 from screening.findings import DecisionRefused, StaleScreening
 from screening.intake import service
+from screening.intake.steps import steps_for
 from screening.models import AnswerChange, Note, Screening, StaffUser
 from screening.notes import NoteRejected
 from screening.outreach import reminders
@@ -316,27 +317,68 @@ class LifecycleMachine(RuleBasedStateMachine):
         taken=st.none() | st.integers(0, 8),
         days=st.integers(0, 20),
         old_version=st.booleans(),
+        told=st.sampled_from(["", "stops", "changes"]),
     )
-    def submit(self, person, variant, treatment, chosen, taken, days, old_version):
-        """A patient sends a questionnaire (under an earlier rule set version, sometimes)."""
+    def submit(self, person, variant, treatment, chosen, taken, days, old_version, told):
+        """A patient sends a questionnaire (under an earlier rule set version, sometimes). Told
+        on the way that the visit cannot go ahead as booked, the patient ``stops`` there and
+        sends the answers given so far, or ``changes`` the answers behind it and signs."""
         answers = self.answers_for(treatment, person, chosen, taken)
         data = self.draft_data(person, variant, treatment, answers, days)
+        settled = told and self.settled(treatment, data)
+        if told == "stops" and settled:
+            data = self.asked_until(treatment, data, settled)
         earlier = [t for t in self.tracked.values() if t.person == person]
         with self.app.test_request_context():
             draft, token = service.start_draft(data)
-            consent = service.ConsentRecord("Signed", "127.0.0.1", "machine")
-            checked = None
-            versions = list(rules.RULESETS[treatment])
-            if old_version and len(versions) > 1:
-                checked = self.old_version_review(draft, treatment, versions[0])
-            screening_id = service.submit(draft, consent, checked)
+            if told == "stops" and settled:
+                screening_id = service.send_settled(draft, service.SentFrom("127.0.0.1", "m"))
+            else:
+                taken_back = self.taken_back(settled) if settled else {}
+                if settled:
+                    service.remember_told(draft, settled)
+                    service.save_answers(draft, taken_back)
+                consent = service.ConsentRecord("Signed", "127.0.0.1", "machine")
+                checked = None
+                versions = list(rules.RULESETS[treatment])
+                if old_version and len(versions) > 1:
+                    checked = self.old_version_review(draft, treatment, versions[0])
+                screening_id = service.submit(draft, consent, checked)
         stored = self.snapshot(screening_id).answers
         tracked = Tracked(screening_id, token, person, self.clock.now, stored)
-        tracked.must_compare = any(self.washes_out(e, tracked) for e in earlier)
+        tracked.must_compare = any(self.washes_out(e, tracked) for e in earlier) or bool(
+            told == "changes" and settled and taken_back
+        )
         self.tracked[screening_id] = tracked
         self.last = Action("submit", screening_id, True)
         TALLY[("submit", True)] = TALLY.get(("submit", True), 0) + 1
         return screening_id
+
+    def settled(self, treatment: str, data: dict) -> tuple[rules.Finding, ...]:
+        ruleset = rules.get_ruleset(treatment)
+        answers = service.answers_for(ruleset, data)
+        return rules.settled_so_far(
+            treatment, data["appointment_date"], answers, today_of(self.clock)
+        )
+
+    @staticmethod
+    def asked_until(treatment: str, data: dict, settled) -> dict:
+        """The draft of a patient told on the page of the last answer behind ``settled``: the
+        questions of the pages after it were never asked."""
+        ruleset = rules.get_ruleset(treatment)
+        pages = steps_for(ruleset)
+        behind = {qid for finding in settled for qid in finding.answers} | {"appointment_date"}
+        last = max(i for i, page in enumerate(pages) if behind & set(page.field_names(ruleset)))
+        asked = {name for page in pages[: last + 1] for name in page.field_names(ruleset)}
+        return {k: v for k, v in data.items() if k in asked or k not in ruleset.questions_by_id}
+
+    @staticmethod
+    def taken_back(settled) -> dict:
+        """Other answers to the questions behind ``settled``, as a patient told might give; not
+        the date of birth, which would make another person of the patient (invariant 6)."""
+        return {
+            qid: "no" for finding in settled for qid in finding.answers if qid != "date_of_birth"
+        }
 
     def old_version_review(self, draft, treatment: str, version: str) -> service.Review:
         ruleset = rules.get_ruleset(treatment, version)
