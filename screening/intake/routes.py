@@ -841,7 +841,7 @@ def render_result(
             if offer is not None and earliest is not None
             else (),
             new_date_form=new_date_form,
-            new_date_errors=new_date_form.error_list() if new_date_form is not None else [],
+            errors=new_date_form.error_list() if new_date_form is not None else [],
             new_date_asked=any(r.done_at is None for r in requests_of(screening))
             if offer is not None
             else False,
