@@ -312,6 +312,8 @@ def render_screening(
             compared=_comparison_rows(screening, others, language),
             comparison_pending=comparison_pending(screening),
             new_date_requests=requests_of(screening),
+            # The front desk's work as much as a nurse's: whoever may cancel a visit.
+            can_mark_requests_done=current_user.has_role(NURSE, MANAGER),
             # Shown after a refused POST too: the language switch comes back to the page.
             language_return=url_for("review.screening_page", screening_id=screening.id),
         ),

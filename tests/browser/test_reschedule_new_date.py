@@ -10,6 +10,9 @@ from PIL import Image
 
 from tests.browser.checks import SCREENSHOTS, check_page, focus_lands_on, focused
 from tests.browser.patient import answer, pages_with, sign, step_of, submit
+from tests.browser.test_staff import sign_in
+from tests.intake.patient import ABOUT_YOU, csrf_token
+from tests.staff.helpers import make_staff, submit_screening
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +117,42 @@ def test_the_reschedule_page_offers_a_date_and_asks_for_a_new_one(
     assert step_of(page) == "result"
     assert words["sent"] in page.inner_text("main")
     check_page(page)
+
+
+def test_the_request_is_in_the_queue_and_the_front_desk_marks_it_done(new_page, live_app):
+    _, outcome, patient = submit_screening(
+        live_app,
+        about_you={**ABOUT_YOU, "first_name": "Rita", "last_name": "Newdate"},
+        visit=SUNDAY_EARLIEST["visit"],
+        medicines=SUNDAY_EARLIEST["medicines"],
+    )
+    token = csrf_token(patient.get(outcome).text)
+    sent = patient.post(
+        f"{outcome}/new-date",
+        data={
+            "csrf_token": token,
+            "preferred_times": "Tuesday or Thursday afternoons",
+            "contact_by": "email",
+            "email": "rita@example.com",
+        },
+    )
+    assert sent.status_code == 303
+    make_staff(live_app, "desk@clinic.example", "nurse", name="Dana Desk")
+    page = new_page()
+    page.goto("/staff/login")
+    sign_in(page, "desk@clinic.example")
+
+    row = page.locator("tr", has_text="Newdate, Rita")
+    assert "New date asked for" in row.inner_text()
+    check_page(page, patient=False)
+    submit(page, "a:text('Newdate, Rita')")
+    section = page.locator("section[aria-labelledby='new-date-title']")
+    assert "Tuesday or Thursday afternoons" in section.inner_text()
+    assert "Email: rita@example.com" in section.inner_text()
+    check_page(page, patient=False)
+
+    submit(page, "button:has-text('Mark as done')")
+    assert "Request for a new date marked as done." in page.inner_text("body")
+    assert "Dana Desk" in page.locator("section[aria-labelledby='new-date-title']").inner_text()
+    page.goto("/staff/")
+    assert "New date asked for" not in page.locator("tr", has_text="Newdate, Rita").inner_text()
