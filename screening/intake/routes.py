@@ -787,6 +787,7 @@ def render_result(
     upload_error: str | None = None,
     status: int = 200,
     new_date_form: NewDateForm | None = None,
+    extra_errors=(),
 ):
     """The outcome page, with the note upload while a note is needed; after a reschedule that a
     new date ends, the first date the clinic could see the patient, the instructions for it and
@@ -841,7 +842,10 @@ def render_result(
             if offer is not None and earliest is not None
             else (),
             new_date_form=new_date_form,
-            errors=new_date_form.error_list() if new_date_form is not None else [],
+            errors=[
+                *extra_errors,
+                *(new_date_form.error_list() if new_date_form is not None else []),
+            ],
             new_date_asked=any(r.done_at is None for r in requests_of(screening))
             if offer is not None
             else False,
@@ -991,6 +995,16 @@ def rerender_after_csrf_failure():
         if _answering(other_than=token) is None:
             return None
         return _link_choice(errors=[_START_TIMED_OUT], status=400)
+    if request.endpoint == "intake.ask_new_date":
+        # The request for a new date again, holding what was sent, with a fresh token.
+        token = (request.view_args or {}).get("token", "")
+        screening, refused = _linked_screening(token)
+        if refused or offer_for(screening, clinic_today()) is None:
+            return None
+        timed_out = ("new-date-submit", _TIMED_OUT[1])
+        return render_result(
+            token, screening, status=400, new_date_form=NewDateForm(), extra_errors=[timed_out]
+        )
     draft = service.find_draft(session.get(SESSION_KEY))
     if draft is None or draft.screening is not None or service.is_expired(draft):
         return None

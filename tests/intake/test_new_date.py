@@ -239,6 +239,22 @@ def test_bad_input_names_the_field_and_keeps_what_was_typed(client, app, fields,
     assert stored(app, NewDateRequest) == []
 
 
+def test_a_request_sent_after_its_page_timed_out_keeps_what_was_typed(client, app):
+    outcome = reschedule(client)
+
+    response = client.post(
+        f"{outcome}/new-date",
+        data={"csrf_token": "stale", "preferred_times": PREFERRED, "contact_by": "email"},
+    )
+
+    assert response.status_code == 400
+    assert 'href="#new-date-submit"' in response.text
+    assert "This page timed out before it was sent" in response.text
+    assert PREFERRED in response.text
+    assert 'value="email" checked' in response.text
+    assert stored(app, NewDateRequest) == []
+
+
 def test_refused_once_the_page_no_longer_offers_it(client, app):
     outcome = reschedule(client)
     page = client.get(outcome)
