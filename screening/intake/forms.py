@@ -38,6 +38,7 @@ from rules.dates import LATEST_DATE
 from rules.questions import Visit
 
 from ..i18n import lazy_rule_text, rule_text
+from ..new_dates import CONTACT_WAYS
 from ..validators import NOT_STORABLE, REORDERS_TEXT, parse_patient_date, text_problem
 from .steps import CHECK, STEPS_BY_ID
 
@@ -359,9 +360,7 @@ class NewDateForm(FlaskForm):
         ),
         choices=[SelectChoice("phone", _l("By phone")), SelectChoice("email", _l("By email"))],
         validate_choice=False,
-        validators=[
-            ChoiceAnswer(_l("Choose how we should contact you"), frozenset(("phone", "email")))
-        ],
+        validators=[ChoiceAnswer(_l("Choose how we should contact you"), frozenset(CONTACT_WAYS))],
     )
     phone = StringField(
         _l("Phone number"),
