@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .clinic_calendar import register_clinic_calendar
 from .clock import clinic_time, system_clock
 from .config import PLACEHOLDER_SECRET_KEY, Defaults, write_instance_config
 from .database import sqlite_uri
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _choose_database(app)
     register_security(app)
     _trust_proxies(app)
+    register_clinic_calendar(app)
 
     # Every <int:...> in a URL is a row id: one past what a column holds is a 404, never an
     # overflow in the database driver (a 500).

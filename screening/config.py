@@ -18,6 +18,14 @@ class Defaults:
     CLINIC_PHONE = "(909) 218-3993"
     CLINIC_ADDRESS = ""
     CLINIC_TIMEZONE = "America/Los_Angeles"
+    # The days the clinic sees patients: a new date offered to a patient after a reschedule
+    # is the first of them the rules allow (``clinic_calendar``). Day names in English, and
+    # dates (YYYY-MM-DD) the clinic is closed all the same, such as holidays.
+    CLINIC_OPENING_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+    CLINIC_CLOSED_DATES: tuple[str, ...] = ()
+    # Where a patient's request for a new date is emailed (a link to the screening, nothing
+    # more); None: MAIL_FROM, the clinic's own address.
+    CLINIC_EMAIL = None
 
     # Retention (README, "What is kept, and for how long"). Unsubmitted drafts, answers
     # included, are deleted this long after their link expired and their last change:

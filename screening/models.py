@@ -1,4 +1,5 @@
-"""Typed SQLAlchemy models: drafts, screenings, staff, their sessions, decisions, notes, audit."""
+"""Typed SQLAlchemy models: drafts, screenings, staff, their sessions, decisions, notes, requests
+for a new date, audit."""
 
 from __future__ import annotations
 
@@ -364,6 +365,26 @@ class StatusChange(db.Model):
 
     screening: Mapped[Screening] = relationship()
     handled_by: Mapped[StaffUser | None] = relationship()
+
+
+class NewDateRequest(db.Model):
+    """A patient's request for a new appointment date, sent from the outcome page of a
+    reschedule: in the nurse's queue until staff mark it done. Each request is kept; a second
+    one adds to the first."""
+
+    __tablename__ = "new_date_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    preferred_times: Mapped[str] = mapped_column(Text)
+    contact_by: Mapped[str] = mapped_column(String(8))  # "phone" or "email"
+    contact: Mapped[str] = mapped_column(String(254))  # the number or address to use
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    screening: Mapped[Screening] = relationship()
+    done_by: Mapped[StaffUser | None] = relationship()
 
 
 class Note(db.Model):

@@ -65,6 +65,9 @@ class Action:
     VIEW_DRAFT = "view_draft"
     # A used invitation link and the date of birth opened the patient's answers again.
     ANSWERS_REOPENED = "answers_reopened"
+    # A patient asked for a new date from a reschedule's outcome page; staff marked it done.
+    NEW_DATE_ASKED = "new_date_asked"
+    NEW_DATE_DONE = "new_date_done"
     BACKUP = "backup"  # flask backup copied the database
     AUDIT_TRAIL = "audit_trail"  # the trail's key adopted, or its anchor set again
 

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
 
-from . import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import new_date_routes, routes  # noqa: E402,F401  (routes attach themselves to bp)
 
 
 @bp.app_template_test("iso_date")

@@ -29,6 +29,7 @@ from wtforms import (
     SelectChoice,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import StopValidation
 
@@ -37,6 +38,7 @@ from rules.dates import LATEST_DATE
 from rules.questions import Visit
 
 from ..i18n import lazy_rule_text, rule_text
+from ..new_dates import CONTACT_WAYS
 from ..validators import NOT_STORABLE, REORDERS_TEXT, parse_patient_date, text_problem
 from .steps import CHECK, STEPS_BY_ID
 
@@ -98,6 +100,22 @@ class TextAnswer:
 def _looks_like_phone(value: str) -> bool:
     digits = _PHONE_PUNCTUATION.sub("", value)
     return digits.isdigit() and 7 <= len(digits) <= 15
+
+
+EMAIL_ANSWER = TextAnswer(
+    _l("Email address"),
+    _l("Enter your email address"),
+    254,
+    pattern=_EMAIL.fullmatch,
+    invalid=_l("Enter an email address like name@example.com"),
+)
+PHONE_ANSWER = TextAnswer(
+    _l("Phone number"),
+    _l("Enter your phone number"),
+    40,
+    pattern=_looks_like_phone,
+    invalid=_l("Enter a phone number like 909 218 3993"),
+)
 
 
 class ChoiceAnswer:
@@ -317,6 +335,61 @@ class AnswersByBirthDateForm(FlaskForm):
         return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
 
 
+def _one_line(value: Any) -> Any:
+    """Filter: a text written over several lines, kept as one (spaces where the breaks were)."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class NewDateForm(FlaskForm):
+    """A reschedule's outcome page: the patient asks for a new date, and says how to reach them
+    (the phone and email of the screening, prefilled: one is chosen, and may be corrected)."""
+
+    preferred_times = TextAreaField(
+        _l("Which dates and times suit you?"),
+        filters=[_one_line],
+        description=_l("For example: weekday mornings, or Saturdays after 2 pm."),
+        validators=[
+            TextAnswer(_l("Dates and times"), _l("Enter the dates and times that suit you"), 500)
+        ],
+    )
+    contact_by = RadioField(
+        _l("How should we contact you?"),
+        description=_l(
+            "We have filled in the phone number and email you gave us: correct them if they "
+            "have changed."
+        ),
+        choices=[SelectChoice("phone", _l("By phone")), SelectChoice("email", _l("By email"))],
+        validate_choice=False,
+        validators=[ChoiceAnswer(_l("Choose how we should contact you"), frozenset(CONTACT_WAYS))],
+    )
+    phone = StringField(
+        _l("Phone number"),
+        filters=[strip],
+        render_kw={"autocomplete": "tel", "type": "tel"},
+    )
+    email = StringField(
+        _l("Email address"),
+        filters=[strip],
+        render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
+    )
+
+    def validate_phone(self, field: Field) -> None:
+        if self.contact_by.data == "phone":  # the other way is kept as typed, unchecked
+            PHONE_ANSWER(self, field)
+
+    def validate_email(self, field: Field) -> None:
+        if self.contact_by.data == "email":
+            EMAIL_ANSWER(self, field)
+
+    def contact(self) -> str:
+        """The number or address of the way chosen."""
+        return self.phone.data if self.contact_by.data == "phone" else self.email.data
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """``(field id, message)`` for the error summary."""
+        return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
+
+
 def _identity_fields() -> dict[str, Field]:
     return {
         "first_name": StringField(
@@ -335,15 +408,7 @@ def _identity_fields() -> dict[str, Field]:
             _l("Email address"),
             filters=[strip],
             description=_l("We only use it to contact you about your appointment."),
-            validators=[
-                TextAnswer(
-                    _l("Email address"),
-                    _l("Enter your email address"),
-                    254,
-                    pattern=_EMAIL.fullmatch,
-                    invalid=_l("Enter an email address like name@example.com"),
-                )
-            ],
+            validators=[EMAIL_ANSWER],
             render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
         ),
         "phone": StringField(
@@ -352,15 +417,7 @@ def _identity_fields() -> dict[str, Field]:
             description=_l(
                 "A mobile number is best, in case we need to reach you before your visit."
             ),
-            validators=[
-                TextAnswer(
-                    _l("Phone number"),
-                    _l("Enter your phone number"),
-                    40,
-                    pattern=_looks_like_phone,
-                    invalid=_l("Enter a phone number like 909 218 3993"),
-                )
-            ],
+            validators=[PHONE_ANSWER],
             render_kw={"autocomplete": "tel", "type": "tel"},
         ),
     }

@@ -32,6 +32,7 @@ from ..models import Screening
 from ..outreach import invitations
 
 DRAFTS, SUBMITS, UPLOADS, EMAILS, REOPEN = "drafts", "submits", "uploads", "emails", "reopen"
+NEW_DATE = "new_date"
 
 _PAGES = {
     DRAFTS: (
@@ -70,6 +71,13 @@ _PAGES = {
             "check another now. You can also call us to hear your outcome."
         ),
     ),
+    NEW_DATE: (
+        _l("Too many requests sent"),
+        _l(
+            "Several requests for a new date have been sent from this link in a short time, so "
+            "we can't take another now. We have the ones already sent, or you can call us."
+        ),
+    ),
 }
 
 # A flood of refused requests must not become a flood of writes (each audit row takes the
@@ -97,8 +105,10 @@ def refused(kind: str) -> Callable[[RequestLimit], Response]:
     """The limiter's ``on_breach`` for ``kind``: audit the refusal, answer with its page."""
 
     def on_breach(breached: RequestLimit) -> Response:
-        # Keyed by a link's hash (``routes._email_link_key``, ``routes._reopen_key``).
-        per = "link" if ("email-link:" in breached.key or "reopen:" in breached.key) else "address"
+        # Keyed by a link's hash (``routes._email_link_key``, ``routes._reopen_key``,
+        # ``new_date_routes._new_date_key``).
+        linked = ("email-link:", "reopen:", "new-date:")
+        per = "link" if any(key in breached.key for key in linked) else "address"
         return _refusal(kind, per, breached.limit, breached.reset_at)
 
     return on_breach
@@ -177,7 +187,7 @@ def _back(kind: str) -> tuple[str, str] | None:
             back = url_for("intake.check")
         return back, gettext("Back to your answers")
     token = (request.view_args or {}).get("token")
-    if kind == UPLOADS and token:
+    if kind in (UPLOADS, NEW_DATE) and token:
         return url_for("intake.result", token=token), gettext("Back to your outcome")
     return None
 

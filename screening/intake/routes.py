@@ -33,12 +33,14 @@ from .. import audit, notes
 from ..access import PATIENT, PUBLIC, allow
 from ..check_in import recheck_offered, recheck_opens, record_recheck
 from ..clearance import UploadsLimited, notes_needed, save_uploaded_note
+from ..clinic_calendar import clinic_calendar
 from ..clock import clinic_date, clinic_today
 from ..extensions import db, limiter
 from ..findings import DecisionRefused, StaleScreening, comparison_pending, ends_of
 from ..i18n import LANGUAGE_KEY, current_language, patient_date, rule_text, safe_return_path
 from ..lifecycle import FINAL, is_open
 from ..models import Draft, Screening, Status, token_hash
+from ..new_dates import offer_for, requests_of
 from ..outreach import invitations, mailer, outbox
 from ..outreach.invitations import INVITATION_KEY
 from ..retention import outcome_link_ended
@@ -47,6 +49,7 @@ from .forms import (
     NONE_OF_THESE,
     AnswersByBirthDateForm,
     ConsentForm,
+    NewDateForm,
     StepForm,
     form_data_from_draft,
     question_field,
@@ -862,8 +865,17 @@ def _page_kind(screening: Screening) -> str:
     return "needs_clearance"
 
 
-def render_result(token: str, screening, upload_error: str | None = None, status: int = 200):
-    """The outcome page, with the note upload while a note is needed."""
+def render_result(
+    token: str,
+    screening,
+    upload_error: str | None = None,
+    status: int = 200,
+    new_date_form: NewDateForm | None = None,
+    extra_errors=(),
+):
+    """The outcome page, with the note upload while a note is needed; after a reschedule that a
+    new date ends, the first date the clinic could see the patient, the instructions for it and
+    the form to ask for a new date (``new_date_form``: one sent back with its errors)."""
     shown = _page_kind(screening)
     states = screening.finding_states
     open_findings = [f for f in screening.findings if is_open(states, f)]
@@ -878,6 +890,18 @@ def render_result(token: str, screening, upload_error: str | None = None, status
     texts = service.patient_texts(screening, current_language())
     going_ahead = shown in ("clear", "needs_clearance", "recheck")
     today = clinic_today()
+    offer = offer_for(screening, today) if shown == "reschedule" else None
+    # The date the patient reads is one the clinic is open, never past (display only: the
+    # stored and the API's earliest date stay the rules').
+    earliest = screening.earliest_date
+    if offer is not None:
+        earliest = offer.earliest
+    elif earliest is not None:
+        earliest = clinic_calendar().next_open_day(max(today, earliest))
+    if offer is not None and new_date_form is None:
+        new_date_form = NewDateForm(
+            formdata=None, data={"phone": screening.phone, "email": screening.email}
+        )
     return (
         render_template(
             "intake/result.html",
@@ -885,7 +909,7 @@ def render_result(token: str, screening, upload_error: str | None = None, status
             shown=shown,
             token=token,
             appointment=patient_date(screening.appointment_date),
-            earliest=patient_date(screening.earliest_date) if screening.earliest_date else None,
+            earliest=patient_date(earliest) if earliest else None,
             findings=[] if shown == "cancelled" else [texts.finding(f) for f in open_findings],
             advice=[texts.finding(f) for f in screening.findings if f["outcome"] == "advice"]
             if going_ahead
@@ -894,6 +918,21 @@ def render_result(token: str, screening, upload_error: str | None = None, status
             instructions=texts.instructions
             if going_ahead and today <= screening.appointment_date
             else (),
+            offer=offer,
+            # Pre-care for the date offered, dated from today (never a day already past).
+            offered_instructions=rules.instructions_for(
+                screening.ruleset_id, screening.ruleset_version, earliest, today, current_language()
+            )
+            if offer is not None and earliest is not None
+            else (),
+            new_date_form=new_date_form,
+            errors=[
+                *extra_errors,
+                *(new_date_form.error_list() if new_date_form is not None else []),
+            ],
+            new_date_asked=any(r.done_at is None for r in requests_of(screening))
+            if offer is not None
+            else False,
             comparison_pending=comparison_pending(screening),
             recheck_offered=recheck_offered(screening, today),
             recheck_opens=patient_date(recheck_opens(screening))
@@ -1040,6 +1079,16 @@ def rerender_after_csrf_failure():
         if _answering(other_than=token) is None:
             return None
         return _link_choice(errors=[_START_TIMED_OUT], status=400)
+    if request.endpoint == "intake.ask_new_date":
+        # The request for a new date again, holding what was sent, with a fresh token.
+        token = (request.view_args or {}).get("token", "")
+        screening, refused = _linked_screening(token)
+        if refused or offer_for(screening, clinic_today()) is None:
+            return None
+        timed_out = ("new-date-submit", _TIMED_OUT[1])
+        return render_result(
+            token, screening, status=400, new_date_form=NewDateForm(), extra_errors=[timed_out]
+        )
     draft = service.find_draft(session.get(SESSION_KEY))
     if draft is None or draft.screening is not None or service.is_expired(draft):
         return None

@@ -10,7 +10,7 @@ from sqlalchemy import func, literal_column, select, union_all
 import rules
 from rules.dates import format_date
 
-from .. import audit
+from .. import audit, new_dates
 from ..access import MANAGER, NURSE, allow
 from ..clock import clinic_today, utcnow
 from ..extensions import db
@@ -135,6 +135,7 @@ def queue():
         pages=pages,
         page_url=lambda number: url_for("review.queue", **query, page=number),
         treatment_titles=dict(rules.treatments()),
+        new_date_asked=new_dates.waiting_among(s.id for s in screenings),
     )
     # Counts only: the filters (dates, treatment, outcome, status) stay out of the trail.
     audit.record_view(
@@ -189,6 +190,18 @@ def status_change_handled(change_id: int):
         db.session.commit()
         flash("Marked as handled.")
     return redirect(url_for("review.status_changes"), code=303)
+
+
+@bp.post("/screenings/<int:screening_id>/new-date-done")
+@allow(NURSE, MANAGER)
+def new_date_done(screening_id: int):
+    """Mark the patient's requests for a new date done: the front desk has called or written
+    to them (the new date itself is a move of the appointment)."""
+    screening = screening_or_404(screening_id)
+    if FlaskForm().validate_on_submit() and new_dates.mark_done(screening, current_user):
+        db.session.commit()
+        flash("Request for a new date marked as done.")
+    return redirect(url_for("review.screening_page", screening_id=screening.id), code=303)
 
 
 @bp.get("/today")

@@ -42,6 +42,7 @@ from ..i18n import preferred_language
 from ..intake.forms import StepForm, form_data_from_draft, question_field
 from ..lifecycle import NOTE_KINDS, OPEN, covering_notes, is_open, state_of
 from ..models import Note, Screening
+from ..new_dates import requests_of
 from ..people import other_screenings
 from .forms import (
     ENDS_LABELS,
@@ -340,6 +341,9 @@ def render_screening(
             compared=_comparison_rows(screening, others, language),
             told_changed=_told_changed_rows(screening, language),
             comparison_pending=comparison_pending(screening),
+            new_date_requests=requests_of(screening),
+            # The front desk's work as much as a nurse's: whoever may cancel a visit.
+            can_mark_requests_done=current_user.has_role(NURSE, MANAGER),
             # Shown after a refused POST too: the language switch comes back to the page.
             language_return=url_for("review.screening_page", screening_id=screening.id),
         ),

@@ -97,3 +97,17 @@ def test_every_outcome_leaves_no_english(client, overrides):
             content_type="multipart/form-data",
         )
         assert_translated(upload, "outcome with an upload error")
+    if "/new-date" in outcome.text:
+        form = f"{response.location}/new-date"
+        sent = client.post(form, data={"csrf_token": csrf_token(outcome.text)})
+        assert_translated(sent, "outcome with the new date form's errors")
+        client.post(
+            form,
+            data={
+                "csrf_token": csrf_token(outcome.text),
+                "preferred_times": "Mondays",
+                "contact_by": "email",
+                "email": "ana@example.com",
+            },
+        )
+        assert_translated(client.get(response.location), "outcome with a request sent")

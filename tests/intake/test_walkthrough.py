@@ -282,7 +282,8 @@ OTHER_WALKS = [
         {"rule_id": "isotretinoin_6_months", "earliest_date": "2027-02-28"},
         [
             "You last took isotretinoin on Monday 31 August 2026",
-            "The earliest date we could see you is Sunday 28 February 2027",
+            # The rules allow Sunday 28 February; the clinic opens Monday to Saturday.
+            "The earliest date we could see you is Monday 1 March 2027",
         ],
         id="microneedling-isotretinoin-in-august",
     ),
