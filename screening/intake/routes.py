@@ -27,6 +27,7 @@ from wtforms import HiddenField
 import rules
 from rules import TREATMENTS, AnswerError, Ends, Question, RuleSet, consent_for
 from rules.i18n import LANGUAGES
+from rules.messages import NOT_ASKED
 from rules.questions import Visit
 
 from .. import audit, notes
@@ -879,6 +880,12 @@ def render_result(
     shown = _page_kind(screening)
     states = screening.finding_states
     open_findings = [f for f in screening.findings if is_open(states, f)]
+    if not screening.consented:
+        # Sent once told the visit cannot go ahead: the questions never asked are the clinic's
+        # to follow up, not a list of things the patient must do.
+        open_findings = [
+            f for f in open_findings if (f.get("message") or {}).get("id") != NOT_ASKED
+        ]
     ends = ends_of(screening)
     if shown in ("not_suitable", "not_now"):
         # Nothing else matters while the treatment cannot go ahead at all.

@@ -258,3 +258,15 @@ def test_a_timed_out_send_shows_the_page_again_with_the_reason(app, client):
     assert "Send my answers to the clinic" in refused.text
     with app.app_context():
         assert db.session.scalars(select(Screening)).first() is None
+
+
+def test_a_16_year_olds_outcome_names_the_date_not_the_questions_never_asked(app, client):
+    patient = Patient(client)
+    patient.start()
+    patient.answer("about_you", SIXTEEN)
+    patient.answer("visit", VISIT)
+    sent = patient.send_settled()
+
+    outcome = visible_text(client.get(sent.location).text)
+    assert "when you turn 18" in outcome
+    assert "We need to ask you something we did not ask before" not in outcome
