@@ -344,7 +344,7 @@ def _identity_fields() -> dict[str, Field]:
             _l("Phone number"),
             filters=[strip],
             description=_l(
-                "A mobile number is best, in case we need to reach you before your visit."
+                "A cell phone number is best, in case we need to reach you before your visit."
             ),
             validators=[
                 TextAnswer(
