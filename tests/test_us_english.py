@@ -328,3 +328,20 @@ def test_no_error_starts_with_its_fields_name_and_a_colon(client, step, answers)
     for message in messages:
         assert not re.match(r"[^:]+: ", message), message
         assert message.startswith(("Enter ", "Select ")), message
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        (
+            "email",
+            "ana.example.com",
+            "Enter an email address in the correct format, like name@example.com",
+        ),
+        ("phone", "call me", "Enter a phone number, like 909 218 3993"),
+        ("first_name", "", "Enter your first name"),
+    ],
+)
+def test_contact_details_are_asked_for_as_gov_uk_does(client, field, typed, message):
+    page = _page_after(client, "about_you", {**PAGES["about_you"], field: typed})
+    assert_field_error(page, field, message)

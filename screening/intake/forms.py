@@ -335,7 +335,9 @@ def _identity_fields() -> dict[str, Field]:
                     _l("Enter your email address"),
                     254,
                     pattern=_EMAIL.fullmatch,
-                    invalid=_l("Enter an email address like name@example.com"),
+                    invalid=_l(
+                        "Enter an email address in the correct format, like name@example.com"
+                    ),
                 )
             ],
             render_kw={"autocomplete": "email", "type": "email", "spellcheck": "false"},
@@ -352,7 +354,7 @@ def _identity_fields() -> dict[str, Field]:
                     _l("Enter your phone number"),
                     40,
                     pattern=_looks_like_phone,
-                    invalid=_l("Enter a phone number like 909 218 3993"),
+                    invalid=_l("Enter a phone number, like 909 218 3993"),
                 )
             ],
             render_kw={"autocomplete": "tel", "type": "tel"},

@@ -86,10 +86,10 @@ def create_invitation(
     email = _text(errors, "email", email, "Email address", False, 254)
     phone = _text(errors, "phone", phone, "Phone number", False, 40)
     if email and "email" not in errors and not _EMAIL.fullmatch(email):
-        errors["email"] = ["Enter an email address like name@example.com"]
+        errors["email"] = ["Enter an email address in the correct format, like name@example.com"]
     digits = _PHONE_PUNCTUATION.sub("", phone)
     if phone and "phone" not in errors and not (digits.isdigit() and 7 <= len(digits) <= 15):
-        errors["phone"] = ["Enter a phone number like 909 218 3993"]
+        errors["phone"] = ["Enter a phone number, like 909 218 3993"]
     if not email and not phone and not {"email", "phone"} & errors.keys():
         errors["email"] = ["Enter an email address or a phone number to reach the patient"]
     if not isinstance(treatment, str) or treatment not in rules.RULESETS:
