@@ -42,7 +42,7 @@ BRITISH = {
     r"(?-i:GPs?)": "primary care provider",
     r"mobile (?:phone|number)s?": "cell phone",
     r"tick(?:ed|s)? (?:the|a|this|each|every) box(?:es)?|tick box\w*": "check the box",
-    r"(?:call|phone|ring) (?:us|the clinic|[a-z]+ clinic) on": "call us at",
+    r"(?:call|phone|ring) (?:us|the clinic|%\(clinic\)s) on": "call us at",
     r"some clinics": "the clinic's own voice",
     r"\w+(?:is|ys)(?:e|ed|es|ing|ation|ations)": "-ize (organize, recognize, ...)",
 }

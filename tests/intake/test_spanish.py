@@ -154,7 +154,7 @@ def test_errors_are_in_spanish_in_the_summary_and_beside_each_field(client):
     assert html_lang(response.text) == "es"
     assert "Hay un problema" in text
     assert "Escriba su nombre" in text
-    assert "Escriba un correo electrónico como nombre@ejemplo.com" in text
+    assert "Escriba un correo electrónico con el formato correcto, como nombre@ejemplo.com" in text
     assert translate("Enter your date of birth", "es") in text
     assert "There is a problem" not in text and "Enter your first name" not in text
     assert response.text.count("Escriba su apellido") == 2  # the summary and the field
