@@ -256,7 +256,11 @@ def _parse_multi(question: Question, raw: Any, visit: Visit) -> tuple[Any, str |
 
 def _parse_date(question: Question, raw: Any, visit: Visit) -> tuple[Any, str | None]:
     """A date answer that passes every one of the question's date checks."""
-    return _checked_date(question.date_checks, _as_date(raw), visit)
+    day, message = _checked_date(question.date_checks, _as_date(raw), visit)
+    if message is not None:
+        # A date check's message names the date: "Date of birth must be in the past".
+        message = message.format(name=question.short_name or "The date")
+    return day, message
 
 
 def _checked_date(

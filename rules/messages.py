@@ -23,6 +23,7 @@ from .questions import (
     CORE_QUESTIONS,
     DATE_CHECK_MESSAGES,
     TOPICS,
+    option_in_sentence_message_id,
     option_message_id,
 )
 from .shared.catalog import CATALOG_RULES
@@ -67,6 +68,17 @@ def shared_messages() -> dict[str, str]:
     return messages
 
 
+def in_sentence_messages() -> dict[str, str]:
+    """The options' labels as written inside a sentence, for the options that have a form of
+    their own (``Option.in_sentence``), by message id."""
+    return {
+        option_in_sentence_message_id(question.id, option.code): option.in_sentence
+        for question in (*CORE_QUESTIONS, *ADDED_QUESTIONS)
+        for option in question.options
+        if option.in_sentence
+    }
+
+
 def read_translations(path: Path) -> dict[str, str]:
     """A catalog's translations by message id (its entries' contexts). Raises ``ValueError``
     naming the file for an entry without a context: it could not be found again."""
@@ -79,8 +91,9 @@ def read_translations(path: Path) -> dict[str, str]:
 
 
 i18n.add_messages(shared_messages())
-# The words of dates, counts and lists, always found by their message id.
-i18n.add_messages({**DATE_WORDS, **WORDING_WORDS}, by_english=False)
+# The words of dates, counts and lists, and the options' own forms inside a sentence (often the
+# same English as their labels), always found by their message id.
+i18n.add_messages({**DATE_WORDS, **WORDING_WORDS, **in_sentence_messages()}, by_english=False)
 for _language in i18n.LANGUAGES:
     if (LOCALES / f"{_language}.po").exists():
         i18n.add_translations(_language, read_translations(LOCALES / f"{_language}.po"))

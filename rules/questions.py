@@ -29,10 +29,16 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One answer a patient can pick: the stable code and the words shown."""
+    """One answer a patient can pick: the stable code and the words shown.
+
+    ``in_sentence`` is the label as written inside a sentence ("You last took St. John's wort"),
+    given only where lowering the label's first letter would be wrong (a name keeps its
+    capital); ``rules.wording`` lowers the others.
+    """
 
     code: str
     label: str
+    in_sentence: str = ""
 
 
 YES = Option("yes", "Yes")
@@ -49,6 +55,12 @@ def option_message_id(question_id: str, code: str) -> str:
     if code in _SHARED_ANSWERS:
         return f"answer {code}"
     return f"question {question_id} option {code}"
+
+
+def option_in_sentence_message_id(question_id: str, code: str) -> str:
+    """The message id of an option's label as written inside a sentence (``Option.in_sentence``),
+    for the options that have one."""
+    return f"{option_message_id(question_id, code)} in sentence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +99,10 @@ DateCheck = Callable[[date, Visit], "str | None"]
 
 # What each date check says when it refuses a date, by the check's name.
 DATE_CHECK_MESSAGES: dict[str, str] = {
-    "in_the_past": "The date must be in the past",
-    "age_under_120": "The date must be less than 120 years ago",
-    "not_after_today": "The date cannot be in the future",
-    "not_after_appointment": "The date cannot be after the appointment",
+    "in_the_past": "{name} must be in the past",
+    "age_under_120": "{name} must be less than 120 years ago",
+    "not_after_today": "{name} must be today or in the past",
+    "not_after_appointment": "{name} must be on or before the date of your appointment",
 }
 
 
@@ -221,7 +233,7 @@ BLEEDING_RISK_SUBSTANCES = (
     Option("ginkgo_biloba", "Ginkgo biloba"),
     Option("ginseng", "Ginseng"),
     Option("garlic", "Garlic supplements"),
-    Option("st_johns_wort", "St John's wort"),
+    Option("st_johns_wort", "St. John's wort", in_sentence="St. John's wort"),
     Option("kava_kava", "Kava kava"),
 )
 
@@ -270,7 +282,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         topic="pregnancy",
         label="Are you pregnant, or could you be?",
         options=YES_NO_UNSURE,
-        missing_message="Select yes, no or I'm not sure for whether you are or could be pregnant",
+        missing_message="Select if you are pregnant or could be",
     ),
     Question(
         id="breastfeeding",
@@ -278,25 +290,27 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         topic="pregnancy",
         label="Are you breastfeeding?",
         options=YES_NO,
-        missing_message="Select yes or no for whether you are breastfeeding",
+        missing_message="Select if you are breastfeeding",
     ),
     Question(
         id="neuromuscular_disorder",
         kind=Kind.CHOICE,
         topic="health",
         label="Have you ever had a neuromuscular disorder?",
-        help="For example myasthenia gravis, ALS (motor neurone disease) or Lambert-Eaton.",
+        help="For example myasthenia gravis, ALS (motor neuron disease) or Lambert-Eaton.",
         options=YES_NO_UNSURE,
-        missing_message="Select yes, no or I'm not sure for a neuromuscular disorder",
+        missing_message="Select if you have ever had a neuromuscular disorder",
     ),
     Question(
         id="immunosuppressive_disorder",
         kind=Kind.CHOICE,
         topic="health",
         label="Do you have a condition, or take a medicine, that weakens your immune system?",
-        help="For example HIV, an organ transplant, chemotherapy, or steroid tablets.",
+        help="For example HIV, an organ transplant, chemotherapy, or steroid pills.",
         options=YES_NO_UNSURE,
-        missing_message="Select yes, no or I'm not sure for a weakened immune system",
+        missing_message=(
+            "Select if you have a condition, or take a medicine, that weakens your immune system"
+        ),
     ),
     Question(
         id="bleeding_risk_substances",
@@ -310,7 +324,9 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         ),
         options=BLEEDING_RISK_SUBSTANCES,
         short_name="Medicines and supplements",
-        missing_message="Select the medicines and supplements you have taken, or none",
+        missing_message=(
+            "Select the medicines and supplements you have taken, or select None of these"
+        ),
     ),
     Question(
         id="bleeding_risk_last_dose",
@@ -333,7 +349,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
             "(Pradaxa), clopidogrel (Plavix), or daily aspirin ordered by a doctor."
         ),
         options=YES_NO_UNSURE,
-        missing_message="Select yes, no or I'm not sure for a prescribed blood thinner",
+        missing_message="Select if a doctor has prescribed you a blood thinner",
     ),
     Question(
         id="feeling_unwell",
@@ -342,7 +358,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         label="Are you feeling unwell?",
         help="For example a cold, flu, fever or another illness.",
         options=YES_NO,
-        missing_message="Select yes or no for whether you are feeling unwell",
+        missing_message="Select if you are feeling unwell",
     ),
     Question(
         id="cold_sore",
@@ -350,7 +366,7 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         topic="feeling",
         label="Do you have a cold sore right now?",
         options=YES_NO,
-        missing_message="Select yes or no for whether you have a cold sore",
+        missing_message="Select if you have a cold sore right now",
     ),
     Question(
         id="blemish_or_rash",
@@ -358,12 +374,13 @@ CORE_QUESTIONS: tuple[Question, ...] = (
         topic="feeling",
         label="Do you have a blemish or rash where you will be treated?",
         options=YES_NO,
-        missing_message="Select yes or no for a blemish or rash in the area",
+        missing_message="Select if you have a blemish or rash where you will be treated",
     ),
 )
 
 
-def _yes_no(id: str, topic: str, label: str, about: str, help: str = "") -> Question:
+# ``asks_if`` completes the GOV.UK error "Select if ...": "you have an autoimmune condition".
+def _yes_no(id: str, topic: str, label: str, asks_if: str, help: str = "") -> Question:
     return Question(
         id=id,
         kind=Kind.CHOICE,
@@ -371,11 +388,11 @@ def _yes_no(id: str, topic: str, label: str, about: str, help: str = "") -> Ques
         label=label,
         help=help,
         options=YES_NO,
-        missing_message=f"Select yes or no for {about}",
+        missing_message=f"Select if {asks_if}",
     )
 
 
-def _yes_no_unsure(id: str, topic: str, label: str, about: str, help: str = "") -> Question:
+def _yes_no_unsure(id: str, topic: str, label: str, asks_if: str, help: str = "") -> Question:
     return Question(
         id=id,
         kind=Kind.CHOICE,
@@ -383,7 +400,7 @@ def _yes_no_unsure(id: str, topic: str, label: str, about: str, help: str = "") 
         label=label,
         help=help,
         options=YES_NO_UNSURE,
-        missing_message=f"Select yes, no or I'm not sure for {about}",
+        missing_message=f"Select if {asks_if}",
     )
 
 
@@ -412,14 +429,14 @@ ADDED_QUESTIONS: tuple[Question, ...] = (
         "bleeding_disorder",
         "health",
         "Do you have a bleeding or clotting disorder?",
-        "a bleeding or clotting disorder",
-        "For example haemophilia or von Willebrand disease.",
+        "you have a bleeding or clotting disorder",
+        "For example hemophilia or von Willebrand disease.",
     ),
     _yes_no_unsure(
         "autoimmune_disorder",
         "health",
         "Do you have an autoimmune condition?",
-        "an autoimmune condition",
+        "you have an autoimmune condition",
         "For example lupus, rheumatoid arthritis, scleroderma or autoimmune thyroid disease "
         "(Hashimoto's or Graves').",
     ),
@@ -427,27 +444,27 @@ ADDED_QUESTIONS: tuple[Question, ...] = (
         "swallowing_or_breathing_problems",
         "health",
         "Do you have trouble swallowing or breathing?",
-        "trouble swallowing or breathing",
+        "you have trouble swallowing or breathing",
         "Including asthma or emphysema.",
     ),
     _yes_no_unsure(
         "uncontrolled_diabetes",
         "health",
         "Do you have diabetes that is not under control?",
-        "diabetes that is not under control",
+        "you have diabetes that is not under control",
         "For example, your doctor has told you your blood sugar is often too high.",
     ),
     _yes_no(
         "active_cancer_treatment",
         "health",
         "Are you having chemotherapy now, or have you had radiation therapy in the last 3 months?",
-        "cancer treatment",
+        "you are having chemotherapy, or have had radiation therapy in the last 3 months",
     ),
     _yes_no(
         "severe_allergies",
         "allergies",
         "Have you ever had anaphylaxis, or do you have several severe allergies?",
-        "severe allergies",
+        "you have ever had anaphylaxis, or have several severe allergies",
         "Anaphylaxis is a sudden, severe allergic reaction, for example swelling of the throat "
         "or trouble breathing.",
     ),
@@ -455,41 +472,41 @@ ADDED_QUESTIONS: tuple[Question, ...] = (
         "lidocaine_allergy",
         "allergies",
         "Are you allergic to lidocaine or any other numbing medicine?",
-        "an allergy to numbing medicine",
+        "you are allergic to lidocaine or any other numbing medicine",
         "Numbing medicine is used by dentists and in numbing creams.",
     ),
     _yes_no(
         "filler_allergy",
         "allergies",
         "Are you allergic to hyaluronic acid, poly-L-lactic acid, or a filler you had before?",
-        "an allergy to filler",
+        "you are allergic to hyaluronic acid, poly-L-lactic acid, or a filler you had before",
     ),
     _yes_no(
         "toxin_allergy",
         "allergies",
         "Are you allergic to any botulinum toxin product?",
-        "an allergy to botulinum toxin",
+        "you are allergic to any botulinum toxin product",
         "For example Botox, Dysport, Xeomin, Jeuveau or Daxxify.",
     ),
     _yes_no(
         "milk_protein_allergy",
         "allergies",
         "Are you allergic to cow's milk protein?",
-        "an allergy to cow's milk protein",
+        "you are allergic to cow's milk protein",
         "One brand of toxin contains a small amount of it.",
     ),
     _yes_no(
         "metal_allergy",
         "allergies",
         "Are you allergic to stainless steel or any other metal?",
-        "an allergy to metal",
-        "For example, cheap jewellery makes your skin itch or go red.",
+        "you are allergic to stainless steel or any other metal",
+        "For example, cheap jewelry makes your skin itch or turn red.",
     ),
     _yes_no_unsure(
         "interacting_medicines",
         "medicines",
         "Are you taking injected antibiotics, muscle relaxants or sleeping medicines?",
-        "antibiotics, muscle relaxants or sleeping medicines",
+        "you are taking injected antibiotics, muscle relaxants or sleeping medicines",
         "Injected antibiotics such as gentamicin, tobramycin or amikacin, during a current course.",
     ),
     _optional_date(
@@ -497,45 +514,45 @@ ADDED_QUESTIONS: tuple[Question, ...] = (
         "medicines",
         "If you have ever taken isotretinoin (Accutane), when did you last take it?",
         "Date of your last isotretinoin dose",
-        f"Isotretinoin is an acne medicine, also sold as Roaccutane or Absorica. {_LEAVE_EMPTY}",
+        f"Isotretinoin is an acne medicine, also sold as Absorica or Claravis. {_LEAVE_EMPTY}",
         (not_after_today,),
     ),
     _yes_no(
         "keloid_history",
         "skin",
         "Do you get raised or thick scars (keloids)?",
-        "raised or thick scars",
+        "you get raised or thick scars",
         "Scars that grow bigger than the wound that caused them.",
     ),
     _yes_no(
         "cold_sore_history",
         "skin",
         "Have you ever had a cold sore?",
-        "ever having had a cold sore",
+        "you have ever had a cold sore",
     ),
     _yes_no(
         "active_skin_condition",
         "skin",
         "Do you have acne, eczema, psoriasis or rosacea flaring up where you will be treated?",
-        "a skin condition flaring up in the area",
+        "you have acne, eczema, psoriasis or rosacea flaring up where you will be treated",
     ),
     _yes_no(
         "skin_lesions_in_area",
         "skin",
         "Do you have warts, raised moles or skin cancer where you will be treated?",
-        "warts, raised moles or skin cancer in the area",
+        "you have warts, raised moles or skin cancer where you will be treated",
     ),
     _yes_no(
         "recent_sunburn",
         "skin",
         "In the last 14 days, have you had sunburn, a tan, or used self-tanner?",
-        "sunburn, tanning or self-tanner",
+        "you have had sunburn or a tan, or used self-tanner, in the last 14 days",
     ),
     _yes_no_unsure(
         "permanent_filler_in_area",
         "skin",
         "Do you have permanent filler or an implant where you will be treated?",
-        "permanent filler or an implant in the area",
+        "you have permanent filler or an implant where you will be treated",
         "Permanent fillers include silicone and PMMA (Bellafill).",
     ),
     _optional_date(

@@ -54,10 +54,12 @@ class Trigger(Protocol):
         """The trigger as JSON: its operator name and arguments."""
 
 
-def _option_labels(question: Question, codes: Iterable[str]) -> Options:
-    """The options ``codes`` of ``question``, in their order, with their English labels."""
+def _option_labels(question: Question, codes: Iterable[str], joined_by: str = "and") -> Options:
+    """The options ``codes`` of ``question``, in their order, with their English labels,
+    named in a sentence joined by ``joined_by`` ("and" or "or")."""
     codes = tuple(codes)
-    return Options(question.id, codes, tuple(question.option_label(code) for code in codes))
+    labels = tuple(question.option_label(code) for code in codes)
+    return Options(question.id, codes, labels, joined_by)
 
 
 _FIRED = Match()
@@ -124,7 +126,8 @@ class TakenWithinDays:
         return Match(
             earliest_date=earliest,
             params={
-                "taken": _option_labels(taken_question, taken),
+                # "You last took aspirin or fish oil on ...": the last dose of any of them.
+                "taken": _option_labels(taken_question, taken, joined_by="or"),
                 "last_dose": last_dose,
                 "days_before": days_before,
                 "days": self.days,

@@ -17,7 +17,7 @@ from typing import Any
 
 from .dates import format_date
 from .i18n import worded
-from .questions import option_message_id
+from .questions import option_in_sentence_message_id, option_message_id
 
 # The words around counted values and lists, in English by message id; other languages' are in
 # the rules' catalogs (rules/locales), as every other word a patient reads. A counted form has
@@ -27,20 +27,23 @@ WORDING_WORDS: dict[str, str] = {
     "count days other": "{count} days",
     "count months one": "{count} month",
     "count months other": "{count} months",
-    # "day(s)" whatever the count: the wording the English texts have always had.
-    "count days before appointment one": "{count} day(s) before the appointment",
-    "count days before appointment other": "{count} day(s) before the appointment",
-    "count days after appointment one": "{count} day(s) after the appointment",
-    "count days after appointment other": "{count} day(s) after the appointment",
-    "day of appointment": "on the day of the appointment",
+    "count days before appointment one": "{count} day before your appointment",
+    "count days before appointment other": "{count} days before your appointment",
+    "count days after appointment one": "{count} day after your appointment",
+    "count days after appointment other": "{count} days after your appointment",
+    "day of appointment": "on the day of your appointment",
     "list and": "and",
     # Spanish writes "e" for "y" before a word starting with the sound "i" ("aspirina e
     # ibuprofeno"); English has no such form.
     "list and before i sound": "and",
+    "list or": "or",
+    # Spanish writes "u" for "o" before a word starting with the sound "o" ("aspirina u
+    # omega-3"); English has no such form.
+    "list or before o sound": "or",
 }
-# Languages that write an option's label in lower case inside a sentence: "Aspirina" is an
-# option, but "aspirina" in a sentence.
-_LABELS_IN_LOWER_CASE = frozenset({"es"})
+# Languages that put a comma before the last word of a list of three or more, as US English
+# does: "aspirin, ibuprofen, and fish oil" ("aspirina, ibuprofeno y aceite de pescado").
+_SERIAL_COMMA = frozenset({"en"})
 
 
 def _words(message_id: str, language: str) -> str:
@@ -92,17 +95,20 @@ class QuotedQuestions:
         return " ".join(f'"{worded(f"question {qid} label", language)[0]}"' for qid in self.ids)
 
 
-def join_words(words: list[str], language: str) -> str:
-    """Words joined as in a sentence: "a, b and c" in English, "a, b y c" in Spanish, where
-    "y" becomes "e" before a word starting with the sound "i" ("aspirina e ibuprofeno")."""
+def join_words(words: list[str], language: str, joined_by: str = "and") -> str:
+    """Words joined as in a sentence by "and" (``joined_by`` "and") or "or": "a, b, and c" in
+    English, "a, b y c" in Spanish, where "y" becomes "e" before a word starting with the sound
+    "i" ("aspirina e ibuprofeno") and "o" becomes "u" before the sound "o"."""
     if len(words) <= 1:
         return "".join(words)
     last = words[-1]
-    conjunction = _words("list and", language)
-    before_i_sound = _words("list and before i sound", language)
-    if before_i_sound != conjunction and _starts_with_i_sound(last):
-        conjunction = before_i_sound
-    return f"{', '.join(words[:-1])} {conjunction} {last}"
+    conjunction = _words(f"list {joined_by}", language)
+    special_sound, starts_with_it = _SPECIAL_CONJUNCTIONS[joined_by]
+    before_special_sound = _words(f"list {joined_by} before {special_sound} sound", language)
+    if before_special_sound != conjunction and starts_with_it(last):
+        conjunction = before_special_sound
+    separator = "," if language in _SERIAL_COMMA and len(words) > 2 else ""
+    return f"{', '.join(words[:-1])}{separator} {conjunction} {last}"
 
 
 _VOWELS = frozenset("aeiouáéíóú")
@@ -116,9 +122,19 @@ def _starts_with_i_sound(word: str) -> bool:
     return lower.startswith(("i", "í"))
 
 
+def _starts_with_o_sound(word: str) -> bool:
+    return word.lower().startswith(("o", "ó", "ho", "hó"))
+
+
+# Per conjunction, the sound before which a language may write it otherwise, and how a word
+# is found to start with it.
+_SPECIAL_CONJUNCTIONS = {"and": ("i", _starts_with_i_sound), "or": ("o", _starts_with_o_sound)}
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
-    """Options a patient chose, named in a sentence: "aspirin, fish oil and ibuprofen".
+    """Options a patient chose, named in a sentence: "aspirin, fish oil, and ibuprofen", or,
+    ``joined_by`` "or", "aspirin, fish oil, or ibuprofen".
 
     ``labels`` are their English, from the rule data, when the rules give them (a question made
     for a test has no message ids); a stored finding's options are worded by their message ids
@@ -128,17 +144,30 @@ class Options:
     question: str
     codes: tuple[str, ...]
     labels: tuple[str, ...] = ()
+    joined_by: str = "and"
 
     def in_words(self, language: str) -> str:
-        """The options' labels in ``language``, joined as in a sentence."""
+        """The options' labels in ``language`` as written inside a sentence, joined as in a
+        sentence."""
         english: tuple[str | None, ...] = self.labels or (None,) * len(self.codes)
         words = [
-            worded(option_message_id(self.question, code), language, label)[0]
+            _in_sentence(self.question, code, label, language)
             for code, label in zip(self.codes, english, strict=True)
         ]
-        if language in _LABELS_IN_LOWER_CASE:
-            words = [_lower_first(word) for word in words]
-        return join_words(words, language)
+        return join_words(words, language, self.joined_by)
+
+
+def _in_sentence(question: str, code: str, label: str | None, language: str) -> str:
+    """An option's label inside a sentence: its own form for that (``Option.in_sentence``)
+    where it has one in ``language``, else its label with the first letter lowered."""
+    try:
+        words, written_in = worded(option_in_sentence_message_id(question, code), language)
+    except KeyError:  # no form of its own: the label lowered reads right
+        pass
+    else:
+        if written_in == language:
+            return words
+    return _lower_first(worded(option_message_id(question, code), language, label)[0])
 
 
 def _lower_first(word: str) -> str:
@@ -166,7 +195,10 @@ def value_to_json(value: Any) -> Any:
     if isinstance(value, date):
         return {"date": value.isoformat()}
     if isinstance(value, Options):
-        return {"options": {"question": value.question, "codes": list(value.codes)}}
+        options: dict[str, Any] = {"question": value.question, "codes": list(value.codes)}
+        if value.joined_by != "and":  # values stored before "or" existed read as "and"
+            options["joined_by"] = value.joined_by
+        return {"options": options}
     if isinstance(value, Period):
         return {"period": {"days": value.days, "months": value.months}}
     if isinstance(value, DaysFromAppointment):
@@ -186,7 +218,9 @@ def value_from_json(stored: Any) -> Any:
         if kind == "date":
             return date.fromisoformat(value)
         if kind == "options":
-            return Options(value["question"], tuple(value["codes"]))
+            joined_by = value.get("joined_by", "and")
+            if joined_by in _SPECIAL_CONJUNCTIONS:
+                return Options(value["question"], tuple(value["codes"]), joined_by=joined_by)
         if kind == "period":
             return Period(days=value["days"], months=value["months"])
         if kind == "days_from_appointment":

@@ -105,7 +105,7 @@ def not_cancelled(screening: Screening, seen_version: int | None = None) -> None
     if seen_version is not None:
         check_version(screening, seen_version)
     if screening.cancelled_at is not None:
-        raise DecisionRefused("This visit was cancelled. Undo the cancellation first.")
+        raise DecisionRefused("This visit was canceled. Undo the cancellation first.")
 
 
 def refuse(screening: Screening, message: str, why: str, field: str | None = None) -> None:
@@ -403,14 +403,14 @@ def ensure_cancellable(screening: Screening, seen_version: int | None) -> None:
     """Refuse cancelling a visit already cancelled."""
     check_version(screening, seen_version)
     if screening.cancelled_at is not None:
-        raise DecisionRefused("This visit is already cancelled.")
+        raise DecisionRefused("This visit is already canceled.")
 
 
 def ensure_cancelled(screening: Screening, seen_version: int | None) -> None:
     """Refuse undoing the cancellation of a visit that is not cancelled."""
     check_version(screening, seen_version)
     if screening.cancelled_at is None:
-        raise DecisionRefused("This visit is not cancelled.")
+        raise DecisionRefused("This visit is not canceled.")
 
 
 def cancel_visit(
@@ -419,7 +419,7 @@ def cancel_visit(
     """Cancel the visit: no reminders, the patient's link says so; the screening stays in the
     records with its cancellation."""
     ensure_cancellable(screening, seen_version)
-    reason = required_reason(reason, "Give the reason for cancelling the visit.")
+    reason = required_reason(reason, "Give the reason for canceling the visit.")
     decision = record_decision(screening, staff, "cancel", reason=reason)
     screening.cancelled_at = utcnow()
     finish(screening, decision)

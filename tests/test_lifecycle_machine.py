@@ -722,7 +722,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert ready == (snap.status == "cleared"), snap.status
         assert not ("can't go ahead" in text and "can still go ahead" in text)
         if snap.status == "cancelled":
-            assert "was cancelled" in text
+            assert "was canceled" in text
         never = any(ends is Ends.NEVER for _, ends in snap.open())
         if never and snap.status in ("reschedule", "not_eligible"):
             assert "not suitable" in text and "move your appointment" not in text

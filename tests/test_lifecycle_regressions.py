@@ -866,7 +866,7 @@ def test_a_cancelled_visit_is_over_and_undoing_it_restores_it(
     assert after.status == "cancelled"
     assert after.cancelled_at is not None
     text = visible(patient_page(mail_app, result_url))
-    assert "was cancelled" in text
+    assert "was canceled" in text
     assert READY["en"] not in text
     assert exported_statuses(staff(mail_app, "manager")) == {sid: "cancelled"}
     decisions = audit_rows(mail_app, "decision")
@@ -881,7 +881,7 @@ def test_a_cancelled_visit_is_over_and_undoing_it_restores_it(
     assert undone.status_code == 303, undone.text[:2000]
     assert stored(mail_app, sid).status == status
     text = visible(patient_page(mail_app, result_url))
-    assert "was cancelled" not in text
+    assert "was canceled" not in text
     assert (READY["en"] in text) is (status == "cleared")
     decisions = audit_rows(mail_app, "decision")
     assert [(r.object_id, r.detail.split(" #")[0]) for r in decisions] == [
@@ -957,7 +957,7 @@ def test_an_invited_visit_cancelled_before_the_questionnaire_refuses_its_link(ap
         for path in ("/intake/visit", "/intake/check", "/intake/consent"):
             refused = patient.client.get(path)
             assert refused.status_code == 410, (path, refused.status_code)
-            assert "This visit was cancelled" in visible(refused)
+            assert "This visit was canceled" in visible(refused)
     with app.app_context():
         assert db.session.scalars(select(Screening.id)).all() == []
 

@@ -181,7 +181,7 @@ def test_emails_tallied_against_what_the_smtp_server_received():
         row("<b>", "invitation", attempts=2),
         row("<c>", "reminder_day_before"),
         row("<d>", status="pending"),
-        row("<e>", status="voided", attempts=0, error="the visit was cancelled"),
+        row("<e>", status="voided", attempts=0, error="the visit was canceled"),
     ]
     loadtest.tally_emails(outcome, rows, ["<a>", "<b>", "<b>", "<x>"], claimed_at_kill={"<b>"})
     assert (outcome.emails_queued, outcome.emails_sent, outcome.emails_pending) == (5, 3, 1)
@@ -193,7 +193,7 @@ def test_emails_tallied_against_what_the_smtp_server_received():
     assert outcome.emails_lost == 1  # <c>
     assert outcome.emails_unknown == 1  # <x>
     assert outcome.claimed_at_kill == 1
-    assert outcome.not_sent_reasons == {"voided: the visit was cancelled": 1}
+    assert outcome.not_sent_reasons == {"voided: the visit was canceled": 1}
 
 
 def test_a_duplicate_no_killed_sender_held_is_unexplained():

@@ -218,7 +218,7 @@ def test_a_cancelled_visits_reminder_is_voided_before_it_goes(mail_app, mail, cl
 
     assert mail.envelopes == []
     [voided] = rows(mail_app)
-    assert (voided.status, voided.last_error) == (outbox.VOIDED, "the visit was cancelled")
+    assert (voided.status, voided.last_error) == (outbox.VOIDED, "the visit was canceled")
     assert voided.body == ""
 
 
@@ -317,7 +317,7 @@ def test_a_cancelled_invitations_email_is_voided_and_the_list_gives_no_advice_to
 
     assert mail.envelopes == []
     listed = nurse.get("/staff/invitations").text
-    assert "not sent, as it should not be: the visit was cancelled" in listed
+    assert "not sent, as it should not be: the visit was canceled" in listed
     assert "Send the patient a new invitation" not in listed
 
 

@@ -264,7 +264,7 @@ KELOID_NOT_ELIGIBLE = _not_eligible(
         "suitable for you, so it cannot go ahead. Please call us to talk about other treatments."
     ),
     staff_text=(
-        "History of keloid formation or hypertrophic scarring (Sculptra labelling): not eligible "
+        "History of keloid formation or hypertrophic scarring (Sculptra labeling): not eligible "
         "for this treatment. Cannot be overridden; discuss alternatives."
     ),
     variant="not suitable",
@@ -279,7 +279,7 @@ SEVERE_ALLERGIES_NOT_ELIGIBLE = _not_eligible(
         "other treatments."
     ),
     staff_text=(
-        "History of anaphylaxis or multiple severe allergies (filler labelling): not eligible for "
+        "History of anaphylaxis or multiple severe allergies (filler labeling): not eligible for "
         "this treatment. Cannot be overridden; discuss alternatives."
     ),
     variant="not suitable",
@@ -309,7 +309,7 @@ LIDOCAINE_ALLERGY = _nurse_rule(
         "whether it can go ahead."
     ),
     staff_text=(
-        "Allergy to lidocaine or another local anaesthetic. Use a product without lidocaine and "
+        "Allergy to lidocaine or another local anesthetic. Use a product without lidocaine and "
         "confirm the plan with the patient."
     ),
     unsure_patient_text=(
@@ -317,7 +317,7 @@ LIDOCAINE_ALLERGY = _nurse_rule(
         "before your appointment on {appointment_date} to talk it through."
     ),
     unsure_staff_text=(
-        "Patient not sure. Allergy to lidocaine or another local anaesthetic. Use a product "
+        "Patient not sure. Allergy to lidocaine or another local anesthetic. Use a product "
         "without lidocaine and confirm the plan with the patient."
     ),
 )
@@ -477,7 +477,7 @@ TOXIN_90_DAYS = Rule(
         "is {earliest_date}."
     ),
     staff_text=(
-        "Last neurotoxin treatment {date}, {days_before} day(s) before the appointment; the "
+        "Last neurotoxin treatment {date}, less than {window} before the appointment; the "
         "{window} interval is not met. Earliest date {earliest_date}."
     ),
 )
@@ -541,7 +541,7 @@ VACCINE_14_DAYS = Rule(
     when=DateNear("vaccine_last_date", days=14),
     outcome=Outcome.ADVICE,
     patient_text=(
-        "You had a vaccine on {date}, {relation}. Some clinics prefer {days} days between a "
+        "You had a vaccine on {date}, {relation}. We prefer to leave {days} days between a "
         "vaccine and filler, so we may talk to you about it. This on its own does not change your "
         "appointment."
     ),
@@ -557,7 +557,7 @@ DENTAL_WORK_14_DAYS = Rule(
     when=DateNear("dental_work_date", days=14),
     outcome=Outcome.ADVICE,
     patient_text=(
-        "Your dental work on {date} is {relation}. Some clinics prefer {days} days between "
+        "Your dental work on {date} is {relation}. We prefer to leave {days} days between "
         "dental work and this treatment, to lower the risk of infection, so we may talk to you "
         "about it. This on its own does not change your appointment."
     ),

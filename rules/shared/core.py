@@ -149,7 +149,7 @@ BLEEDING_RISK_7_DAYS = Rule(
         "will check with your prescriber."
     ),
     staff_text=(
-        "Bleeding-risk substance ({taken}) last taken {last_dose}, {days_before} day(s) before "
+        "Bleeding-risk substance ({taken}) last taken {last_dose}, less than {days} days before "
         "the appointment; the {days}-day window is not met. Earliest date {earliest_date}. A "
         "prescribed one (daily aspirin) must not be stopped: the prescriber's clearance decides."
     ),
@@ -232,13 +232,13 @@ CORE_INSTRUCTIONS = (
         starts=-7,
         text=(
             "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, "
-            "ginseng, garlic supplements, St John's wort or kava kava from {from_date} until "
+            "ginseng, garlic supplements, St. John's wort or kava kava from {from_date} until "
             "your appointment on {until_date}. If a doctor prescribed one of these, or another "
             "blood thinner, keep taking it and call us: we will check with your prescriber."
         ),
         text_from_now=(
             "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, "
-            "ginseng, garlic supplements, St John's wort or kava kava from now until your "
+            "ginseng, garlic supplements, St. John's wort or kava kava from now until your "
             "appointment on {until_date}. If a doctor prescribed one of these, or another blood "
             "thinner, keep taking it and call us: we will check with your prescriber."
         ),
@@ -260,7 +260,7 @@ CORE_INSTRUCTIONS = (
         id="no_makeup",
         source="seed, pre-care 6",
         starts=0,
-        text="Come to your appointment on {until_date} without make-up, if you can.",
+        text="Come to your appointment on {until_date} without makeup, if you can.",
     ),
     InstructionTemplate(
         id="reschedule_if_unwell",

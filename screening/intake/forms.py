@@ -107,14 +107,14 @@ EMAIL_ANSWER = TextAnswer(
     _l("Enter your email address"),
     254,
     pattern=_EMAIL.fullmatch,
-    invalid=_l("Enter an email address like name@example.com"),
+    invalid=_l("Enter an email address in the correct format, like name@example.com"),
 )
 PHONE_ANSWER = TextAnswer(
     _l("Phone number"),
     _l("Enter your phone number"),
     40,
     pattern=_looks_like_phone,
-    invalid=_l("Enter a phone number like 909 218 3993"),
+    invalid=_l("Enter a phone number, like 909 218 3993"),
 )
 
 
@@ -142,20 +142,13 @@ class MultiAnswer:
     def __call__(self, form: FlaskForm, field: Field) -> None:
         chosen = list(dict.fromkeys(field.data or ()))
         field.data = chosen
+        # One request whatever is wrong (nothing chosen, an option not offered by a forged or
+        # stale form, "None of these" with others): the question's own, in the GOV.UK style.
         missing = rule_text(self.question.missing_message)
-        if not chosen:
+        if not chosen or any(code not in self.codes for code in chosen):
             raise StopValidation(missing)
-        name = rule_text(self.question.short_name or self.question.label)
-        if any(code not in self.codes for code in chosen):
-            raise StopValidation(
-                gettext("%(name)s: choose only from the options listed", name=name)
-            )
         if NONE_OF_THESE in chosen and len(chosen) > 1:
-            raise StopValidation(
-                gettext(
-                    "%(name)s: select 'None of these' on its own, or only the others", name=name
-                )
-            )
+            raise StopValidation(missing)
         real = [code for code in chosen if code != NONE_OF_THESE]
         if len(real) < self.question.min_choices:
             raise StopValidation(missing)
@@ -199,8 +192,9 @@ class DateAnswer:
         for check in question.date_checks:
             message = check(day, form.visit)
             if message is not None:
-                message = rule_text(message)
-                raise StopValidation(f"{name}: {message[0].lower()}{message[1:]}")
+                # The check's message names the date: "Date of your last dose must be today or
+                # in the past".
+                raise StopValidation(rule_text(message).format(name=name))
         field.data = day.isoformat()
 
 
@@ -415,7 +409,7 @@ def _identity_fields() -> dict[str, Field]:
             _l("Phone number"),
             filters=[strip],
             description=_l(
-                "A mobile number is best, in case we need to reach you before your visit."
+                "A cell phone number is best, in case we need to reach you before your visit."
             ),
             validators=[PHONE_ANSWER],
             render_kw={"autocomplete": "tel", "type": "tel"},

@@ -1058,7 +1058,7 @@ _CONSENT_CHANGED = (
     "agree",
     _l(
         "The consent for your treatment has changed since this page was opened (your answers "
-        "were changed on another page). Read it again below, then tick the box and sign."
+        "were changed on another page). Read it again below, then check the box and sign."
     ),
 )
 _TIMED_OUT = (

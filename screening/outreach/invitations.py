@@ -86,10 +86,10 @@ def create_invitation(
     email = _text(errors, "email", email, "Email address", False, 254)
     phone = _text(errors, "phone", phone, "Phone number", False, 40)
     if email and "email" not in errors and not _EMAIL.fullmatch(email):
-        errors["email"] = ["Enter an email address like name@example.com"]
+        errors["email"] = ["Enter an email address in the correct format, like name@example.com"]
     digits = _PHONE_PUNCTUATION.sub("", phone)
     if phone and "phone" not in errors and not (digits.isdigit() and 7 <= len(digits) <= 15):
-        errors["phone"] = ["Enter a phone number like 909 218 3993"]
+        errors["phone"] = ["Enter a phone number, like 909 218 3993"]
     if not email and not phone and not {"email", "phone"} & errors.keys():
         errors["email"] = ["Enter an email address or a phone number to reach the patient"]
     if not isinstance(treatment, str) or treatment not in rules.RULESETS:
@@ -244,13 +244,13 @@ def cancel_invitation(invitation: Invitation, reason: str, staff: StaffUser) -> 
     questionnaire begun from it can no longer be sent. Raises ``InvitationError``."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvitationError({"reason": ["Give the reason for cancelling the visit"]})
+        raise InvitationError({"reason": ["Give the reason for canceling the visit"]})
     if len(reason) > 2000:
         raise InvitationError({"reason": ["The reason must be 2,000 characters or fewer"]})
     if message := text_problem_message("The reason", reason):
         raise InvitationError({"reason": [message]})
     if invitation.cancelled_at is not None:
-        raise InvitationError({"reason": ["This visit is already cancelled"]})
+        raise InvitationError({"reason": ["This visit is already canceled"]})
     if invitation.draft is not None and invitation.draft.screening is not None:
         raise InvitationError(
             {"reason": ["The patient has sent the questionnaire: cancel the screening instead"]}
@@ -270,7 +270,7 @@ def cancel_invitation(invitation: Invitation, reason: str, staff: StaffUser) -> 
 def undo_invitation_cancellation(invitation: Invitation, staff: StaffUser) -> None:
     """Undo a cancellation: the link works again if it is still unused and in time."""
     if invitation.cancelled_at is None:
-        raise InvitationError({"reason": ["This visit is not cancelled"]})
+        raise InvitationError({"reason": ["This visit is not canceled"]})
     invitation.cancelled_at = None
     audit.record(
         audit.Action.INVITATION,
@@ -313,7 +313,7 @@ def _queue_invitation_email(invitation: Invitation, token: str) -> None:
         f"Hello {invitation.first_name},\n\n"
         f"Your appointment at {clinic} is on {when}. Before you come, please answer a few "
         f"questions about your health (about 5 minutes):\n\n{invitation_url(token)}\n\n"
-        "The link works once. If you have questions, call us on "
+        "The link works once. If you have questions, call us at "
         f"{current_app.config['CLINIC_PHONE']}.\n",
         invitation=invitation,
     )

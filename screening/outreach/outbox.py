@@ -192,7 +192,7 @@ def why_not_send(message: OutboxMessage, now: datetime) -> str | None:
     if message.screening_id is not None:
         screening = db.session.get(Screening, message.screening_id)
         if screening.cancelled_at is not None:
-            return "the visit was cancelled"
+            return "the visit was canceled"
         if screening.appointment_date != message.appointment_date:
             return "the visit was moved"
         if message.kind in _REMINDERS and screening.status in NOT_GOING_AHEAD:
@@ -200,7 +200,7 @@ def why_not_send(message: OutboxMessage, now: datetime) -> str | None:
     if message.invitation_id is not None:
         invitation = db.session.get(Invitation, message.invitation_id)
         if invitation.cancelled_at is not None:
-            return "the visit was cancelled"
+            return "the visit was canceled"
         if invitation.opened_at is not None:
             return "the link was already used"
         if now >= invitation.expires_at:

@@ -1,7 +1,7 @@
 """Reminders timed to the rules' windows, queued by ``flask --app screening reminders send``.
 
 Eight days before the appointment: which bleeding-risk substances to stop, from which date.
-The day before: no alcohol or caffeine in the 24 hours before, and no make-up. Each reminder is
+The day before: no alcohol or caffeine in the 24 hours before, and no makeup. Each reminder is
 queued in the outbox under a unique key, so none goes out twice; the outbox sends it, and voids
 it should the visit be cancelled or moved meanwhile. Reminders tell the truth of the visit as it
 stands (lifecycle invariant 8): none for a visit cancelled, waiting to be rescheduled or not
@@ -102,7 +102,7 @@ def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
         # The seed's list, in full: the message names no substance the patient reported taking.
         advice = gettext(
             "From %(date)s, please do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, "
-            "ginkgo biloba, ginseng, garlic supplements, St John's wort and kava kava. If a "
+            "ginkgo biloba, ginseng, garlic supplements, St. John's wort and kava kava. If a "
             "doctor prescribed one of them, or another blood thinner, keep taking it unless your "
             "prescriber tells you otherwise.",
             date=format_date(screening.appointment_date - timedelta(days=7), language),
@@ -116,17 +116,17 @@ def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
         advice = (
             gettext(
                 "Please have no alcohol and no caffeine from %(time)s today, and come without "
-                "make-up if you can.",
+                "makeup if you can.",
                 **names,
             )
             if timed
             else gettext(
                 "Please have no alcohol and no caffeine from 24 hours before it, and come "
-                "without make-up if you can."
+                "without makeup if you can."
             )
         )
     call = gettext(
-        "If you feel unwell, or need to change the appointment, call us on %(phone)s.",
+        "If you feel unwell, or need to change the appointment, call us at %(phone)s.",
         phone=current_app.config["CLINIC_PHONE"],
     )
     greeting = gettext("Hello %(name)s,", **names)
@@ -141,7 +141,7 @@ def _outstanding(
     it says so, and what to do, without naming what it is."""
     outstanding = gettext(
         "Your appointment at %(clinic)s on %(day)s can go ahead only once something still "
-        "outstanding is done. Please call us on %(phone)s so that we can sort it out with you.",
+        "outstanding is done. Please call us at %(phone)s so that we can sort it out with you.",
         **names,
         phone=current_app.config["CLINIC_PHONE"],
     )
@@ -151,7 +151,7 @@ def _outstanding(
         parts.append(
             gettext(
                 "So that it can go ahead, from %(date)s please do not take aspirin, ibuprofen, "
-                "naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, garlic supplements, St "
+                "naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, garlic supplements, St. "
                 "John's wort and kava kava. If a doctor prescribed one of them, or another blood "
                 "thinner, keep taking it unless your prescriber tells you otherwise.",
                 date=format_date(screening.appointment_date - timedelta(days=7), language),
@@ -219,7 +219,7 @@ def queue_move_notice(screening: Screening) -> None:
             [
                 gettext("Hello %(name)s,", **names),
                 when,
-                gettext("If this is not right, call us on %(phone)s.", **names),
+                gettext("If this is not right, call us at %(phone)s.", **names),
             ]
         )
         subject = gettext("Your appointment at %(clinic)s has moved", **names)

@@ -211,7 +211,7 @@ def _reasoned(screening_id: int, form_name: str, form_class, decide, ensure, don
 def cancel(screening_id: int):
     """Cancel the visit, with the reason."""
     return _reasoned(
-        screening_id, "cancel", CancelForm, cancel_visit, ensure_cancellable, "Visit cancelled."
+        screening_id, "cancel", CancelForm, cancel_visit, ensure_cancellable, "Visit canceled."
     )
 
 
@@ -365,7 +365,7 @@ def upload_note(screening_id: int):
     screening = screening_or_404(screening_id)
     form = NoteUploadForm()
     if screening.cancelled_at is not None:
-        return render_screening(screening, status=403, error="This visit was cancelled.")
+        return render_screening(screening, status=403, error="This visit was canceled.")
     if not form.validate_on_submit():
         return render_screening(screening, status=400, failed=("upload", form))
     if form.seen_version() != screening.row_version:

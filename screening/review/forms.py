@@ -32,7 +32,7 @@ STATUS_LABELS = {
     Status.AWAITING_NOTE: "Waiting for a note",
     Status.NEEDS_REVIEW: "Needs review",
     Status.NOT_ELIGIBLE: "Not eligible",
-    Status.CANCELLED: "Cancelled",
+    Status.CANCELLED: "Canceled",
     Status.CLEARED: "Cleared",
 }
 ENDS_LABELS = {
@@ -177,7 +177,7 @@ class CancelForm(VersionedForm):
     """Cancel the visit, with the reason."""
 
     reason = _reason_field(
-        "Reason for cancelling", "Give the reason for cancelling the visit", "cancel-reason"
+        "Reason for canceling", "Give the reason for canceling the visit", "cancel-reason"
     )
 
 

@@ -24,7 +24,7 @@ STATE_LABELS = {
     invitations.STARTED: "Started",
     invitations.SUBMITTED: "Submitted",
     invitations.EXPIRED: "Expired",
-    invitations.CANCELLED: "Cancelled",
+    invitations.CANCELLED: "Canceled",
 }
 
 
@@ -50,7 +50,7 @@ class InvitationCancelForm(FlaskForm):
     """Cancel an invited visit before the patient has sent the questionnaire."""
 
     invitation = StringField("Visit")
-    reason = StringField("Reason for cancelling")
+    reason = StringField("Reason for canceling")
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
@@ -127,7 +127,7 @@ def cancel_invitation():
     """Cancel an invited visit, with the reason: its link stops working."""
     form = InvitationCancelForm()
     if not form.validate_on_submit():
-        flash("Not cancelled: the page timed out. Try again.")
+        flash("Not canceled: the page timed out. Try again.")
         return redirect(url_for("review.invitation_list"), code=303)
     invitation = (
         db.session.get(Invitation, int(form.invitation.data))
@@ -135,14 +135,14 @@ def cancel_invitation():
         else None
     )
     if invitation is None:
-        flash("Not cancelled: choose a visit from the list.")
+        flash("Not canceled: choose a visit from the list.")
         return redirect(url_for("review.invitation_list"), code=303)
     try:
         invitations.cancel_invitation(invitation, form.reason.data or "", current_user)
     except invitations.InvitationError as error:
-        flash(f"Not cancelled: {error.errors['reason'][0]}.")
+        flash(f"Not canceled: {error.errors['reason'][0]}.")
     else:
-        flash(f"Visit of {invitation.first_name} {invitation.last_name} cancelled.")
+        flash(f"Visit of {invitation.first_name} {invitation.last_name} canceled.")
     return redirect(url_for("review.invitation_list"), code=303)
 
 

@@ -256,13 +256,13 @@ def test_a_cancelled_visit_and_its_undoing(new_page, live_app, nurse):
     check_page(page, "lifecycle-error-cancel", patient=False)
     page.fill("#cancel-reason", "The patient asked to cancel.")
     submit(page, cancel)
-    assert "Visit cancelled" in page.inner_text("main")
+    assert "Visit canceled" in page.inner_text("main")
     assert page.inner_text("#cancel-title") == "Undo the cancellation"
     check_page(page, "lifecycle-cancelled", patient=False)
 
     patient = new_page()
     patient.goto(link)
-    assert patient.inner_text("h1") == "Your visit on Thursday 10 December 2026 was cancelled"
+    assert patient.inner_text("h1") == "Your visit on Thursday 10 December 2026 was canceled"
     check_page(patient, "lifecycle-patient-cancelled")
 
     page.fill("#undo-cancel-reason", "Cancelled by mistake.")
@@ -418,13 +418,13 @@ def test_cancelling_an_invited_visit(new_page, live_app, nurse):
     page.select_option("#cancel-visit", str(invitation_id))
     page.fill("#cancel-reason", "The patient moved away.")
     submit(page, "form[action$='/invitations/cancel'] button.button")
-    assert "Visit of Karin Moberg cancelled" in page.inner_text("main")
+    assert "Visit of Karin Moberg canceled" in page.inner_text("main")
     assert "Moberg, Karin (“The patient moved away.”)" in page.inner_text("main")
     check_page(page, "lifecycle-invitation-cancelled", patient=False)
 
     # The questionnaire begun from it says the visit was cancelled; the link no longer works.
     patient.reload()
-    assert patient.inner_text("h1") == "This visit was cancelled"
+    assert patient.inner_text("h1") == "This visit was canceled"
     check_page(patient, "lifecycle-invitation-cancelled-patient")
     patient.goto(invite)
     assert patient.inner_text("h1") == "This link can't be used"

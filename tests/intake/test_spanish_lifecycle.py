@@ -34,7 +34,7 @@ CLINIC_PHONE = "(909) 218-3993"
 
 # The lifecycle's own phrases, never to be read on a Spanish page.
 LIFECYCLE_ENGLISH = [
-    "was cancelled",
+    "was canceled",
     "This visit",
     "not suitable",
     "For your safety",
@@ -112,7 +112,7 @@ def test_a_visit_the_nurse_cancelled_reads_in_spanish(app):
     assert_spanish(
         *outcome(app, result_url),
         "cancelled",
-        "Your visit on Thursday 10 December 2026 was cancelled",
+        "Your visit on Thursday 10 December 2026 was canceled",
         "Se canceló su visita del jueves 10 de diciembre de 2026",
     )
 

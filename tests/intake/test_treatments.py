@@ -266,9 +266,7 @@ def test_an_optional_date_after_today_is_an_error_naming_it(client, treatment, s
     )
 
     assert response.status_code == 200
-    assert_field_error(
-        response.text, question_id, f"{short_name}: the date cannot be in the future"
-    )
+    assert_field_error(response.text, question_id, f"{short_name} must be today or in the past")
     assert check_rows(client)[question_id] == "Not given"  # the empty answer saved before
 
 

@@ -204,7 +204,7 @@ def test_reschedule_without_a_date_says_call_to_rebook(client):
     page, _ = walk(client, feeling={"cold_sore": "yes", "blemish_or_rash": "yes"})
 
     text = visible_text(page.text)
-    assert f"Please call us on {CLINIC_PHONE} to talk about when you can rebook" in text
+    assert f"Please call us at {CLINIC_PHONE} to talk about when you can rebook" in text
     assert "earliest" not in text.lower()
     assert 'href="tel:9092183993"' in page.text
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from rules import AnswerError, evaluate
+from rules import AnswerError, evaluate, get_ruleset
 from tests.contract import treatment_answers
 
 TODAY = date(2026, 12, 1)
@@ -214,7 +214,8 @@ def test_a_last_dose_or_treatment_after_today_is_an_answer_error(treatment, ques
     later = (TODAY + timedelta(days=after_today)).isoformat()
     errors = errors_of(treatment, **{question: later})
     assert set(errors) == {question}
-    assert errors[question] == ["The date cannot be in the future"]
+    short_name = get_ruleset(treatment).questions_by_id[question].short_name
+    assert errors[question] == [f"{short_name} must be today or in the past"]
 
 
 @pytest.mark.parametrize(

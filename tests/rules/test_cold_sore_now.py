@@ -141,7 +141,8 @@ def test_any_answer_is_with_any(history, now, areas, items):
     else:
         assert (match.unsure, match.earliest_date, list(match.params)) == (False, None, ["items"])
         assert match.params["items"].labels == items
-        assert match.params["items"].in_words("en") == " and ".join(items)
+        in_a_sentence = [item[0].lower() + item[1:] for item in items]
+        assert match.params["items"].in_words("en") == " and ".join(in_a_sentence)
 
 
 def test_any_answer_is_with_any_reads_and_describes_its_questions():

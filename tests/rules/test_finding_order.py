@@ -53,7 +53,7 @@ def test_a_date_answer_is_checked_against_each_visit():
     for _ in range(2):
         with pytest.raises(engine.AnswerError) as refused:
             evaluate(SMOOTH, APPOINTMENT, answers, TODAY)
-        assert refused.value.errors == {"date_of_birth": ["The date must be in the past"]}
+        assert refused.value.errors == {"date_of_birth": ["Date of birth must be in the past"]}
         later = TODAY + timedelta(days=3)
         result = evaluate(SMOOTH, later + timedelta(days=1), answers, later)
         assert [f.rule_id for f in result.findings] == ["minor"]

@@ -12,7 +12,7 @@ from rules import RULESETS, TOPICS, AnswerError, evaluate, evaluate_document, i1
 from rules.dates import DATE_WORDS, format_date
 from rules.engine import NOT_ASKED_PATIENT_TEXT
 from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from rules.messages import LOCALES
+from rules.messages import LOCALES, in_sentence_messages
 from rules.po import read_po
 from rules.questions import Visit
 from rules.shared.core import PREGNANCY
@@ -125,10 +125,12 @@ def test_every_translation_was_made_for_the_english_as_it_reads_now():
 
 
 def test_one_english_text_is_translated_one_way():
-    # What ``translate`` finds by its English; the words of dates, counts and lists are found by
-    # their ids ("day(s)" is one English word for two Spanish ones).
+    # What ``translate`` finds by its English; the words of dates, counts and lists, and the
+    # options' forms inside a sentence, are found by their ids ("and" is one English word for
+    # two Spanish ones; "St. John's wort" is "Hierba de San Juan" as a label, "hierba de San
+    # Juan" in a sentence).
     ways = {}
-    by_english = set(MESSAGES) - set(DATE_WORDS) - set(WORDING_WORDS)
+    by_english = set(MESSAGES) - set(DATE_WORDS) - set(WORDING_WORDS) - set(in_sentence_messages())
     for message_id, english in ((key, MESSAGES[key]) for key in by_english):
         ways.setdefault(english, set()).add(SPANISH.get(message_id))
     assert {english: found for english, found in ways.items() if len(found) > 1} == {}
@@ -208,7 +210,7 @@ def test_english_dates_are_unchanged():
         ([], "", ""),
         (["a"], "a", "a"),
         (["a", "b"], "a and b", "a y b"),
-        (["a", "b", "c"], "a, b and c", "a, b y c"),
+        (["a", "b", "c"], "a, b, and c", "a, b y c"),
         (["aspirina", "ibuprofeno"], "aspirina and ibuprofeno", "aspirina e ibuprofeno"),
         (["naproxeno", "Ibuprofeno"], "naproxeno and Ibuprofeno", "naproxeno e Ibuprofeno"),
         (["ajo", "hipérico"], "ajo and hipérico", "ajo e hipérico"),
@@ -223,7 +225,7 @@ def test_words_joined_as_in_a_sentence(words, english, spanish):
 
 def test_option_labels_in_a_spanish_sentence_are_translated_and_lower_case():
     chosen = Options("bleeding_risk_substances", ("aspirin", "vitamin_e", "ibuprofen"))
-    assert chosen.in_words("en") == "Aspirin, Vitamin E and Ibuprofen"
+    assert chosen.in_words("en") == "aspirin, vitamin E, and ibuprofen"
     assert chosen.in_words("es") == "aspirina, vitamina E e ibuprofeno"
 
 
@@ -236,7 +238,7 @@ def test_a_stored_option_reads_as_its_label_reads_now(monkeypatch):
     message_id = "question bleeding_risk_substances option fish_oil"
     monkeypatch.setitem(i18n._ENGLISH, message_id, "Fish oil capsules")
     monkeypatch.setitem(i18n._CATALOGS["es"], message_id, "Cápsulas de aceite de pescado")
-    assert stored.in_words("en") == "Fish oil capsules"
+    assert stored.in_words("en") == "fish oil capsules"
     assert stored.in_words("es") == "cápsulas de aceite de pescado"
 
 
@@ -247,10 +249,11 @@ def test_a_stored_option_reads_as_its_label_reads_now(monkeypatch):
         (Period(days=1), "1 day", "1 día"),
         (Period(months=6), "6 months", "6 meses"),
         (Period(months=1), "1 month", "1 mes"),
-        (DaysFromAppointment(3), "3 day(s) before the appointment", "3 días antes de su cita"),
-        (DaysFromAppointment(1), "1 day(s) before the appointment", "1 día antes de su cita"),
-        (DaysFromAppointment(-1), "1 day(s) after the appointment", "1 día después de su cita"),
-        (DaysFromAppointment(0), "on the day of the appointment", "el mismo día de su cita"),
+        (DaysFromAppointment(3), "3 days before your appointment", "3 días antes de su cita"),
+        (DaysFromAppointment(1), "1 day before your appointment", "1 día antes de su cita"),
+        (DaysFromAppointment(-1), "1 day after your appointment", "1 día después de su cita"),
+        (DaysFromAppointment(-2), "2 days after your appointment", "2 días después de su cita"),
+        (DaysFromAppointment(0), "on the day of your appointment", "el mismo día de su cita"),
     ],
 )
 def test_counted_values_in_words(value, english, spanish):
@@ -308,14 +311,14 @@ def test_bleeding_risk_with_two_substances_in_spanish():
     spanish, english = run(answers), run(answers, language="en")
     assert_same_but_the_words(spanish, english)
     assert finding(spanish, "bleeding_risk_7_days").patient_text == (
-        "Usted tomó aspirina e ibuprofeno por última vez el viernes 4 de diciembre de 2026, "
+        "Usted tomó aspirina o ibuprofeno por última vez el viernes 4 de diciembre de 2026, "
         "menos de 7 días antes de su cita. Estos productos aumentan el riesgo de moretones y "
         "sangrado, así que para el tratamiento deben pasar 7 días completos desde la última "
         "dosis. La primera fecha en que podría venir es el viernes 11 de diciembre de 2026. Si "
         "un médico le recetó alguno de ellos (por ejemplo, aspirina diaria), siga tomándolo y "
         "llámenos: nosotros lo consultaremos con el médico que se lo recetó."
     )
-    assert "(Aspirin and Ibuprofen) last taken Friday 4 December 2026" in (
+    assert "(aspirin or ibuprofen) last taken Friday 4 December 2026" in (
         finding(spanish, "bleeding_risk_7_days").staff_text
     )
 
@@ -424,7 +427,7 @@ def test_the_cached_instructions_keep_each_language_apart():
     assert english_first == english_again
     assert (
         english_first[2].text
-        == "Come to your appointment on Thursday 10 December 2026 without make-up, if you can."
+        == "Come to your appointment on Thursday 10 December 2026 without makeup, if you can."
     )
     assert spanish[2].text.startswith("Si puede, venga")
 
@@ -441,7 +444,7 @@ def test_an_untranslated_text_stays_wholly_english(monkeypatch):
         "You have a cold sore right now. Treatment can't go ahead until it has fully healed: "
         "call us to rebook."
     )
-    no_makeup = "Come to your appointment on {until_date} without make-up, if you can."
+    no_makeup = "Come to your appointment on {until_date} without makeup, if you can."
     monkeypatch.delitem(i18n._CATALOGS["es"], i18n.message_id_of(cold_sore))
     monkeypatch.delitem(i18n._CATALOGS["es"], i18n.message_id_of(no_makeup))
     spanish = run(no_answers(cold_sore="yes", date_of_birth="2009-02-11"))

@@ -51,7 +51,7 @@ def test_three_days_ahead_the_words_are_from_now():
     english = texts(instructions_for("pdo_smooth_threads", None, appointment, TODAY))
     assert english[BLEEDING].startswith(
         "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, "
-        "garlic supplements, St John's wort or kava kava from now until your appointment on "
+        "garlic supplements, St. John's wort or kava kava from now until your appointment on "
         "Thursday 10 December 2026."
     )
     assert "keep taking it and call us" in english[BLEEDING]

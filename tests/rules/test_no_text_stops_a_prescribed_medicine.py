@@ -145,7 +145,7 @@ def test_every_text_checked_is_in_the_language_asked():
     spanish = all_texts(ruleset, "es")
     assert spanish["bleeding_risk_7_days"].startswith("Usted tomó {taken}")
     english = all_texts(ruleset, "en")
-    assert english["every_yes bleeding_risk_7_days"].startswith("You last took Aspirin, ")
+    assert english["every_yes bleeding_risk_7_days"].startswith("You last took aspirin, ")
 
 
 @pytest.mark.parametrize(

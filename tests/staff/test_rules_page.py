@@ -398,7 +398,7 @@ def test_the_pre_care_instructions_are_listed(nurse):
     text = words(re.sub(r"<[^>]+>", " ", page.text))
     assert 'id="instructions-heading"' in page.text
     assert "From 7 days before the appointment until the appointment day" in text
-    assert "Come to your appointment on [until date] without make-up, if you can." in text
+    assert "Come to your appointment on [until date] without makeup, if you can." in text
     assert (
         "Patient reads if screened after it starts Have no alcohol and no caffeine (coffee, tea, "
         "energy drinks) in the 24 hours before your appointment."

@@ -48,4 +48,9 @@ class TestDermalFiller(TreatmentChecks):
             "en": "d821f64acd4c1daa327feb590f8ffddcb1bb4d9301e9811b4d701fc2bdd5aec7",
             "es": "7d1b9ae9dc1da4ad885d6af1132b31625c28e3d6d6af498d87892da5817f6b14",
         },
+        # US English (issue 18), and the clinic's own voice in both languages
+        "2": {
+            "en": "2b727150f03b300e528ead39281fff1eff5e78f9e08b148ef832de0eb6a0e794",
+            "es": "b435af0b3b88b5646db7ab5573151b8a0175de592e2801c2bf2b2bfb3257265e",
+        },
     }

@@ -72,4 +72,9 @@ class TestMicroneedling(TreatmentChecks):
             "en": "4b01013e1a54bb4b4e74387f21ec13a5a71a47ec04936d642c3495599409be3e",
             "es": "8809387e78005c17babd943df44e48145c93376cd29e974722a29796bb67e77c",
         },
+        # US English (issue 18): "St. John's wort", "makeup", ...; the Spanish as in v1
+        "2": {
+            "en": "ea78d623376b760dee7f23974d81f0235f9d7ffd25736f0afaf468175c2bcbd7",
+            "es": "8809387e78005c17babd943df44e48145c93376cd29e974722a29796bb67e77c",
+        },
     }

@@ -48,4 +48,9 @@ class TestNeurotoxin(TreatmentChecks):
             "en": "3532fcb8e6199bc44b6b3f6ec69d585e66e8ca3ec8e243f460eb4adf9f7b41f4",
             "es": "e74e67ee9da3b9569a6b82596728f333abc522b63dc167cefc517fb96c164a17",
         },
+        # US English (issue 18): "St. John's wort", "makeup", ...; the Spanish as in v1
+        "2": {
+            "en": "1bb6c5a59f5d3fb6b2ec0ff51e0b19020421a3eb4b72f04576a34972639e12f7",
+            "es": "e74e67ee9da3b9569a6b82596728f333abc522b63dc167cefc517fb96c164a17",
+        },
     }

@@ -54,4 +54,9 @@ class TestPdoBarbedThreads(TreatmentChecks):
             "en": "027758d3591c4df42a979853e4abd39b50f85a382ec693f96b4ab034ca16a4ad",
             "es": "b5b87fe08c7e351c4b248852c1d664129331dead715e6756e0f37ad43fcb8894",
         },
+        # US English (issue 18): "St. John's wort", "makeup", ...; the Spanish as in v1
+        "2": {
+            "en": "c691af10e0548240de86c6869ca7bb206572320d219f27d3c8e5abde4a895591",
+            "es": "b5b87fe08c7e351c4b248852c1d664129331dead715e6756e0f37ad43fcb8894",
+        },
     }

@@ -39,4 +39,9 @@ class TestPdoSmoothThreads(TreatmentChecks):
             "en": "b6ba6fa2d2a212267fe16c067ff05fea454b83498d6168902118814f9fbe2dd2",
             "es": "fd56dda1565604c98d4d8563f6a45bc5646e36999b62f1ea20a8ceaa0aa41c62",
         },
+        # US English (issue 18): "St. John's wort", "makeup", ...; the Spanish as in v1
+        "2": {
+            "en": "242298ef4ff05a8b4586a7aa02dcd2582506aa71be7e2084c86f3ecc76a64f2d",
+            "es": "fd56dda1565604c98d4d8563f6a45bc5646e36999b62f1ea20a8ceaa0aa41c62",
+        },
     }

@@ -100,21 +100,21 @@ def test_a_consent_missing_in_an_offered_language_is_refused(sculptra_copy):
 
 
 def test_a_new_consent_version_in_one_language_only_is_refused(sculptra_copy):
-    shutil.copy(sculptra_copy / "consent.v1.en.md", sculptra_copy / "consent.v2.en.md")
+    shutil.copy(sculptra_copy / "consent.v2.en.md", sculptra_copy / "consent.v3.en.md")
     _pin_again(sculptra_copy)
-    with pytest.raises(ValueError, match=r"consent\.v2\.es\.md is missing"):
+    with pytest.raises(ValueError, match=r"consent\.v3\.es\.md is missing"):
         read_treatment(sculptra_copy)
 
 
 def test_a_consent_not_pinned_is_refused(sculptra_copy):
     for language in ("en", "es"):
         shutil.copy(
-            sculptra_copy / f"consent.v1.{language}.md", sculptra_copy / f"consent.v2.{language}.md"
+            sculptra_copy / f"consent.v2.{language}.md", sculptra_copy / f"consent.v3.{language}.md"
         )
-    with pytest.raises(ValueError, match=r"does not pin consent\.v2\.en\.md, consent\.v2\.es\.md"):
+    with pytest.raises(ValueError, match=r"does not pin consent\.v3\.en\.md, consent\.v3\.es\.md"):
         read_treatment(sculptra_copy)
     _pin_again(sculptra_copy)
-    assert read_treatment(sculptra_copy).consent_version == "2"
+    assert read_treatment(sculptra_copy).consent_version == "3"
 
 
 def test_pins_are_read_as_sha256sum_writes_them(sculptra_copy):
@@ -122,7 +122,7 @@ def test_pins_are_read_as_sha256sum_writes_them(sculptra_copy):
     pins.write_text(pins.read_text().replace("  consent.v1.en.md", " *consent.v1.en.md"))
     assert read_treatment(sculptra_copy).consent("en").title
     pins.write_text(pins.read_text() + "not a pin\n")
-    with pytest.raises(ValueError, match=r"released\.sha256, line 4: not a SHA-256"):
+    with pytest.raises(ValueError, match=r"released\.sha256, line 6: not a SHA-256"):
         read_treatment(sculptra_copy)
 
 

@@ -39,4 +39,9 @@ class TestSculptra(TreatmentChecks):
             "en": "bf5df3ff762a51bbd1fea1a2e1d6d2b46dfdb3df187a96f019c33d54478f9d79",
             "es": "0e1030c3b329bc08823314dffb498d7c59b1799487e7f07029628156bc9ca87f",
         },
+        # US English (issue 18): "St. John's wort", "makeup", ...; the Spanish as in v1
+        "2": {
+            "en": "2402de1e4114a7e140115752cbf53c6a36857479cf4ee87cab1e6828b349ed61",
+            "es": "0e1030c3b329bc08823314dffb498d7c59b1799487e7f07029628156bc9ca87f",
+        },
     }
