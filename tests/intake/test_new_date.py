@@ -82,7 +82,7 @@ def test_the_reschedule_page_gives_the_instructions_for_the_date_offered(client)
 
     assert "If you book Monday 7 December 2026: before that appointment" in text
     assert "until your appointment on Monday 7 December 2026" in text
-    assert "without make-up" in text
+    assert "without makeup" in text
     # Never dated in the past (lifecycle invariant 9): from now, not from 30 November.
     assert "30 November" not in text
 
@@ -207,7 +207,7 @@ def test_the_clinic_is_emailed_through_the_outbox_with_no_answers(make_app, mail
         (
             {"preferred_times": PREFERRED, "contact_by": "phone", "phone": "call me"},
             "phone",
-            "Enter a phone number like 909 218 3993",
+            "Enter a phone number, like 909 218 3993",
         ),
         (
             {"preferred_times": PREFERRED, "contact_by": "email", "email": ""},
@@ -217,7 +217,7 @@ def test_the_clinic_is_emailed_through_the_outbox_with_no_answers(make_app, mail
         (
             {"preferred_times": PREFERRED, "contact_by": "email", "email": "ana@"},
             "email",
-            "Enter an email address like name@example.com",
+            "Enter an email address in the correct format, like name@example.com",
         ),
     ],
 )
