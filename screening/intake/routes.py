@@ -521,11 +521,11 @@ def _treatments_still_open(draft: Draft) -> bool:
 @with_draft
 def consent(draft: Draft):
     """The treatment's consent text, a consent box and a typed signature; then submit once."""
-    if service.settled(draft):
-        return _see_other("intake.cannot_go_ahead")  # never a consent for what cannot go ahead
     checked = service.review(draft)
     if checked.errors:
-        return _see_other("intake.check")
+        return _see_other("intake.check")  # which leads on to what settles the visit, if any
+    if service.settles_the_visit(checked.result):
+        return _see_other("intake.cannot_go_ahead")  # never a consent for what cannot go ahead
     form = ConsentForm()
     if form.validate_on_submit():
         # The text signed is the one the page showed, even if the language changed since or a

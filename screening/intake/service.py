@@ -28,6 +28,7 @@ from ..models import Draft, Screening, new_token, token_hash
 from .steps import IDENTITY_FIELDS, Step, steps_for
 
 NOT_ANSWERED = "Not answered yet"
+_BLOCKING = (rules.Outcome.RESCHEDULE, rules.Outcome.NEEDS_CLEARANCE)
 
 
 def start_draft(data: dict[str, Any] | None = None) -> tuple[Draft, str]:
@@ -139,6 +140,14 @@ def settled(draft: Draft, language: str = DEFAULT_LANGUAGE) -> tuple[rules.Findi
         today=clinic_today(),
         version=ruleset.version,
         language=language,
+    )
+
+
+def settles_the_visit(result: rules.Result | None) -> bool:
+    """Whether a full evaluation holds what ``settled`` finds in a partial one (with every
+    answer given, the same findings: the consent page asks no second evaluation)."""
+    return result is not None and any(
+        f.outcome in _BLOCKING and not f.overridable for f in result.findings
     )
 
 
@@ -322,7 +331,7 @@ def send_settled(draft: Draft, sent_from: SentFrom, language: str = DEFAULT_LANG
         version=ruleset.version,
         not_asked=not_asked,
     )
-    if not any(f.outcome in _BLOCKING and not f.overridable for f in result.findings):
+    if not settles_the_visit(result):
         return None
     unsigned = {
         "consent_signature": None,
@@ -332,9 +341,6 @@ def send_settled(draft: Draft, sent_from: SentFrom, language: str = DEFAULT_LANG
         "consent_signed_at": None,
     }
     return _store(draft, ruleset, answers, result, unsigned, sent_from, not_asked=not_asked)
-
-
-_BLOCKING = (rules.Outcome.RESCHEDULE, rules.Outcome.NEEDS_CLEARANCE)
 
 
 def _not_asked(ruleset: RuleSet, answers: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 import rules
 from screening.extensions import db
 from screening.models import AuditEvent, Screening
-from tests.intake.patient import ABOUT_YOU, SETTLED, VISIT, Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, PAGES, SETTLED, VISIT, Patient, csrf_token
 from tests.intake.test_spanish import spanish
 from tests.intake.test_walkthrough import visible_text
 from tests.staff.helpers import signed_in
@@ -67,6 +67,10 @@ def test_the_consent_is_never_offered_for_a_visit_that_cannot_go_ahead(app, clie
     patient = Patient(client)
     patient.start()
     patient.answer_all(pregnancy=PREGNANT)
+    # Not answered yet, the pages after lead to check your answers, and on from there.
+    assert client.get("/intake/consent").location == "/intake/check"
+    for page in ("health", "medicines", "skin", "feeling"):
+        assert patient.answer(page, PAGES[page]).location.startswith(f"/intake/{SETTLED}")
 
     assert client.get("/intake/consent").location == f"/intake/{SETTLED}"
     signing = client.post("/intake/consent", data={"signature": "Ana Lopez", "agree": "y"})
