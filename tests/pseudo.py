@@ -69,14 +69,15 @@ def pseudo_spanish(folder: Path) -> Iterator[Path]:
     """While open, Spanish is the pseudo-language: the rules' words, and the app's for an app
     whose ``BABEL_TRANSLATION_DIRECTORIES`` is the folder given (``pseudo_app_catalog``)."""
     words = {message_id: pseudo(english) for message_id, english in i18n.messages().items()}
-    # Flask-Babel keeps the catalogs it loaded by language for every app of the process.
-    babel.domain_instance.cache.clear()
+    # Flask-Babel keeps the catalogs it loaded by language for every app of the process, in its
+    # domain: dropped (not read, which needs an app) so the next one loads them afresh.
+    babel.__dict__.pop("domain_instance", None)
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setitem(i18n._CATALOGS, "es", words)
             yield pseudo_app_catalog(folder)
     finally:
-        babel.domain_instance.cache.clear()
+        babel.__dict__.pop("domain_instance", None)
 
 
 def escaped_english(text: str, allowed: set[str] = frozenset()) -> list[str]:

@@ -111,3 +111,20 @@ def test_every_outcome_leaves_no_english(client, overrides):
             },
         )
         assert_translated(client.get(response.location), "outcome with a request sent")
+
+
+@pytest.mark.parametrize(
+    ("pages", "where"),
+    [
+        ({"pregnancy": {"pregnant": "yes", "breastfeeding": "no"}}, "pregnant"),
+        ({"about_you": {**ABOUT_YOU, "date_of_birth": "2010-06-01"}}, "sixteen"),
+        ({"visit": {"treatment": "sculptra"}, "skin": {"keloid_history": "yes"}}, "keloids"),
+    ],
+)
+def test_the_page_telling_the_visit_cannot_go_ahead_leaves_no_english(client, pages, where):
+    patient = Patient(client)
+    patient.start()
+    patient.answer_all(**pages)
+    assert_translated(client.get("/intake/cannot-go-ahead"), where)
+    refused = client.post("/intake/cannot-go-ahead", data={"csrf_token": "stale"})
+    assert_translated(refused, f"{where}, timed out")
