@@ -307,7 +307,7 @@ def test_the_start_page_greets_the_patient_names_the_visit_and_switches_language
     greeting = re.search(r'<p class="greeting">(.*?)</p>', page.text).group(1)
     assert greeting == (
         "Hello Maya. Your appointment is booked: "
-        "<strong>PDO smooth threads on Thursday 10 December 2026 at 14:30</strong>."
+        "<strong>PDO smooth threads on Thursday, December 10, 2026 at 14:30</strong>."
     )
 
     switched = client.post(
@@ -336,7 +336,7 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
     visit = patient.client.get("/intake/visit")
     assert visit.status_code == 200
     assert "You are booked for" in visit.text
-    assert "PDO smooth threads on Thursday 10 December 2026 at 14:30" in visit.text
+    assert "PDO smooth threads on Thursday, December 10, 2026 at 14:30" in visit.text
     assert 'name="treatment"' not in visit.text
     assert 'name="appointment_date"' not in visit.text
     assert 'name="treatment_areas"' in visit.text
@@ -355,7 +355,7 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
 
     check = patient.client.get("/intake/check")
     assert check.status_code == 200
-    assert "Thursday 10 December 2026" in check.text
+    assert "Thursday, December 10, 2026" in check.text
     assert 'change=1#treatment"' not in check.text
     assert 'change=1#appointment_date"' not in check.text
     assert 'change=1#treatment_areas"' in check.text  # the rest of the page can still change
@@ -390,7 +390,7 @@ def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app)
     assert "Question page 1 of 8" in first.text  # sculptra's eight question pages
 
     visit = patient.client.get("/intake/visit")
-    assert "Sculptra on Thursday 10 December 2026 at 14:30" in visit.text
+    assert "Sculptra on Thursday, December 10, 2026 at 14:30" in visit.text
     assert 'name="treatment"' not in visit.text
     assert patient.client.get("/intake/past_treatments").location == "/intake/feeling"
     allergies = patient.client.get("/intake/allergies")
@@ -664,7 +664,7 @@ def test_an_invitation_made_on_the_staff_page_is_emailed(mail_app, mail):
     link = LINK_IN_TEXT.search(body)
     assert link, body
     assert "Maya" in body
-    assert "Thursday 10 December 2026" in body
+    assert "Thursday, December 10, 2026" in body
     assert "14:30" in body
     for word in HEALTH_WORDS:
         assert word not in (body + message["Subject"]).lower()
@@ -759,7 +759,7 @@ def test_email_me_this_link_holds_no_word_the_patient_typed(mail_app, mail):
     # Only the clinic's fixed words around the link, and the day the link stops working.
     assert body == (
         "Hello,\n\nHere is the link to finish your answers for Rumi Aesthetics. It works until "
-        f"Tuesday 8 December 2026:\n\n{resume_url}\n\nKeep it private: anyone with the link "
+        f"Tuesday, December 8, 2026:\n\n{resume_url}\n\nKeep it private: anyone with the link "
         "can see your answers. If you did not ask for this email, you can ignore it.\n"
     )
 

@@ -80,7 +80,7 @@ def test_the_whole_journey_with_the_keyboard_alone(new_page, javascript, treatme
     keyboard_journey(page, treatment=treatment)
 
     assert page.inner_text("h1") == (
-        "You're ready for your appointment on Thursday 10 December 2026"
+        "You're ready for your appointment on Thursday, December 10, 2026"
     )
 
 

@@ -21,15 +21,17 @@ from tests.browser.patient import answer, pages_with, sign, step_of, submit
 pytestmark = pytest.mark.browser
 
 OUTCOMES = [
-    pytest.param({}, "You're ready for your appointment on Thursday 10 December 2026", id="clear"),
+    pytest.param(
+        {}, "You're ready for your appointment on Thursday, December 10, 2026", id="clear"
+    ),
     pytest.param(
         {"pregnancy": {"pregnant": "yes"}},
-        "Your appointment on Thursday 10 December 2026 can't go ahead",
+        "Your appointment on Thursday, December 10, 2026 can't go ahead",
         id="reschedule",
     ),
     pytest.param(
         {"health": {"neuromuscular_disorder": "yes"}},
-        "We need to check something before your appointment on Thursday 10 December 2026",
+        "We need to check something before your appointment on Thursday, December 10, 2026",
         id="needs-clearance",
     ),
 ]

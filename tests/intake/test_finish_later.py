@@ -61,7 +61,7 @@ def test_finish_later_saves_the_page_then_gives_the_link(app, client):
     assert later.location == "/intake/later?back=visit"
     page = client.get(later.location).text
     # Seven days after the questionnaire was started (the test clock: 1 December 2026).
-    assert "This link opens them on any device until Tuesday 8 December 2026" in page
+    assert "This link opens them on any device until Tuesday, December 8, 2026" in page
     assert "anyone who has it can see your answers" in page
     link = re.search(r'<a id="resume-link" href="([^"]+)"', page).group(1)
     assert 'data-copy="resume-link"' in page and " hidden>Copy the link</button>" in page

@@ -17,7 +17,7 @@ from tests.intake.patient import PAGES, Patient, csrf_token
 from tests.intake.test_bad_input import form_values, shown_when_saved
 
 RESUME = re.compile(r"http://clinic\.test(/intake/resume/([\w-]+))")
-SECRETS = ("Ana", "Lopez", "ana@example.com", "909 555 0100", "1990-05-17", "17 May 1990")
+SECRETS = ("Ana", "Lopez", "ana@example.com", "909 555 0100", "1990-05-17", "May 17, 1990")
 
 
 def resume_path(client) -> str:
@@ -97,7 +97,7 @@ CHANGES = [
     pytest.param(
         "about_you",
         {"date_of_birth": "1985-01-02"},
-        {"date_of_birth": "Wednesday 2 January 1985"},
+        {"date_of_birth": "Wednesday, January 2, 1985"},
         id="date-of-birth",
     ),
     pytest.param("visit", {"treatment_areas": ["lips"]}, {"treatment_areas": "Lips"}, id="areas"),
@@ -112,7 +112,7 @@ CHANGES = [
         },
         {
             "bleeding_risk_substances": "Aspirin, Garlic supplements",
-            "bleeding_risk_last_dose": "Friday 20 November 2026",
+            "bleeding_risk_last_dose": "Friday, November 20, 2026",
         },
         id="substances-and-last-dose",
     ),
@@ -148,7 +148,7 @@ def test_changing_the_appointment_date_keeps_the_other_answers(app, client):
     for step in PAGES:
         if step != "visit":
             assert form_values(client.get(f"/intake/{step}").text) == shown_when_saved(step)
-    assert check_rows(client) == {**before, "appointment_date": "Tuesday 15 December 2026"}
+    assert check_rows(client) == {**before, "appointment_date": "Tuesday, December 15, 2026"}
     assert patient.sign().status_code == 303
     with app.app_context():
         screening = db.session.scalars(select(Screening)).one()
