@@ -23,7 +23,14 @@ import rules
 from screening.extensions import db
 from screening.models import ApiToken, AuditEvent, Draft, Invitation, OutboxMessage, Screening
 from screening.outreach import invitations
-from tests.intake.patient import ABOUT_YOU, PAGES, Patient, accept_invitation, csrf_token
+from tests.intake.patient import (
+    ABOUT_YOU,
+    PAGES,
+    Patient,
+    accept_invitation,
+    csrf_token,
+    date_parts,
+)
 from tests.mail_sink import MailSink, free_port, send_outbox
 from tests.staff.helpers import signed_in
 
@@ -1117,10 +1124,11 @@ def invited_and_sent(app) -> tuple[str, str]:
 
 
 def reopen(client, token: str, born: str):
+    """Type the date of birth ``born`` (ISO) in the used link's three boxes, and send it."""
     page = client.get(invite_path(token))
     return client.post(
         f"{invite_path(token)}/answers",
-        data={"csrf_token": csrf_token(page.text), "date_of_birth": born},
+        data={"csrf_token": csrf_token(page.text), **date_parts("date_of_birth", born)},
     )
 
 
@@ -1134,12 +1142,12 @@ def test_a_used_link_and_the_date_of_birth_open_the_patients_outcome(app):
     assert page.status_code == 200
     assert "enter your date of birth" in page.text
     assert "Maya" not in page.text and "smooth threads" not in page.text  # nothing yet
-    wrong = reopen(client, token, "05/18/1990")
+    wrong = reopen(client, token, "1990-05-18")
     assert wrong.status_code == 400
     assert "The date of birth does not match the one given with this link." in wrong.text
     assert "Maya" not in wrong.text
 
-    opened = reopen(client, token, "05/17/1990")
+    opened = reopen(client, token, "1990-05-17")
 
     assert opened.status_code == 303
     assert opened.location.startswith("/intake/result/")
@@ -1168,7 +1176,7 @@ def test_a_used_link_reopens_a_questionnaire_still_being_answered(app):
 def test_tries_at_the_date_of_birth_are_limited_per_link(make_app):
     app = make_app(RATELIMIT_ENABLED=True)
     token, _ = invited_and_sent(app)
-    tries = [reopen(app.test_client(), token, f"01/0{day}/1980") for day in range(1, 7)]
+    tries = [reopen(app.test_client(), token, f"1980-01-0{day}") for day in range(1, 7)]
     assert [r.status_code for r in tries] == [400] * 5 + [429]
     assert "Too many tries" in tries[-1].text
     assert reopen(app.test_client(), token, "1990-05-17").status_code == 429
@@ -1178,7 +1186,7 @@ def test_tries_at_the_date_of_birth_are_limited_per_link(make_app):
     patient = Patient(app.test_client())
     accept_invitation(patient.client, other)
     patient.answer("about_you", INVITED_ABOUT_YOU)
-    assert reopen(app.test_client(), other, "01/01/1980").status_code == 400
+    assert reopen(app.test_client(), other, "1980-01-01").status_code == 400
     with app.app_context():
         [row] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "limited"))
         assert row.detail == "reopen per link: 5 per 1 hour"
@@ -1216,6 +1224,6 @@ def reopen_refused(app, token: str) -> bool:
     page = client.get("/intake/")
     sent = client.post(
         f"{invite_path(token)}/answers",
-        data={"csrf_token": csrf_token(page.text), "date_of_birth": "1990-05-17"},
+        data={"csrf_token": csrf_token(page.text), **date_parts("date_of_birth", "1990-05-17")},
     )
     return sent.status_code == 404

@@ -24,6 +24,7 @@ from tests.browser.checks import check_page, focus_lands_on, focused
 from tests.browser.patient import (
     answer,
     answer_by_keyboard,
+    field_names,
     press,
     sign,
     step_of,
@@ -104,13 +105,10 @@ def questionnaire(page, about_you: dict[str, str], **overrides: dict) -> None:
     pending = {"about_you": about_you, **overrides}
     while (step := step_of(page)) != "check":
         check_page(page)
-        names = page.eval_on_selector_all(
-            "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
-        )
         shown = {
             name: ANSWERS[name]
-            for name in names
-            if name in ANSWERS and page.is_visible(f'[name="{name}"]')
+            for name in field_names(page)
+            if name in ANSWERS and page.is_visible(f'[name="{name}"], [name="{name}-day"]')
         }
         answer(page, {**shown, **pending.pop(step, {})})
         assert step_of(page) != step, f"{step}: {page.inner_text(SUMMARY)}"
