@@ -84,10 +84,9 @@ def read_date(parts: Mapping[str, str]) -> tuple[date | None, str | None, tuple[
         )
         if not ok
     )
-    if wrong:
+    if wrong or day is None or month is None or year is None:
         # GOV.UK: the box that cannot be right, or the whole date when more than one is wrong.
         return None, NOT_REAL, wrong if len(wrong) == 1 else PARTS
-    assert day is not None and month is not None and year is not None  # noqa: S101  (checked)
     try:
         typed_date = date(year, month, day)
     except ValueError:  # 30 February: the day is the box that cannot be right
