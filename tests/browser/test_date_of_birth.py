@@ -58,6 +58,7 @@ def test_a_patient_types_the_hints_example_in_three_boxes(
     assert page.locator("#date_of_birth input[type=date]").count() == 0
     for part, label in zip(order, labels, strict=True):
         assert page.get_by_label(label, exact=True).get_attribute("id") == f"date_of_birth-{part}"
+    check_page(page)
 
     # The day left out: the error, focused in its summary, links to the day's box.
     page.fill("#date_of_birth-month", EXAMPLE["month"])
@@ -77,12 +78,12 @@ def test_a_patient_types_the_hints_example_in_three_boxes(
     assert focused(page, "#date_of_birth-day")["matches"]
 
     page.fill("#date_of_birth-day", EXAMPLE["day"])
-    check_page(page)
-    if english:
-        take_screenshot(page, "date-of-birth", full_page=True)
     submit(page)
     assert step_of(page) == "visit"
     page.goto("/intake/about_you")  # the answer saved, shown in the boxes again
+    check_page(page)
+    if english:
+        take_screenshot(page, "date-of-birth", full_page=True)
     assert [page.input_value(f"#date_of_birth-{part}") for part in order] == [
         EXAMPLE[part] for part in order
     ]
