@@ -17,7 +17,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # A date's words in English, by message id: other languages' are in the rules' catalogs
 # (rules/locales), as every other word a patient reads.
 DATE_WORDS: dict[str, str] = {
-    "date format": "{weekday} {day} {month} {year}",
+    "date format": "{weekday}, {month} {day}, {year}",
     **{
         f"date weekday {number}": name
         for number, name in enumerate(
@@ -48,8 +48,9 @@ def parse_iso_date(text: str) -> date | None:
 
 
 def format_date(day: date, language: str = "en") -> str:
-    """A date as patients read it, independent of the machine's locale: "Friday 11 December
-    2026" in English, "viernes 11 de diciembre de 2026" in Spanish (``"es"``).
+    """A date as patients read it, independent of the machine's locale: "Friday, December 11,
+    2026" in the clinic's US English, "viernes 11 de diciembre de 2026" in Spanish (``"es"``);
+    the same words as Babel's (``screening.i18n.DATE_PATTERNS``).
 
     Any other language gets the English form, as untranslated words do.
     """

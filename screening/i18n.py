@@ -1,8 +1,9 @@
 """The languages patients read the app in: which one a request gets, and the words from the rules.
 
 The app's own words are translated with Flask-Babel (``screening/translations``); the rule data's
-words (questions, options, topic titles, the rules' patient texts, instructions, dates) come
-from ``rules.i18n`` and ``rules.dates``, which stay free of Flask.
+words (questions, options, topic titles, the rules' patient texts, instructions) come from
+``rules.i18n``, which stays free of Flask. Dates are worded with Babel (``patient_date``); the
+rules word the dates in their texts the same way, without it (``rules.dates``).
 
 Staff pages are written in English, so their locale is always English; only the patients'
 answers on them follow the staff member's preferred language (``preferred_language``).
@@ -16,13 +17,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale
+from babel.dates import parse_pattern
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import LazyString, get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 
-from rules.dates import format_date
 from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 LANGUAGE_KEY = "language"  # in the session: the language the person chose with the switch
@@ -96,9 +97,22 @@ def lazy_rule_text(text: str) -> LazyString:
     return LazyString(rule_text, text)
 
 
-def patient_date(day: date) -> str:
-    """A date in words, in this request's language ("jueves 10 de diciembre de 2026")."""
-    return format_date(day, current_language())
+# How a date reads to a patient, by language, in Babel's patterns: the clinic's US English
+# ("Monday, December 21, 2026"), and Spanish with no comma after the weekday ("lunes 21 de
+# diciembre de 2026"), as the rules word the dates in their texts (``rules.dates.format_date``).
+DATE_PATTERNS = {"en": "EEEE, MMMM d, y", "es": "EEEE d 'de' MMMM 'de' y"}
+DATE_LOCALES = {"en": Locale.parse("en_US"), "es": Locale.parse("es")}
+_DATE_FORMATS = {
+    language: (parse_pattern(pattern), DATE_LOCALES[language])
+    for language, pattern in DATE_PATTERNS.items()
+}
+
+
+def patient_date(day: date, language: str | None = None) -> str:
+    """A date in words, in ``language`` or else this request's ("jueves 10 de diciembre de
+    2026"): every date a patient reads, on a page or in an email, is worded here."""
+    pattern, locale = _DATE_FORMATS.get(language or current_language(), _DATE_FORMATS["en"])
+    return pattern.apply(day, locale)
 
 
 def safe_return_path(target: str | None) -> str | None:

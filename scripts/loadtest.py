@@ -257,7 +257,10 @@ def patient_answers(who: str, today: date, days_ahead: int = DAYS_AHEAD) -> dict
         "last_name": f"Patient {who}",
         "email": f"patient.{who}@example.com",
         "phone": "909 555 0100",
-        "date_of_birth": "1990-05-17",
+        # The date of birth's three boxes, as typed.
+        "date_of_birth-month": "5",
+        "date_of_birth-day": "17",
+        "date_of_birth-year": "1990",
         "treatment": "pdo_smooth_threads",
         "appointment_date": (today + timedelta(days=days_ahead)).isoformat(),
         "treatment_areas": ["smile_lines", "neck"],

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -80,10 +81,22 @@ def pseudo_spanish(folder: Path) -> Iterator[Path]:
         babel.__dict__.pop("domain_instance", None)
 
 
+def _spanish_dates() -> re.Pattern[str]:
+    spanish = Locale.parse("es")
+    weekdays = "|".join(spanish.days["format"]["wide"].values())
+    months = "|".join(spanish.months["format"]["wide"].values())
+    return re.compile(rf"\b(?:{weekdays}) \d{{1,2}} de (?:{months}) de \d{{4}}\b")
+
+
+# A date as a Spanish page words it: in Babel's Spanish, from CLDR, not from a catalog
+# (``screening.i18n.patient_date``), so never in the pseudo-language.
+SPANISH_DATE = _spanish_dates()
+
+
 def escaped_english(text: str, allowed: set[str] = frozenset()) -> list[str]:
-    """The plain ASCII words of ``text`` outside ⟦ ⟧: English that escaped translation, unless
-    ``allowed`` (the patient's own words, the clinic's name)."""
-    outside, removed = text, 1
+    """The plain ASCII words of ``text`` outside ⟦ ⟧ and Spanish dates: English that escaped
+    translation, unless ``allowed`` (the patient's own words, the clinic's name)."""
+    outside, removed = SPANISH_DATE.sub(" ", text), 1
     while removed:  # innermost first: a date's words are inside its format's translation
         outside, removed = re.subn(r"⟦[^⟦⟧]*⟧", " ", outside)
     return [word for word in re.findall(r"[A-Za-zñáéíóú]{2,}", outside) if word not in allowed]

@@ -179,7 +179,7 @@ def test_staff_read_times_in_the_clinics_zone_and_today_is_the_clinics(app, cloc
     assert f"{signed:%Y-%m-%d %H:%M:%S} PST" in page
     today_page = nurse.get("/staff/today").text
     assert f"/staff/screenings/{screening_id}" in today_page
-    assert moment.strftime("%-d %B %Y") in today_page
+    assert moment.strftime("%B %-d, %Y") in today_page
 
 
 def test_the_patients_recheck_opens_on_the_clinics_date(app, clock, moment):

@@ -23,7 +23,14 @@ import rules
 from screening.extensions import db
 from screening.models import ApiToken, AuditEvent, Draft, Invitation, OutboxMessage, Screening
 from screening.outreach import invitations
-from tests.intake.patient import ABOUT_YOU, PAGES, Patient, accept_invitation, csrf_token
+from tests.intake.patient import (
+    ABOUT_YOU,
+    PAGES,
+    Patient,
+    accept_invitation,
+    csrf_token,
+    date_parts,
+)
 from tests.mail_sink import MailSink, free_port, send_outbox
 from tests.staff.helpers import signed_in
 
@@ -307,7 +314,7 @@ def test_the_start_page_greets_the_patient_names_the_visit_and_switches_language
     greeting = re.search(r'<p class="greeting">(.*?)</p>', page.text).group(1)
     assert greeting == (
         "Hello Maya. Your appointment is booked: "
-        "<strong>PDO smooth threads on Thursday 10 December 2026 at 14:30</strong>."
+        "<strong>PDO smooth threads on Thursday, December 10, 2026 at 14:30</strong>."
     )
 
     switched = client.post(
@@ -336,7 +343,7 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
     visit = patient.client.get("/intake/visit")
     assert visit.status_code == 200
     assert "You are booked for" in visit.text
-    assert "PDO smooth threads on Thursday 10 December 2026 at 14:30" in visit.text
+    assert "PDO smooth threads on Thursday, December 10, 2026 at 14:30" in visit.text
     assert 'name="treatment"' not in visit.text
     assert 'name="appointment_date"' not in visit.text
     assert 'name="treatment_areas"' in visit.text
@@ -355,7 +362,7 @@ def test_the_visit_is_locked_and_a_forged_visit_is_ignored(app, clock):
 
     check = patient.client.get("/intake/check")
     assert check.status_code == 200
-    assert "Thursday 10 December 2026" in check.text
+    assert "Thursday, December 10, 2026" in check.text
     assert 'change=1#treatment"' not in check.text
     assert 'change=1#appointment_date"' not in check.text
     assert 'change=1#treatment_areas"' in check.text  # the rest of the page can still change
@@ -390,7 +397,7 @@ def test_an_invitation_for_another_treatment_asks_that_treatments_questions(app)
     assert "Question page 1 of 8" in first.text  # sculptra's eight question pages
 
     visit = patient.client.get("/intake/visit")
-    assert "Sculptra on Thursday 10 December 2026 at 14:30" in visit.text
+    assert "Sculptra on Thursday, December 10, 2026 at 14:30" in visit.text
     assert 'name="treatment"' not in visit.text
     assert patient.client.get("/intake/past_treatments").location == "/intake/feeling"
     allergies = patient.client.get("/intake/allergies")
@@ -683,7 +690,7 @@ def test_an_invitation_made_on_the_staff_page_is_emailed(mail_app, mail):
     link = LINK_IN_TEXT.search(body)
     assert link, body
     assert "Maya" in body
-    assert "Thursday 10 December 2026" in body
+    assert "Thursday, December 10, 2026" in body
     assert "14:30" in body
     for word in HEALTH_WORDS:
         assert word not in (body + message["Subject"]).lower()
@@ -778,7 +785,7 @@ def test_email_me_this_link_holds_no_word_the_patient_typed(mail_app, mail):
     # Only the clinic's fixed words around the link, and the day the link stops working.
     assert body == (
         "Hello,\n\nHere is the link to finish your answers for Rumi Aesthetics. It works until "
-        f"Tuesday 8 December 2026:\n\n{resume_url}\n\nKeep it private: anyone with the link "
+        f"Tuesday, December 8, 2026:\n\n{resume_url}\n\nKeep it private: anyone with the link "
         "can see your answers. If you did not ask for this email, you can ignore it.\n"
     )
 
@@ -1136,10 +1143,11 @@ def invited_and_sent(app) -> tuple[str, str]:
 
 
 def reopen(client, token: str, born: str):
+    """Type the date of birth ``born`` (ISO) in the used link's three boxes, and send it."""
     page = client.get(invite_path(token))
     return client.post(
         f"{invite_path(token)}/answers",
-        data={"csrf_token": csrf_token(page.text), "date_of_birth": born},
+        data={"csrf_token": csrf_token(page.text), **date_parts("date_of_birth", born)},
     )
 
 
@@ -1153,12 +1161,12 @@ def test_a_used_link_and_the_date_of_birth_open_the_patients_outcome(app):
     assert page.status_code == 200
     assert "enter your date of birth" in page.text
     assert "Maya" not in page.text and "smooth threads" not in page.text  # nothing yet
-    wrong = reopen(client, token, "05/18/1990")
+    wrong = reopen(client, token, "1990-05-18")
     assert wrong.status_code == 400
     assert "The date of birth does not match the one given with this link." in wrong.text
     assert "Maya" not in wrong.text
 
-    opened = reopen(client, token, "05/17/1990")
+    opened = reopen(client, token, "1990-05-17")
 
     assert opened.status_code == 303
     assert opened.location.startswith("/intake/result/")
@@ -1187,7 +1195,7 @@ def test_a_used_link_reopens_a_questionnaire_still_being_answered(app):
 def test_tries_at_the_date_of_birth_are_limited_per_link(make_app):
     app = make_app(RATELIMIT_ENABLED=True)
     token, _ = invited_and_sent(app)
-    tries = [reopen(app.test_client(), token, f"01/0{day}/1980") for day in range(1, 7)]
+    tries = [reopen(app.test_client(), token, f"1980-01-0{day}") for day in range(1, 7)]
     assert [r.status_code for r in tries] == [400] * 5 + [429]
     assert "Too many tries" in tries[-1].text
     assert reopen(app.test_client(), token, "1990-05-17").status_code == 429
@@ -1197,7 +1205,7 @@ def test_tries_at_the_date_of_birth_are_limited_per_link(make_app):
     patient = Patient(app.test_client())
     accept_invitation(patient.client, other)
     patient.answer("about_you", INVITED_ABOUT_YOU)
-    assert reopen(app.test_client(), other, "01/01/1980").status_code == 400
+    assert reopen(app.test_client(), other, "1980-01-01").status_code == 400
     with app.app_context():
         [row] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "limited"))
         assert row.detail == "reopen per link: 5 per 1 hour"
@@ -1235,6 +1243,6 @@ def reopen_refused(app, token: str) -> bool:
     page = client.get("/intake/")
     sent = client.post(
         f"{invite_path(token)}/answers",
-        data={"csrf_token": csrf_token(page.text), "date_of_birth": "1990-05-17"},
+        data={"csrf_token": csrf_token(page.text), **date_parts("date_of_birth", "1990-05-17")},
     )
     return sent.status_code == 404

@@ -3,8 +3,8 @@
 Everything goes through the real pages: the patient's questionnaire, the nurse's and the
 manager's forms (CSRF token and row version included), the patient's own link, the JSON API,
 ``flask reminders send`` and the outbox sender that sends what it queues (``flask outbox
-send``). The fixture clock is noon in Los Angeles on Tuesday 1 December 2026; the patient pages
-book Thursday 10 December 2026 unless a test says otherwise.
+send``). The fixture clock is noon in Los Angeles on Tuesday, December 1, 2026; the patient pages
+book Thursday, December 10, 2026 unless a test says otherwise.
 """
 
 from __future__ import annotations
@@ -88,13 +88,17 @@ MONTHS = {
     ],
 }
 DATE_IN_WORDS = {
-    "en": re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS["en"]) + r") (\d{4})"),
-    "es": re.compile(r"\b(\d{1,2}) de (" + "|".join(MONTHS["es"]) + r") de (\d{4})"),
+    "en": re.compile(
+        r"\b(?P<month>" + "|".join(MONTHS["en"]) + r") (?P<day>\d{1,2}), (?P<year>\d{4})"
+    ),
+    "es": re.compile(
+        r"\b(?P<day>\d{1,2}) de (?P<month>" + "|".join(MONTHS["es"]) + r") de (?P<year>\d{4})"
+    ),
 }
 
 # The appointment named as on its old date (10 December), in a page or a reminder.
 OLD_APPOINTMENT = re.compile(
-    r"appointment (?:at [^.,]* )?on Thursday 10 December|tomorrow, Thursday 10"
+    r"appointment (?:at [^.,]* )?on Thursday, December 10|tomorrow, Thursday, December 10"
 )
 
 _accounts = itertools.count(1)
@@ -395,10 +399,10 @@ def test_a_later_date_for_a_recheck_finding_waits_for_the_patients_fresh_answer(
     assert after.appointment_date == date(2026, 12, 17)
     text = visible(patient_page(mail_app, result_url))
     assert READY["en"] not in text
-    assert "Thursday 17 December 2026" in text
+    assert "Thursday, December 17, 2026" in text
     # The patient is told the new date by email, and nothing else.
     notice = move_notice(mail_app, mail)
-    assert "is now on Thursday 17 December 2026" in notice
+    assert "is now on Thursday, December 17, 2026" in notice
     assert not OLD_APPOINTMENT.search(notice), notice
     assert_reminders_reveal_nothing([notice])
 
@@ -410,7 +414,7 @@ def test_a_later_date_for_a_recheck_finding_waits_for_the_patients_fresh_answer(
     for text in sent:
         assert "tomorrow" not in text.lower(), text
         assert "outstanding" in text, text
-        assert "17 December 2026" in text, text
+        assert "December 17, 2026" in text, text
         assert not OLD_APPOINTMENT.search(text), text
     assert_reminders_reveal_nothing(sent)
 
@@ -482,7 +486,7 @@ SAME_PERSON = {
 def assert_compared_side_by_side(page, earlier_id: int) -> None:
     assert f'href="/staff/screenings/{earlier_id}"' in page.text
     text = visible(page)
-    assert "Answers changed since the screening of Tuesday 1 December 2026" in text
+    assert "Answers changed since the screening of Tuesday, December 1, 2026" in text
     assert "Are you pregnant, or could you be? Yes No Changed" in text
 
 
@@ -565,7 +569,7 @@ def test_a_second_questionnaire_that_drops_what_held_the_first_back_waits_for_a_
     assert "confirm" in text
     page = staff(app).get(f"/staff/screenings/{second}")
     assert f'href="/staff/screenings/{first}"' in page.text
-    assert "Answers changed since the screening of Tuesday 1 December 2026" in visible(page)
+    assert "Answers changed since the screening of Tuesday, December 1, 2026" in visible(page)
 
 
 @pytest.mark.parametrize(
@@ -981,19 +985,19 @@ def test_a_cleared_appointment_can_be_moved_and_reminders_follow_the_new_date(
     assert after.status == "cleared"
     assert (after.appointment_date, after.appointment_time) == (date(2026, 12, 17), time(15, 30))
     text = visible(patient_page(mail_app, result_url))
-    assert "You're ready for your appointment on Thursday 17 December 2026" in text
+    assert "You're ready for your appointment on Thursday, December 17, 2026" in text
     assert not OLD_APPOINTMENT.search(text), text
     notice = move_notice(mail_app, mail)
-    assert "is now on Thursday 17 December 2026 at 15:30" in notice
+    assert "is now on Thursday, December 17, 2026 at 15:30" in notice
     assert_reminders_reveal_nothing([notice])
 
     sent = reminders_on(mail_app, clock, mail, date(2026, 12, 9))
     assert len(sent) == 1, sent  # the stop reminder for the new date; none for the old one
-    assert "Thursday 17 December 2026 at 15:30" in sent[0]
+    assert "Thursday, December 17, 2026 at 15:30" in sent[0]
     assert "tomorrow" not in sent[0]
     sent = reminders_on(mail_app, clock, mail, date(2026, 12, 16))
     assert len(sent) == 1, sent
-    assert "tomorrow, Thursday 17 December 2026 at 15:30" in sent[0]
+    assert "tomorrow, Thursday, December 17, 2026 at 15:30" in sent[0]
 
 
 def test_moving_a_cleared_appointment_checks_the_date_findings_again(app):
@@ -1123,8 +1127,8 @@ FROM_NOW = {"en": "from now until your appointment", "es": "desde ahora hasta su
 
 def dates_in(text: str, language: str) -> list[date]:
     return [
-        date(int(year), MONTHS[language].index(month) + 1, int(day))
-        for day, month, year in DATE_IN_WORDS[language].findall(text)
+        date(int(found["year"]), MONTHS[language].index(found["month"]) + 1, int(found["day"]))
+        for found in DATE_IN_WORDS[language].finditer(text)
     ]
 
 

@@ -417,3 +417,18 @@ def test_the_sender_and_commands_build_the_same_instance(monkeypatch, tmp_path):
     assert app.config["PATIENT_SUBMIT_RATE_LIMIT"] == "1000000 per hour"
     assert app.config["CLINIC_TIMEZONE"] == loadtest.CLINIC_TIMEZONE
     assert app.config["OUTBOX_LEASE_SECONDS"] == 9
+
+
+def test_a_date_of_birth_is_typed_in_its_three_boxes():
+    page = (
+        '<form method="post" action="/intake/about_you">'
+        '<input name="date_of_birth-month" type="text" value="">'
+        '<input name="date_of_birth-day" type="text" value="">'
+        '<input name="date_of_birth-year" type="text" value=""></form>'
+    )
+    known = loadtest.patient_answers("1", date(2026, 12, 1))
+    assert loadtest.page_answers(page, "/intake/about_you", known) == [
+        ("date_of_birth-month", "5"),
+        ("date_of_birth-day", "17"),
+        ("date_of_birth-year", "1990"),
+    ]

@@ -236,7 +236,7 @@ def test_a_moved_visits_reminder_is_voided_and_the_patient_told_the_new_date(mai
 
     [notice] = mail.messages
     assert "has moved" in notice["Subject"]
-    assert "Friday 18 December 2026 at 15:30" in notice.get_content()
+    assert "Friday, December 18, 2026 at 15:30" in notice.get_content()
     statuses = {(m.kind, m.status, m.last_error) for m in rows(mail_app)}
     assert ("reminder_stop_substances", outbox.VOIDED, "the visit was moved") in statuses
     assert ("visit_moved", outbox.SENT, "") in statuses
@@ -291,7 +291,7 @@ def test_a_screening_moved_while_its_notice_waits_voids_the_old_notice(mail_app,
         assert response.status_code == 303
     send_outbox(mail_app)
     [notice] = mail.messages
-    assert "Wednesday 16 December 2026" in notice.get_content()
+    assert "Wednesday, December 16, 2026" in notice.get_content()
     with mail_app.app_context():
         assert db.session.get(Screening, sid).appointment_date == date(2026, 12, 16)
 

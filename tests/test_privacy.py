@@ -15,7 +15,7 @@ from screening.extensions import db
 from screening.models import Screening
 from screening.security import SESSION_COOKIE_HOST_NAME as SESSION_COOKIE
 from tests.checking_client import CheckingClient
-from tests.intake.patient import ABOUT_YOU, Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, Patient, csrf_token, date_parts
 
 PERSON = {
     "first_name": "Zelphine",
@@ -23,6 +23,11 @@ PERSON = {
     "email": "zelphine.quarrington@example.org",
     "phone": "(909) 555-0147",
     "date_of_birth": "1987-03-29",
+}
+# PERSON as the about-you page sends it: the date of birth in its three boxes.
+PERSON_SENT = {
+    **{name: value for name, value in PERSON.items() if name != "date_of_birth"},
+    **date_parts("date_of_birth", PERSON["date_of_birth"]),
 }
 SIGNATURE = "Zelphine Quarrington"
 RESULT_PATH = re.compile(r"^/intake/result/([A-Za-z0-9_-]+)$")
@@ -130,7 +135,7 @@ def test_form_errors_log_no_phi(app, patient, caplog):
     assert "Enter an email address" in invalid.text
     # A post whose CSRF token has gone stale, carrying the patient's details.
     stale = plain_client(app, patient).post(
-        "/intake/about_you", data={**PERSON, "csrf_token": "stale"}
+        "/intake/about_you", data={**PERSON_SENT, "csrf_token": "stale"}
     )
     assert stale.status_code == 400
     assert "timed out" in stale.text
@@ -141,14 +146,15 @@ def test_timed_out_page_can_be_sent_again(app, patient):
     """After a stale CSRF token the page shows the answers again, and sending it works."""
     patient.start()
     stale = plain_client(app, patient).post(
-        "/intake/about_you", data={**PERSON, "csrf_token": "stale", "return_to": ""}
+        "/intake/about_you", data={**PERSON_SENT, "csrf_token": "stale", "return_to": ""}
     )
     assert stale.status_code == 400
     assert "timed out" in stale.text
     assert PERSON["email"] in stale.text  # what was typed is kept (in the page, not the URL)
     assert 'name="csrf_token"' in stale.text, "the timed-out page has no CSRF token"
     resent = patient.client.post(
-        "/intake/about_you", data={**PERSON, "csrf_token": csrf_token(stale.text), "return_to": ""}
+        "/intake/about_you",
+        data={**PERSON_SENT, "csrf_token": csrf_token(stale.text), "return_to": ""},
     )
     assert resent.status_code == 303
 

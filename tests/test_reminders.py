@@ -17,8 +17,8 @@ from tests.mail_sink import free_port, send_outbox
 from tests.staff.helpers import submit_screening
 
 CLINIC = ZoneInfo("America/Los_Angeles")
-APPOINTMENT = "Thursday 10 December 2026"
-STOP_FROM = "Thursday 3 December 2026"
+APPOINTMENT = "Thursday, December 10, 2026"
+STOP_FROM = "Thursday, December 3, 2026"
 BEN = {"first_name": "Ben", "last_name": "Ng", "email": "ben@example.com"}
 HEALTH_WORDS = (
     "pregnan",
@@ -119,8 +119,8 @@ def test_the_stop_reminder_goes_eight_days_before_and_the_other_the_day_before(
     on(clock, date(2026, 12, 12))  # eight days before Ben's appointment
     assert send(mail_app).exit_code == 0
     assert [e.rcpt_tos for e in mail.envelopes][2:] == [["ben@example.com"]]
-    assert "Sunday 20 December 2026" in mail.texts()[2]
-    assert "From Sunday 13 December 2026" in mail.texts()[2]
+    assert "Sunday, December 20, 2026" in mail.texts()[2]
+    assert "From Sunday, December 13, 2026" in mail.texts()[2]
 
     assert sent_rows(mail_app) == [
         (ana, "stop_substances", date(2026, 12, 10)),
@@ -190,8 +190,8 @@ def test_a_moved_appointment_gets_reminders_for_the_new_date(mail_app, mail, clo
     assert send(mail_app).exit_code == 0
     assert len(mail.envelopes) == 2
     moved = mail.texts()[1]
-    assert "Tuesday 15 December 2026" in moved
-    assert "From Tuesday 8 December 2026" in moved
+    assert "Tuesday, December 15, 2026" in moved
+    assert "From Tuesday, December 8, 2026" in moved
     assert APPOINTMENT not in moved
 
     on(clock, date(2026, 12, 9))  # the day before the old date: nothing
@@ -201,7 +201,7 @@ def test_a_moved_appointment_gets_reminders_for_the_new_date(mail_app, mail, clo
     on(clock, date(2026, 12, 14))
     assert send(mail_app).exit_code == 0
     assert len(mail.envelopes) == 3
-    assert "tomorrow, Tuesday 15 December 2026" in mail.texts()[2]
+    assert "tomorrow, Tuesday, December 15, 2026" in mail.texts()[2]
     assert send(mail_app).exit_code == 0
     assert len(mail.envelopes) == 3
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -35,11 +35,13 @@ from wtforms.validators import StopValidation
 
 from rules import Kind, Question, RuleSet, get_ruleset, treatments
 from rules.dates import LATEST_DATE
-from rules.questions import Visit
+from rules.questions import Visit, in_the_past
 
+from ..clock import clinic_today
 from ..i18n import lazy_rule_text, rule_text
 from ..new_dates import CONTACT_WAYS
 from ..validators import NOT_STORABLE, REORDERS_TEXT, parse_patient_date, text_problem
+from .date_field import MemorableDateField, focus_id
 from .steps import CHECK, STEPS_BY_ID
 
 NONE_OF_THESE = "none"
@@ -173,13 +175,31 @@ class DateAnswer:
         if condition is not None and not condition.holds(form.answers_so_far()):
             field.data = None  # an answer to a question that does not apply is dropped
             raise StopValidation()
-        raw = field.data or ""
-        if not raw:
-            if question.required:
-                raise StopValidation(rule_text(question.missing_message))
+        name = rule_text(question.short_name) if question.short_name else gettext("The date")
+        if isinstance(field, MemorableDateField):
+            day = field.read(question.required)
+        else:
+            day = self._typed_date(field, name)
+        if day is None:
             field.data = None
             raise StopValidation()
-        name = rule_text(question.short_name) if question.short_name else gettext("The date")
+        for check in question.date_checks:
+            message = check(day, form.visit)
+            if message is None:
+                continue
+            # The check's message names the date: "Date of birth must be in the past".
+            error = rule_text(message).format(name=name)
+            if isinstance(field, MemorableDateField):
+                raise field.refuse(error)
+            raise StopValidation(error)
+        field.data = day.isoformat()
+
+    def _typed_date(self, field: Field, name: str) -> date | None:
+        raw = field.data or ""
+        if not raw:
+            if self.question.required:
+                raise StopValidation(rule_text(self.question.missing_message))
+            return None
         day = parse_patient_date(raw)
         if day is None:
             raise StopValidation(
@@ -189,13 +209,7 @@ class DateAnswer:
             raise StopValidation(
                 gettext("%(name)s must be in %(year)d or before", name=name, year=LATEST_DATE.year)
             )
-        for check in question.date_checks:
-            message = check(day, form.visit)
-            if message is not None:
-                # The check's message names the date: "Date of your last dose must be today or
-                # in the past".
-                raise StopValidation(rule_text(message).format(name=name))
-        field.data = day.isoformat()
+        return day
 
 
 class AppointmentDate:
@@ -265,7 +279,7 @@ class StepForm(FlaskForm):
         Hidden fields have nothing to focus, so their errors point at the submit button.
         """
         return [
-            ("main-submit" if name == "return_to" else self[name].id, messages[0])
+            ("main-submit" if name == "return_to" else focus_id(self[name]), messages[0])
             for name, messages in self.errors.items()
             if messages
         ]
@@ -309,24 +323,30 @@ class ConsentForm(FlaskForm):
 class AnswersByBirthDateForm(FlaskForm):
     """A used invitation link: the patient's date of birth opens their answers again."""
 
-    date_of_birth = StringField(
+    date_of_birth = MemorableDateField(
         _l("Your date of birth"),
-        filters=[strip],
-        description=_l("For example, 03/27/1990"),
-        render_kw={"autocomplete": "bday", "inputmode": "numeric"},
+        description=_l("For example, 3 27 1990"),
+        render_kw={"autocomplete": "bday"},
+        name_in_messages=_l("Date of birth"),
+        missing=_l("Enter your date of birth"),
     )
 
-    def validate_date_of_birth(self, field: Field) -> None:
-        if not field.data:
-            raise StopValidation(gettext("Enter your date of birth"))
-        day = parse_patient_date(field.data)
-        if day is None:
-            raise StopValidation(gettext("Date of birth must be a real date, like 03/27/1990"))
+    def validate_date_of_birth(self, field: MemorableDateField) -> None:
+        day = field.read()
+        # The questionnaire's own check: a date of birth today or later matches nobody.
+        refused = in_the_past(day, Visit(today=clinic_today(), appointment_date=date.max))
+        if refused is not None:
+            name = str(field.name_in_messages)
+            raise field.refuse(rule_text(refused).format(name=name))
         field.data = day.isoformat()
 
     def error_list(self) -> list[tuple[str, str]]:
         """``(field id, message)`` for the error summary."""
-        return [(self[name].id, messages[0]) for name, messages in self.errors.items() if messages]
+        return [
+            (focus_id(self[name]), messages[0])
+            for name, messages in self.errors.items()
+            if messages
+        ]
 
 
 def _one_line(value: Any) -> Any:
@@ -473,12 +493,22 @@ def question_field(question: Question) -> Field:
             validate_choice=False,
             validators=[MultiAnswer(question, offers_none)],
         )
-    render_kw = {"type": "date"}
-    if question.autocomplete:
-        render_kw["autocomplete"] = question.autocomplete
     # The hint says when to leave it empty; the label says up front that it may be.
     if not question.required:
         label = LazyString(_optional, question.label)
+    if question.autocomplete == "bday":
+        # A date known by heart: typed in three boxes, never picked from a calendar (GOV.UK).
+        return MemorableDateField(
+            label,
+            description=description,
+            validators=[DateAnswer(question)],
+            render_kw={"autocomplete": question.autocomplete},
+            name_in_messages=lazy_rule_text(question.short_name or question.label),
+            missing=lazy_rule_text(question.missing_message),
+        )
+    render_kw = {"type": "date"}
+    if question.autocomplete:
+        render_kw["autocomplete"] = question.autocomplete
     return StringField(
         label,
         description=description,

@@ -20,7 +20,6 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
@@ -46,6 +45,7 @@ from ..outreach import invitations, mailer, outbox
 from ..outreach.invitations import INVITATION_KEY
 from ..retention import outcome_link_ended
 from . import bp, limits, service
+from .date_field import MemorableDateField, focus_id, input_names, typed_formdata
 from .forms import (
     NONE_OF_THESE,
     AnswersByBirthDateForm,
@@ -201,9 +201,13 @@ def _keep_what_was_sent(draft: Draft, step_id: str, form: StepForm) -> None:
     valid = {
         name: value
         for name, value in form.values().items()
-        if name in sent and name not in not_answers
+        if sent.intersection(input_names(form[name])) and name not in not_answers
     }
-    typed = {name: request.form.getlist(name) for name in not_answers if name in sent}
+    typed = {
+        name: form[name].raw_data
+        for name in not_answers
+        if name in form and sent.intersection(input_names(form[name]))
+    }
     service.save_answers(draft, valid, typed={step_id: typed})
 
 
@@ -254,7 +258,7 @@ def render_step(
         # What was typed but not valid when the patient left the page, shown as typed.
         for name, values in service.typed_on(draft, step_id).items():
             if name in form:
-                form[name].process(MultiDict([(name, value) for value in values]))
+                form[name].process(typed_formdata(form[name], values))
         errors = []
     else:
         errors = form.error_list()
@@ -346,7 +350,9 @@ def _display(field, value: Any, optional: bool = False) -> str:
         return ", ".join(choices.get(code, code) for code in value)
     if value in choices:
         return choices[value]
-    if field.render_kw and field.render_kw.get("type") == "date":
+    if isinstance(field, MemorableDateField) or (
+        field.render_kw and field.render_kw.get("type") == "date"
+    ):
         return patient_date(date.fromisoformat(value))
     return str(value)
 
@@ -397,7 +403,8 @@ def check(draft: Draft):
                     else None,
                     "change_url": None
                     if locked and name in VISIT_FIELDS
-                    else url_for("intake.step", step_id=question_step.id, change="1") + f"#{name}",
+                    else url_for("intake.step", step_id=question_step.id, change="1")
+                    + f"#{focus_id(form[name])}",
                 }
             )
         sections.append({"title": rule_text(question_step.title), "rows": rows})

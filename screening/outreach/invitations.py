@@ -16,11 +16,12 @@ from flask import current_app, url_for
 from sqlalchemy import select, update
 
 import rules
-from rules.dates import format_date
+from rules.i18n import DEFAULT_LANGUAGE
 
 from .. import audit
 from ..clock import clinic_today, utcnow
 from ..extensions import db
+from ..i18n import patient_date
 from ..models import ApiToken, Draft, Invitation, StaffUser, new_token, token_hash
 from ..retention import outcome_link_ended
 from ..validators import parse_patient_date, text_problem_message
@@ -305,7 +306,9 @@ def email_queued(invitation: Invitation) -> bool:
 def _queue_invitation_email(invitation: Invitation, token: str) -> None:
     """The link, by email, through the outbox: written with the invitation, sent after."""
     clinic = current_app.config["CLINIC_NAME"]
-    when = f"{format_date(invitation.appointment_date)} at {invitation.appointment_time:%H:%M}"
+    # The invitation's email is written in English.
+    day = patient_date(invitation.appointment_date, DEFAULT_LANGUAGE)
+    when = f"{day} at {invitation.appointment_time:%H:%M}"
     outbox.enqueue(
         "invitation",
         invitation.email,
@@ -364,5 +367,6 @@ def authenticate_api(header: str | None) -> ApiToken | None:
 
 
 def appointment_label(day: date, at: time | None) -> str:
-    """ "Thursday 10 December 2026 at 14:30", or without the time when unknown."""
-    return f"{format_date(day)} at {at:%H:%M}" if at else format_date(day)
+    """ "Thursday, December 10, 2026 at 14:30", or without the time when unknown."""
+    worded = patient_date(day, DEFAULT_LANGUAGE)
+    return f"{worded} at {at:%H:%M}" if at else worded

@@ -20,11 +20,11 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from rules.dates import format_date
 from rules.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import patient_date
 from ..models import ReminderSent, Screening, Status
 from . import mailer, outbox
 
@@ -87,7 +87,7 @@ def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
     names = {
         "name": screening.first_name,
         "clinic": current_app.config["CLINIC_NAME"],
-        "day": format_date(screening.appointment_date, language),
+        "day": patient_date(screening.appointment_date, language),
         "time": f"{screening.appointment_time:%H:%M}" if screening.appointment_time else "",
     }
     if screening.status in OUTSTANDING:
@@ -105,7 +105,7 @@ def _worded(screening: Screening, kind: str, language: str) -> tuple[str, str]:
             "ginkgo biloba, ginseng, garlic supplements, St. John's wort and kava kava. If a "
             "doctor prescribed one of them, or another blood thinner, keep taking it unless your "
             "prescriber tells you otherwise.",
-            date=format_date(screening.appointment_date - timedelta(days=7), language),
+            date=patient_date(screening.appointment_date - timedelta(days=7), language),
         )
     else:
         when = (
@@ -154,7 +154,7 @@ def _outstanding(
                 "naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, garlic supplements, St. "
                 "John's wort and kava kava. If a doctor prescribed one of them, or another blood "
                 "thinner, keep taking it unless your prescriber tells you otherwise.",
-                date=format_date(screening.appointment_date - timedelta(days=7), language),
+                date=patient_date(screening.appointment_date - timedelta(days=7), language),
             )
         )
     body = "\n\n".join(parts) + "\n"
@@ -206,7 +206,7 @@ def queue_move_notice(screening: Screening) -> None:
         names = {
             "name": screening.first_name,
             "clinic": current_app.config["CLINIC_NAME"],
-            "day": format_date(screening.appointment_date, language),
+            "day": patient_date(screening.appointment_date, language),
             "time": f"{screening.appointment_time:%H:%M}" if screening.appointment_time else "",
             "phone": current_app.config["CLINIC_PHONE"],
         }

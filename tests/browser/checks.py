@@ -170,9 +170,10 @@ def check_page(page: Page, screenshot: str | None = None, patient: bool = True) 
         take_screenshot(page, screenshot)
 
 
-def take_screenshot(page: Page, name: str) -> None:
+def take_screenshot(page: Page, name: str, full_page: bool = False) -> None:
+    """The page as shown, or the whole page (``full_page``), as ``screenshots/<name>.png``."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
 def focused(page: Page, selector: str = "*") -> dict:

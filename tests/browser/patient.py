@@ -7,6 +7,7 @@ text once a field has the focus; every element the focus lands on must show it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,15 +30,44 @@ def pages_with(overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     return {step: {**answers, **overrides.get(step, {})} for step, answers in PAGES.items()}
 
 
-def _in_page_order(page: Page, answers: dict[str, Any]) -> list[tuple[str, Any]]:
+def field_names(page: Page) -> list[str]:
+    """The names of the page's form fields, in page order; a date of birth's boxes
+    ("date_of_birth-month" ...) are the one answer "date_of_birth"."""
     names = page.eval_on_selector_all(
-        "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
+        "form [name]", "els => els.map(el => el.getAttribute('name'))"
     )
-    return [(name, answers[name]) for name in names if name in answers]
+    return list(dict.fromkeys(_BOX.sub("", name) for name in names))
+
+
+def _in_page_order(page: Page, answers: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(name, answers[name]) for name in field_names(page) if name in answers]
+
+
+_BOX = re.compile(r"-(day|month|year)$")
+BOXES = "date boxes"  # the kind of a date typed in three boxes
+
+
+def shows(page: Page, name: str) -> bool:
+    """Whether the page asks the question ``name`` (in one field, or in a date's boxes)."""
+    return page.locator(f'[name="{name}"], [name="{name}-day"]').count() > 0
 
 
 def _kind(page: Page, name: str) -> str:
+    if page.locator(f'[name="{name}-day"]').count():
+        return BOXES
     return page.get_attribute(f'[name="{name}"]', "type") or "text"
+
+
+def typed_boxes(name: str, value: str) -> dict[str, str]:
+    """An ISO date as typed in the boxes of ``name``, by box name (no leading zeros)."""
+    year, month, day = value.split("-")
+    return {f"{name}-month": str(int(month)), f"{name}-day": str(int(day)), f"{name}-year": year}
+
+
+def fill_boxes(page: Page, name: str, value: str) -> None:
+    """Type an ISO date ``value`` in the boxes of the date ``name``."""
+    for box, text in typed_boxes(name, value).items():
+        page.fill(f'[name="{box}"]', text)
 
 
 # Pointer -----------------------------------------------------------------------------------
@@ -52,6 +82,8 @@ def answer(page: Page, answers: dict[str, Any]) -> None:
         elif kind == "checkbox":
             for box in page.locator(f'input[name="{name}"]').all():
                 box.set_checked(box.get_attribute("value") in value)
+        elif kind == BOXES:
+            fill_boxes(page, name, value)
         else:
             page.fill(f'[name="{name}"]', value)
     submit(page)
@@ -116,6 +148,16 @@ def _tick(page: Page, name: str, wanted: list[str]) -> None:
 
 
 def _type(page: Page, name: str, value: str, kind: str) -> None:
+    if kind == BOXES:  # each box in the page's order, from one to the next with Tab
+        boxes = typed_boxes(name, value)
+        for box in page.eval_on_selector_all(
+            f'[name^="{name}-"]', "els => els.map(el => el.getAttribute('name'))"
+        ):
+            tab_to(page, f'[name="{box}"]')
+            page.keyboard.press("Control+a")
+            page.keyboard.type(boxes[box])
+            assert page.input_value(f'[name="{box}"]') == boxes[box], (box, boxes[box])
+        return
     tab_to(page, f'[name="{name}"]')
     if kind == "date":
         if value:  # the date field's segments, month first in Chromium, then day and year
@@ -131,7 +173,7 @@ def answer_by_keyboard(page: Page, answers: dict[str, Any]) -> None:
     """Give the page's ``answers`` with the keyboard, in the order the fields come, then
     Continue."""
     for name, value in _in_page_order(page, answers):
-        if not page.is_visible(f'[name="{name}"]'):
+        if not page.is_visible(f'[name="{name}"], [name="{name}-day"]'):
             continue  # a follow-up question the answers so far do not need
         kind = _kind(page, name)
         if kind == "radio":

@@ -12,18 +12,12 @@ import pytest
 import rules
 from screening.intake.steps import STEPS_BY_ID, steps_for
 from tests.browser.checks import check_page
-from tests.browser.patient import answer, sign, step_of, submit
+from tests.browser.patient import answer, field_names, sign, step_of, submit
 from tests.intake.patient import ANSWERS
 
 pytestmark = pytest.mark.browser
 
 SPANISH = {"locale": "es-US", "extra_http_headers": {"Accept-Language": "es-US,es;q=0.9"}}
-
-
-def names_on(page) -> list[str]:
-    return page.eval_on_selector_all(
-        "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
-    )
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -49,7 +43,7 @@ def test_every_page_of_a_treatments_questionnaire_in_each_language(new_page, tre
             checked(f"{step}, with errors")
         else:  # nothing on it is required: back to answer it all the same
             page.goto(f"/intake/{step}")
-        answers = {name: ANSWERS[name] for name in names_on(page) if name in ANSWERS}
+        answers = {name: ANSWERS[name] for name in field_names(page) if name in ANSWERS}
         if step == "visit":
             answers["treatment"] = treatment
         answer(page, answers)

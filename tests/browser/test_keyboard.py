@@ -10,6 +10,7 @@ from screening.intake.steps import STEPS_BY_ID
 from tests.browser.checks import check_page, focus_lands_on, focused
 from tests.browser.patient import (
     answer_by_keyboard,
+    field_names,
     press,
     sign_by_keyboard,
     step_of,
@@ -52,10 +53,7 @@ def keyboard_journey(page, lang: str = "en", treatment: str = "pdo_smooth_thread
 
     while step_of(page) in STEPS_BY_ID:
         step = step_of(page)
-        names = page.eval_on_selector_all(
-            "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
-        )
-        answers = {name: ANSWERS[name] for name in names if name in ANSWERS}
+        answers = {name: ANSWERS[name] for name in field_names(page) if name in ANSWERS}
         if step == "visit":
             answers["treatment"] = treatment
         answer_by_keyboard(page, answers)
@@ -80,7 +78,7 @@ def test_the_whole_journey_with_the_keyboard_alone(new_page, javascript, treatme
     keyboard_journey(page, treatment=treatment)
 
     assert page.inner_text("h1") == (
-        "You're ready for your appointment on Thursday 10 December 2026"
+        "You're ready for your appointment on Thursday, December 10, 2026"
     )
 
 

@@ -24,6 +24,7 @@ from tests.browser.checks import check_page, focus_lands_on, focused
 from tests.browser.patient import (
     answer,
     answer_by_keyboard,
+    field_names,
     press,
     sign,
     step_of,
@@ -105,13 +106,10 @@ def questionnaire(page, about_you: dict[str, str], **overrides: dict) -> None:
     pending = {"about_you": about_you, **overrides}
     while (step := step_of(page)) not in ("check", "cannot-go-ahead"):
         check_page(page)
-        names = page.eval_on_selector_all(
-            "form [name]", "els => [...new Set(els.map(el => el.getAttribute('name')))]"
-        )
         shown = {
             name: ANSWERS[name]
-            for name in names
-            if name in ANSWERS and page.is_visible(f'[name="{name}"]')
+            for name in field_names(page)
+            if name in ANSWERS and page.is_visible(f'[name="{name}"], [name="{name}-day"]')
         }
         answer(page, {**shown, **pending.pop(step, {})})
         assert step_of(page) != step, f"{step}: {page.inner_text(SUMMARY)}"
@@ -161,7 +159,7 @@ def test_a_moved_visit_waits_for_the_patients_recheck(new_page, live_app, nurse,
     patient = new_page()
     questionnaire(patient, about_you, feeling={"cold_sore": "yes"})
     assert patient.inner_text("h1") == (
-        "Your appointment on Thursday 10 December 2026 can't go ahead"
+        "Your appointment on Thursday, December 10, 2026 can't go ahead"
     )
     check_page(patient, "lifecycle-cold-sore")
     link = urlsplit(patient.url).path
@@ -202,9 +200,9 @@ def test_a_moved_visit_waits_for_the_patients_recheck(new_page, live_app, nurse,
     # The patient's link: tell the clinic how you are, from three days before the new date.
     patient.goto(link)
     assert patient.inner_text("h1") == (
-        "Your appointment is now on Thursday 17 December 2026: tell us how you are first"
+        "Your appointment is now on Thursday, December 17, 2026: tell us how you are first"
     )
-    assert "From Monday 14 December 2026" in patient.inner_text("main")
+    assert "From Monday, December 14, 2026" in patient.inner_text("main")
     check_page(patient, "lifecycle-recheck-waiting")
 
     clock.now = noon_in_los_angeles(14)
@@ -233,7 +231,7 @@ def test_a_moved_visit_waits_for_the_patients_recheck(new_page, live_app, nurse,
     )
     assert step_of(patient) == "result"
     assert patient.inner_text("h1") == (
-        "You're ready for your appointment on Thursday 17 December 2026"
+        "You're ready for your appointment on Thursday, December 17, 2026"
     )
     check_page(patient, "lifecycle-recheck-done")
 
@@ -262,7 +260,7 @@ def test_a_cancelled_visit_and_its_undoing(new_page, live_app, nurse):
 
     patient = new_page()
     patient.goto(link)
-    assert patient.inner_text("h1") == "Your visit on Thursday 10 December 2026 was canceled"
+    assert patient.inner_text("h1") == "Your visit on Thursday, December 10, 2026 was canceled"
     check_page(patient, "lifecycle-patient-cancelled")
 
     page.fill("#undo-cancel-reason", "Cancelled by mistake.")
@@ -272,7 +270,7 @@ def test_a_cancelled_visit_and_its_undoing(new_page, live_app, nurse):
     check_page(page, patient=False)
     patient.reload()
     assert patient.inner_text("h1") == (
-        "You're ready for your appointment on Thursday 10 December 2026"
+        "You're ready for your appointment on Thursday, December 10, 2026"
     )
 
 

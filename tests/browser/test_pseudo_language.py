@@ -9,7 +9,7 @@ import pytest
 from screening.intake.steps import STEPS_BY_ID
 from tests.browser.checks import NetworkGuard, sideways_overflow
 from tests.browser.conftest import PHONE, app_for_the_browser, served
-from tests.browser.patient import answer, sign, step_of, submit
+from tests.browser.patient import answer, field_names, sign, step_of, submit
 from tests.intake.patient import ANSWERS, VISIT
 from tests.intake.test_spanish import TOOK_IBUPROFEN
 from tests.pseudo import pseudo_spanish
@@ -47,8 +47,7 @@ def test_longer_words_never_scroll_a_patient_page_sideways(browser, pseudo_serve
         while step_of(page) in STEPS_BY_ID:
             step = step_of(page)
             fits(step)
-            names = page.eval_on_selector_all("form [name]", "els => els.map(el => el.name)")
-            shown = {name: ANSWERS[name] for name in dict.fromkeys(names) if name in ANSWERS}
+            shown = {name: ANSWERS[name] for name in field_names(page) if name in ANSWERS}
             answer(page, {**shown, **overrides.get(step, {})})
         assert step_of(page) == "check"
         fits("check your answers")

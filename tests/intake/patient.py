@@ -13,7 +13,9 @@ from rules.questions import ADDED_QUESTIONS
 
 SETTLED = "cannot-go-ahead"  # the page saying the visit cannot go ahead as booked
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-_FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="(\w+)"')
+# A date of birth's boxes ("date_of_birth-day" ...) are the one answer "date_of_birth".
+_FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="(\w+)(?:-(?:day|month|year))?"')
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 ABOUT_YOU = {
     "first_name": "Ana",
@@ -80,6 +82,24 @@ def accept_invitation(client, token: str):
     return client.post(path, data={"csrf_token": csrf_token(page.text)})
 
 
+def date_parts(name: str, value: str) -> dict[str, str]:
+    """An ISO date as a patient types it in the three boxes of ``name`` (no leading zeros)."""
+    year, month, day = _ISO_DATE.fullmatch(value).groups()
+    return {f"{name}-day": str(int(day)), f"{name}-month": str(int(month)), f"{name}-year": year}
+
+
+def as_typed(html: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` as the page ``html`` sends them: an ISO date answer to a date typed in three
+    boxes becomes the three boxes (any other value is sent as it is)."""
+    sent = {}
+    for name, value in answers.items():
+        if f'name="{name}-day"' in html and isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            sent.update(date_parts(name, value))
+        else:
+            sent[name] = value
+    return sent
+
+
 def field_names(html: str) -> list[str]:
     """The names of a page's answer fields, in page order (no CSRF token, no hidden fields)."""
     names = _FIELD_NAME.findall(html)
@@ -102,7 +122,8 @@ class Patient:
         page = self.client.get(f"/intake/{step}{query}")
         assert page.status_code == 200, page.status_code
         return_to = "check" if 'name="return_to" value="check"' in page.text else ""
-        data = {"csrf_token": csrf_token(page.text), "return_to": return_to, **answers}
+        data = {"csrf_token": csrf_token(page.text), "return_to": return_to}
+        data.update(as_typed(page.text, answers))
         return self.client.post(f"/intake/{step}", data=data)
 
     def answer_all(self, **overrides: dict[str, Any]):
@@ -118,7 +139,8 @@ class Patient:
             page = self.client.get(f"/intake/{step}")
             assert page.status_code == 200, (step, page.status_code)
             shown = {name: ANSWERS[name] for name in field_names(page.text) if name in ANSWERS}
-            data = {**shown, **pending.pop(step, {}), "csrf_token": csrf_token(page.text)}
+            data = as_typed(page.text, {**shown, **pending.pop(step, {})})
+            data["csrf_token"] = csrf_token(page.text)
             response = self.client.post(f"/intake/{step}", data=data)
             assert response.status_code == 303, (step, response.status_code, response.text[:2000])
             step = urlsplit(response.location).path.rsplit("/", 1)[1]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from screening.extensions import db
 from screening.models import Screening
-from tests.intake.patient import PAGES, Patient, csrf_token
+from tests.intake.patient import PAGES, Patient, csrf_token, date_parts
 
 LONG = "x" * 10_000
 NUL = "\x00"
@@ -25,7 +25,7 @@ TYPED = {
         "last_name": "Stone",
         "email": "bea@example.org",
         "phone": "909 555 0199",
-        "date_of_birth": "1985-01-02",
+        **date_parts("date_of_birth", "1985-01-02"),
     },
     "visit": {
         "treatment": "pdo_smooth_threads",
@@ -114,7 +114,9 @@ def summary_links(page: str) -> dict[str, str]:
 
 
 def message_beside(page: str, field: str) -> str | None:
-    """The error message shown with a field, without its "Error:" prefix."""
+    """The error message shown with a field (a date's box: with its date), without its "Error:"
+    prefix."""
+    field = re.sub(r"-(day|month|year)$", "", field)
     match = re.search(
         rf'<p class="error-message" id="{re.escape(field)}-error">(.*?)</p>', page, re.S
     )
@@ -167,6 +169,8 @@ def saved_once(client, step: str) -> None:
 def shown_when_saved(step: str) -> dict[str, object]:
     """What a page shows of the answers saved from PAGES."""
     shown = as_shown(PAGES[step])
+    if step == "about_you":
+        shown.update(date_parts("date_of_birth", shown.pop("date_of_birth")))
     if step == "medicines":
         shown["bleeding_risk_last_dose"] = ""  # "None of these": no date
     return shown
@@ -183,6 +187,14 @@ def case(step, field, value, message=None):
     return pytest.param(step, {field: value}, field, message, id=f"{step}-{field}-{_label(value)}")
 
 
+def born(day, month, year, target, message):
+    """A date of birth typed in its three boxes (``OMIT``: a box not sent), its error linked
+    to the box ``target``."""
+    bad = {"date_of_birth-day": day, "date_of_birth-month": month, "date_of_birth-year": year}
+    label = "-".join(_label(part) for part in (month, day, year))
+    return pytest.param("about_you", bad, target, message, id=f"about_you-date_of_birth-{label}")
+
+
 BAD_ANSWERS = [
     # About you
     case("about_you", "first_name", OMIT),
@@ -191,13 +203,13 @@ BAD_ANSWERS = [
     case("about_you", "last_name", f"Stone{NUL}"),
     case("about_you", "email", "not-an-email"),
     case("about_you", "phone", "call me"),
-    case("about_you", "date_of_birth", OMIT),
-    case("about_you", "date_of_birth", "2026-02-30"),
-    case("about_you", "date_of_birth", "31/31/2020"),
-    case("about_you", "date_of_birth", "2027-03-01"),
-    case("about_you", "date_of_birth", "1900-01-01"),
-    case("about_you", "date_of_birth", LONG),
-    case("about_you", "date_of_birth", f"1985-01-02{NUL}"),
+    born(OMIT, OMIT, OMIT, "date_of_birth-month", "Enter your date of birth"),
+    born("30", "2", "2020", "date_of_birth-day", "Date of birth must be a real date"),
+    born("31", "31", "2020", "date_of_birth-month", "Date of birth must be a real date"),
+    born("1", "3", "2027", "date_of_birth-month", "Date of birth must be in the past"),
+    born("1", "1", "1900", "date_of_birth-month", "Date of birth must be less than 120 years ago"),
+    born("2", "1", LONG, "date_of_birth-year", "Date of birth must be a real date"),
+    born(f"2{NUL}", "1", "1985", "date_of_birth-day", "Date of birth must be a real date"),
     # Your visit
     case("visit", "treatment", OMIT),
     case("visit", "treatment", "botox"),
@@ -261,7 +273,7 @@ def test_bad_answer_is_an_error_on_the_field_and_nothing_is_saved(
 
     assert response.status_code == 200
     assert_field_error(response.text, field, message)
-    assert_shows_back(response.text, TYPED[step], skip={field})
+    assert_shows_back(response.text, TYPED[step], skip={field, *bad})
     saved = client.get(f"/intake/{step}")
     assert form_values(saved.text) == shown_when_saved(step)
 

@@ -4,8 +4,8 @@ what it says once sent), a second questionnaire waiting for a nurse, and the "so
 outstanding" reminder. Each page is compared with its English twin as in
 ``test_spanish_everywhere``: no English text is left on the Spanish page.
 
-The fixture clock is noon in Los Angeles on Tuesday 1 December 2026; the questionnaire books
-Thursday 10 December 2026.
+The fixture clock is noon in Los Angeles on Tuesday, December 1, 2026; the questionnaire books
+Thursday, December 10, 2026.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_a_visit_the_nurse_cancelled_reads_in_spanish(app):
     assert_spanish(
         *outcome(app, result_url),
         "cancelled",
-        "Your visit on Thursday 10 December 2026 was canceled",
+        "Your visit on Thursday, December 10, 2026 was canceled",
         "Se canceló su visita del jueves 10 de diciembre de 2026",
     )
 

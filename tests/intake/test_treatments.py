@@ -187,7 +187,7 @@ def test_switching_back_restores_the_earlier_answers(app, client):
 
     again = change_treatment(patient, "neurotoxin")  # and forth: neurotoxin's answers are kept
     assert again.location == "/intake/check"
-    assert check_rows(client)["toxin_last_date"] == "Saturday 1 August 2026"
+    assert check_rows(client)["toxin_last_date"] == "Saturday, August 1, 2026"
 
     change_treatment(patient, "pdo_smooth_threads")
     assert patient.sign().status_code == 303

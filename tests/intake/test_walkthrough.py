@@ -69,7 +69,7 @@ WALKS = [
         {},
         "clear",
         {"rule_id": None},
-        ["You're ready for your appointment on Thursday 10 December 2026"],
+        ["You're ready for your appointment on Thursday, December 10, 2026"],
         id="clear",
     ),
     # A "yes" to pregnancy stops the questionnaire at once: tests/intake/test_told_early.py.
@@ -90,7 +90,7 @@ WALKS = [
         },
         "reschedule",
         {"rule_id": "bleeding_risk_7_days", "earliest_date": "2026-12-08"},
-        ["The earliest date we could see you is Tuesday 8 December 2026", CLINIC_PHONE],
+        ["The earliest date we could see you is Tuesday, December 8, 2026", CLINIC_PHONE],
         id="bleeding-substance-6-days-before",
     ),
     pytest.param(
@@ -103,7 +103,7 @@ WALKS = [
         },
         "clear",
         {"rule_id": None},
-        ["You're ready for your appointment on Tuesday 8 December 2026"],
+        ["You're ready for your appointment on Tuesday, December 8, 2026"],
         id="bleeding-substance-7-days-before",
     ),
     pytest.param(
@@ -189,15 +189,15 @@ def test_clear_outcome_lists_the_dated_instructions(client):
     page, _ = walk(client)
 
     text = visible_text(page.text)
-    assert "You're ready for your appointment on Thursday 10 December 2026" in text
+    assert "You're ready for your appointment on Thursday, December 10, 2026" in text
     instructions = rules.evaluate(
         TREATMENT, date(2026, 12, 10), answers_from(PAGES), today=TODAY
     ).instructions
     assert len(instructions) == 4
     for instruction in instructions:
         assert instruction.text in text
-    assert "Thursday 3 December 2026" in text  # 7 days before: the bleeding-risk substances
-    assert "Wednesday 9 December 2026" in text  # 24 hours before: alcohol and caffeine
+    assert "Thursday, December 3, 2026" in text  # 7 days before: the bleeding-risk substances
+    assert "Wednesday, December 9, 2026" in text  # 24 hours before: alcohol and caffeine
 
 
 def test_reschedule_without_a_date_says_call_to_rebook(client):
@@ -270,7 +270,7 @@ OTHER_WALKS = [
         {"visit": {"treatment": "microneedling"}},
         "clear",
         None,
-        ["You're ready for your appointment on Thursday 10 December 2026"],
+        ["You're ready for your appointment on Thursday, December 10, 2026"],
         id="microneedling-no-isotretinoin",
     ),
     pytest.param(
@@ -281,9 +281,9 @@ OTHER_WALKS = [
         "reschedule",
         {"rule_id": "isotretinoin_6_months", "earliest_date": "2027-02-28"},
         [
-            "You last took isotretinoin on Monday 31 August 2026",
+            "You last took isotretinoin on Monday, August 31, 2026",
             # The rules allow Sunday 28 February; the clinic opens Monday to Saturday.
-            "The earliest date we could see you is Monday 1 March 2027",
+            "The earliest date we could see you is Monday, March 1, 2027",
         ],
         id="microneedling-isotretinoin-in-august",
     ),
@@ -295,8 +295,8 @@ OTHER_WALKS = [
         "reschedule",
         {"rule_id": "toxin_90_days", "earliest_date": "2026-12-30"},
         [
-            "Your last toxin treatment was on Thursday 1 October 2026",
-            "The earliest date we could see you is Wednesday 30 December 2026",
+            "Your last toxin treatment was on Thursday, October 1, 2026",
+            "The earliest date we could see you is Wednesday, December 30, 2026",
         ],
         id="neurotoxin-70-days-after-the-last",
     ),
@@ -307,7 +307,7 @@ OTHER_WALKS = [
         },
         "clear",
         None,
-        ["You're ready for your appointment on Thursday 10 December 2026"],
+        ["You're ready for your appointment on Thursday, December 10, 2026"],
         id="neurotoxin-90-days-after-the-last",
     ),
     pytest.param(

@@ -39,7 +39,7 @@ def test_texts_follow_the_appointment_date_and_the_language():
             spanish = evaluate(SMOOTH, appointment, answers, TODAY, language="es")
             day = appointment.day
             unsure = next(f for f in english.findings if f.rule_id == "pregnancy")
-            assert f" {day} December 2026" in unsure.patient_text
+            assert f" December {day}, 2026" in unsure.patient_text
             unsure_es = next(f for f in spanish.findings if f.rule_id == "pregnancy")
             assert f" {day} de diciembre de 2026" in unsure_es.patient_text
             assert [f.staff_text for f in english.findings] == [

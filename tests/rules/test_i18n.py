@@ -144,7 +144,7 @@ def test_rewording_the_english_keeps_the_translation():
         appointment_date="jueves 10 de diciembre de 2026"
     )
     assert word_message(message_id, {}, APPOINTMENT, None, "en", english=reworded) == (
-        "You said you might be pregnant; call us on Thursday 10 December 2026."
+        "You said you might be pregnant; call us on Thursday, December 10, 2026."
     )
 
 
@@ -195,10 +195,10 @@ def test_spanish_months(month):
 
 
 def test_english_dates_are_unchanged():
-    assert format_date(date(2026, 12, 11)) == "Friday 11 December 2026"
-    assert format_date(date(2026, 12, 11), "en") == "Friday 11 December 2026"
+    assert format_date(date(2026, 12, 11)) == "Friday, December 11, 2026"
+    assert format_date(date(2026, 12, 11), "en") == "Friday, December 11, 2026"
     assert format_date(date(2027, 2, 11), "es") == "jueves 11 de febrero de 2027"
-    assert format_date(date(2026, 12, 11), "fr") == "Friday 11 December 2026"
+    assert format_date(date(2026, 12, 11), "fr") == "Friday, December 11, 2026"
 
 
 # Lists and counted values in a sentence.
@@ -318,7 +318,7 @@ def test_bleeding_risk_with_two_substances_in_spanish():
         "un médico le recetó alguno de ellos (por ejemplo, aspirina diaria), siga tomándolo y "
         "llámenos: nosotros lo consultaremos con el médico que se lo recetó."
     )
-    assert "(aspirin or ibuprofen) last taken Friday 4 December 2026" in (
+    assert "(aspirin or ibuprofen) last taken Friday, December 4, 2026" in (
         finding(spanish, "bleeding_risk_7_days").staff_text
     )
 
@@ -427,7 +427,7 @@ def test_the_cached_instructions_keep_each_language_apart():
     assert english_first == english_again
     assert (
         english_first[2].text
-        == "Come to your appointment on Thursday 10 December 2026 without makeup, if you can."
+        == "Come to your appointment on Thursday, December 10, 2026 without makeup, if you can."
     )
     assert spanish[2].text.startswith("Si puede, venga")
 
@@ -451,7 +451,7 @@ def test_an_untranslated_text_stays_wholly_english(monkeypatch):
     assert finding(spanish, "cold_sore").patient_text == cold_sore
     assert finding(spanish, "minor").patient_text.startswith("El día de su cita")
     texts = {instruction.id: instruction.text for instruction in spanish.instructions}
-    assert texts["no_makeup"] == no_makeup.format(until_date="Thursday 10 December 2026")
+    assert texts["no_makeup"] == no_makeup.format(until_date="Thursday, December 10, 2026")
     assert texts["avoid_alcohol_and_caffeine"].startswith("No tome alcohol")
 
 

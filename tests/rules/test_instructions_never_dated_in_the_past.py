@@ -52,12 +52,12 @@ def test_three_days_ahead_the_words_are_from_now():
     assert english[BLEEDING].startswith(
         "Do not take aspirin, ibuprofen, naproxen, fish oil, vitamin E, ginkgo biloba, ginseng, "
         "garlic supplements, St. John's wort or kava kava from now until your appointment on "
-        "Thursday 10 December 2026."
+        "Thursday, December 10, 2026."
     )
     assert "keep taking it and call us" in english[BLEEDING]
     assert english[ALCOHOL] == (
         "Have no alcohol and no caffeine (coffee, tea, energy drinks) in the 24 hours before "
-        "your appointment: from the same time of day on Wednesday 9 December 2026."
+        "your appointment: from the same time of day on Wednesday, December 9, 2026."
     )
     spanish = texts(instructions_for("pdo_smooth_threads", None, appointment, TODAY, "es"))
     assert "desde ahora hasta su cita del jueves 10 de diciembre de 2026" in spanish[BLEEDING]

@@ -285,7 +285,7 @@ def test_today_lists_the_days_appointments_with_their_status(app, clock):
     page = nurse.get("/staff/today")
 
     assert page.status_code == 200
-    assert "Tuesday 1 December 2026" in page.text
+    assert "Tuesday, December 1, 2026" in page.text
     assert [name for _, name in listed(page.text)] == ["Todayclear, Ana", "Todayreview, Ana"]
     assert "tag--cleared" in page.text and "tag--needs_review" in page.text
     assert page.text.count("Not yet") == 2
