@@ -28,7 +28,7 @@ from .. import audit
 from ..clock import utcnow
 from ..extensions import db, limiter
 from ..i18n import safe_return_path
-from ..models import Screening
+from ..models import Screening, token_hash
 from ..outreach import invitations
 
 DRAFTS, SUBMITS, UPLOADS, EMAILS, REOPEN = "drafts", "submits", "uploads", "emails", "reopen"
@@ -93,6 +93,16 @@ def setting(name: str) -> Callable[[], str]:
         return current_app.config[name]
 
     return limit
+
+
+def per_link(name: str) -> Callable[[], str]:
+    """A limit's key: ``name`` and the hash of the link's token in the route's address, so the
+    limiter's storage holds no link that opens anything."""
+
+    def key() -> str:
+        return f"{name}:{token_hash((request.view_args or {}).get('token', ''))}"
+
+    return key
 
 
 def valid_invitation() -> bool:

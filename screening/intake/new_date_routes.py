@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import flash
 from flask_babel import gettext
 
 from ..access import PATIENT, allow
 from ..clock import clinic_today
 from ..extensions import db, limiter
-from ..models import token_hash
 from ..new_dates import ask_for_new_date, offer_for
 from . import bp, limits
 from .forms import NewDateForm
 from .routes import _linked_screening, _see_other, render_result
 
 
-def _new_date_key() -> str:
-    # The token's hash, so the limiter's storage holds no link that opens the outcome.
-    return f"new-date:{token_hash((request.view_args or {}).get('token', ''))}"
-
-
 @bp.post("/result/<token>/new-date")
 @allow(PATIENT)
 # Each request emails the clinic: a few per link is all a patient needs.
-@limiter.limit("5 per hour", key_func=_new_date_key, on_breach=limits.refused(limits.NEW_DATE))
+@limiter.limit(
+    "5 per hour", key_func=limits.per_link("new-date"), on_breach=limits.refused(limits.NEW_DATE)
+)
 def ask_new_date(token: str):
     """Store the patient's request for a new date, for the nurse's queue and the clinic's email;
     refused once the page no longer offers it (the appointment changed meanwhile)."""

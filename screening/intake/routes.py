@@ -687,14 +687,11 @@ def _invitation_start(token: str, errors=(), status: int = 200):
     ), status
 
 
-def _reopen_key() -> str:
-    # The link's hash, so the limiter's storage holds no link.
-    return f"reopen:{token_hash((request.view_args or {}).get('token', ''))}"
-
-
 @bp.post("/invite/<token>/answers")
 @allow(PATIENT)
-@limiter.limit("5 per hour", key_func=_reopen_key, on_breach=limits.refused(limits.REOPEN))
+@limiter.limit(
+    "5 per hour", key_func=limits.per_link("reopen"), on_breach=limits.refused(limits.REOPEN)
+)
 def answers_by_invitation(token: str):
     """A used invitation link and the patient's date of birth: their answers again, under a new
     link of their own (an old email alone is no standing key to them)."""

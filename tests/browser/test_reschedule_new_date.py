@@ -34,8 +34,8 @@ LANGUAGES = [
         "en-US",
         True,
         {
-            "offered": "The earliest date we could see you is Monday 7 December 2026",
-            "instructions": "If you book Monday 7 December 2026: before that appointment",
+            "offered": "The earliest date we could see you is Monday, December 7, 2026",
+            "instructions": "If you book Monday, December 7, 2026: before that appointment",
             "form": "Ask for a new date",
             "sent": "Thank you: we have your request. We will call you to agree a new date.",
         },

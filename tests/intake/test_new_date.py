@@ -60,7 +60,7 @@ def test_the_earliest_date_offered_is_never_a_day_the_clinic_is_closed(client, a
     text = visible_text(client.get(reschedule(client)).text)
 
     # The finding still says what the rules allow; the date offered is the next open day.
-    assert "The earliest date we could see you is Monday 7 December 2026" in text
+    assert "The earliest date we could see you is Monday, December 7, 2026" in text
     assert "we could see you is Sunday" not in text
     # Display only: what the rules said is stored and exported as it was.
     (screening,) = stored(app, Screening)
@@ -73,15 +73,15 @@ def test_closed_dates_move_the_date_offered_on(make_app):
 
     text = visible_text(client.get(reschedule(client)).text)
 
-    assert "The earliest date we could see you is Wednesday 9 December 2026" in text
+    assert "The earliest date we could see you is Wednesday, December 9, 2026" in text
 
 
 def test_the_reschedule_page_gives_the_instructions_for_the_date_offered(client):
     """The Why: "no instructions for the new date"."""
     text = visible_text(client.get(reschedule(client)).text)
 
-    assert "If you book Monday 7 December 2026: before that appointment" in text
-    assert "until your appointment on Monday 7 December 2026" in text
+    assert "If you book Monday, December 7, 2026: before that appointment" in text
+    assert "until your appointment on Monday, December 7, 2026" in text
     assert "without makeup" in text
     # Never dated in the past (lifecycle invariant 9): from now, not from 30 November.
     assert "30 November" not in text
