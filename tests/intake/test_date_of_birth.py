@@ -256,7 +256,7 @@ def test_the_errors_in_spanish_name_the_field_and_link_to_the_first_box(client):
     assert summary_links(nothing.text) == {"date_of_birth-day": "Escriba su fecha de nacimiento"}
     assert summary_links(no_day.text) == {"date_of_birth-day": "Fecha de nacimiento: falta el día"}
     assert summary_links(future.text) == {
-        "date_of_birth-day": "Fecha de nacimiento: debe ser una fecha pasada"
+        "date_of_birth-day": "Fecha de nacimiento debe ser anterior a hoy"
     }
 
 

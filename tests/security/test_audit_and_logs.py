@@ -39,7 +39,7 @@ from screening.audit import Action
 from screening.extensions import db
 from screening.models import AuditEvent
 from tests.checking_client import CheckingClient
-from tests.intake.patient import Patient, csrf_token
+from tests.intake.patient import ABOUT_YOU, Patient, csrf_token
 from tests.mail_sink import free_port, send_outbox
 from tests.security.test_upload_attacks import png_declaring
 from tests.staff.helpers import PASSWORD, make_staff, row_version, sign_in, submit_screening
@@ -116,6 +116,11 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
     sid, result_url, patient = submit_screening(app, **FLAGGED)
     # Told the visit cannot go ahead, she sends her answers: a finding no one may override.
     never_sid, _, _ = submit_screening(app, pregnancy={"breastfeeding": "yes"})
+    # A cold sore: the visit moves, and the outcome page asks for a new date.
+    someone_else = {**ABOUT_YOU, "last_name": "Moreno", "email": "moreno@example.com"}
+    moved_sid, moved_url, moved_patient = submit_screening(
+        app, about_you=someone_else, feeling={"cold_sore": "yes"}
+    )
     ids = {
         role: make_staff(app, f"{role}@clinic.example", role) for role in (NURSE, MANAGER, ADMIN)
     }
@@ -356,6 +361,32 @@ def test_every_audited_action_writes_exactly_one_row_each_time(make_app, tmp_pat
                 "new_password": new_password,
                 "confirm_password": new_password,
             },
+        ),
+        staff_id=ids[NURSE],
+    )
+    page = moved_patient.get(moved_url)
+    trail.expect(
+        "new_date_asked",
+        "ok",
+        lambda: moved_patient.post(
+            f"{moved_url}/new-date",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "preferred_times": "Mondays",
+                "contact_by": "phone",
+                "phone": "909 555 0100",
+                "email": "moreno@example.com",
+            },
+        ),
+        staff_id=None,
+    )
+    page = nurse.get(f"/staff/screenings/{moved_sid}")
+    trail.expect(
+        "new_date_done",
+        "ok",
+        lambda: nurse.post(
+            f"/staff/screenings/{moved_sid}/new-date-done",
+            data={"csrf_token": csrf_token(page.text)},
         ),
         staff_id=ids[NURSE],
     )
