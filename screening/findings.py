@@ -85,6 +85,7 @@ def refresh_status(screening: Screening) -> None:
         ends_of(screening),
         cancelled=screening.cancelled_at is not None,
         comparison_pending=comparison_pending(screening),
+        consented=screening.consented,
     )
 
 

@@ -140,12 +140,14 @@ def derive_status(
     *,
     cancelled: bool = False,
     comparison_pending: bool = False,
+    consented: bool = True,
 ) -> str:
     """The screening's status from its findings, their states, the notes, a cancellation and an
     unconfirmed comparison with the person's earlier screenings (see ``Status``).
 
     ``cleared`` only when every blocking finding has ended the way its rule allows and nothing
-    waits for a nurse (lifecycle invariant 1).
+    waits for a nurse (lifecycle invariant 1), and never without a signed consent: answers sent
+    once told the visit cannot go ahead (``consented`` false) wait for a new questionnaire.
     """
     if cancelled:
         return Status.CANCELLED
@@ -170,7 +172,7 @@ def derive_status(
         return Status.AWAITING_RECHECK
     if without_note:
         return Status.AWAITING_NOTE
-    if open_findings or comparison_pending:
+    if open_findings or comparison_pending or not consented:
         return Status.NEEDS_REVIEW
     return Status.CLEARED
 

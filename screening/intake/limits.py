@@ -115,8 +115,7 @@ def refused(kind: str) -> Callable[[RequestLimit], Response]:
     """The limiter's ``on_breach`` for ``kind``: audit the refusal, answer with its page."""
 
     def on_breach(breached: RequestLimit) -> Response:
-        # Keyed by a link's hash (``routes._email_link_key``, ``routes._reopen_key``,
-        # ``new_date_routes._new_date_key``).
+        # Keyed by a link's hash (``routes._email_link_key``, ``per_link``).
         linked = ("email-link:", "reopen:", "new-date:")
         per = "link" if any(key in breached.key for key in linked) else "address"
         return _refusal(kind, per, breached.limit, breached.reset_at)

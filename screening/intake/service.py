@@ -401,6 +401,7 @@ def _store(
             [],
             endings(*ruleset.key),
             comparison_pending=comparison is not None,
+            consented=signature["consent_signature"] is not None,
         ),
         **signature,
         "consent_ip": sent_from.ip_address[:64],

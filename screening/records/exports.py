@@ -514,7 +514,7 @@ def csv_rows(
                     row[column] = "'" + text if text[:1] in triggers else text
             for question_id in not_asked or ():
                 column = answer_columns.get(question_id)
-                if column is not None:
+                if column is not None and question_id not in (answers or {}):
                     row[column] = NOT_ASKED
             row[_BIRTH_COLUMN] = row[birth_column]
             yield row

@@ -274,3 +274,22 @@ def test_a_16_year_olds_outcome_names_the_date_not_the_questions_never_asked(app
     outcome = visible_text(client.get(sent.location).text)
     assert "when you turn 18" in outcome
     assert "We need to ask you something we did not ask before" not in outcome
+
+
+def test_a_screening_sent_without_a_consent_is_never_cleared(app, client, clock):
+    """Moving a 17-year-old's visit past her birthday ends what she was told, and nurses end
+    the questions never asked: still no consent on file, so never "cleared"."""
+    from screening.findings import refresh_status
+
+    seventeen = {**ABOUT_YOU, "date_of_birth": "2008-12-20"}
+    patient = Patient(client)
+    patient.start()
+    patient.answer("about_you", seventeen)
+    patient.answer("visit", VISIT)
+    patient.send_settled()
+    with app.app_context():
+        screening = db.session.scalars(select(Screening)).one()
+        # Every finding ended, as the most a sequence of staff actions could reach.
+        screening.findings = []
+        refresh_status(screening)
+        assert screening.status == "needs_review"
