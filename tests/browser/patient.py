@@ -100,6 +100,18 @@ def sign(page: Page, signature: str = SIGNATURE) -> None:
     submit(page)
 
 
+def complete(page: Page, pages: dict[str, dict[str, Any]]) -> None:
+    """Start, answer each of ``pages`` as they come, continue from check your answers and sign:
+    the outcome page is shown."""
+    page.goto("/intake/")
+    submit(page)
+    while step_of(page) in pages:
+        answer(page, pages[step_of(page)])
+    submit(page)
+    sign(page)
+    assert step_of(page) == "result"
+
+
 # Keyboard ----------------------------------------------------------------------------------
 
 

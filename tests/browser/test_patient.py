@@ -19,6 +19,7 @@ from tests.browser.checks import (
 )
 from tests.browser.patient import (
     answer,
+    complete,
     fill_boxes,
     pages_with,
     shows,
@@ -137,13 +138,7 @@ def test_errors_are_announced_and_lead_to_each_field(new_page):
 def test_a_note_sent_from_the_outcome_page_and_its_errors(new_page, tmp_path):
     pages = pages_with({"health": {"neuromuscular_disorder": "yes"}})
     page = new_page()
-    page.goto("/intake/")
-    submit(page)
-    while step_of(page) in pages:
-        answer(page, pages[step_of(page)])
-    submit(page)
-    sign(page)
-    assert step_of(page) == "result"
+    complete(page, pages)
     # Regression (issue 18): the browser's bare "Choose File" button, nothing said about what a
     # good photo of the note is. The control is the page's secondary button, its guidance
     # beside it, and a phone offers its camera for the image types.

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.checks import check_page, focus_lands_on
-from tests.browser.patient import answer, pages_with, sign, step_of, submit
+from tests.browser.patient import answer, complete, pages_with, step_of, submit
+from tests.intake.patient import ABOUT_YOU
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +37,11 @@ def test_an_unanswered_question_says_select_if(new_page):
 
 
 def test_you_last_took_ibuprofen_or_fish_oil_on_the_outcome_page(new_page):
+    # Someone of her own: the live server's other patients are linked by name and birth date.
+    someone = {**ABOUT_YOU, "last_name": "Whitfield", "email": "whitfield@example.com"}
     pages = pages_with(
         {
+            "about_you": someone,
             "visit": {"appointment_date": "2026-12-03"},
             "medicines": {
                 "bleeding_risk_substances": ["ibuprofen", "fish_oil"],
@@ -46,13 +50,7 @@ def test_you_last_took_ibuprofen_or_fish_oil_on_the_outcome_page(new_page):
         }
     )
     page = new_page()
-    page.goto("/intake/")
-    submit(page)
-    while step_of(page) in pages:
-        answer(page, pages[step_of(page)])
-    submit(page)
-    sign(page)
-    assert step_of(page) == "result"
+    complete(page, pages)
     text = page.inner_text("main")
     assert "You last took ibuprofen or fish oil on " in text
     assert "less than 7 days before your appointment" in text
